@@ -1,0 +1,38 @@
+# Two-command quick start: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv run test lint bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	@bash -c 'trap "kill 0" EXIT; \
+	  $(BIN)/celery -A config worker -B -Q solver,default --concurrency 1 --loglevel INFO & \
+	  echo ""; echo "  Open http://$(HOST):$(PORT)/  (logins: sales, scheduler, manager, customer-<code>; password demo)"; echo ""; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload'
+
+test: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+bench: venv
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,225 @@
+"""The shop's resources and the job board.
+
+Work centers, their calendars and capacity options describe what the shop can do; schedule
+versions are the job board. Only one schedule version is current; every change makes a new
+version (who, why, when, from which parent). Versions are written only through
+`scheduling.services.schedule_commit`, which runs the engine's verifier first (invariant 2).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+def validate_weekly(value: object) -> None:
+    """The weekly pattern in the board format: {"mon": [["06:00", "22:00"]], ..., "sun": []}."""
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    if not isinstance(value, dict) or set(value) != set(days):
+        raise ValidationError("weekly must have exactly the keys mon..sun")
+    for day in days:
+        windows = value[day]
+        if not isinstance(windows, list):
+            raise ValidationError(f"weekly.{day} must be a list of [start, end] pairs")
+        for window in windows:
+            if (
+                not isinstance(window, list)
+                or len(window) != 2
+                or not all(isinstance(t, str) and len(t) == 5 and t[2] == ":" for t in window)
+            ):
+                raise ValidationError(f'weekly.{day}: each window is ["HH:MM", "HH:MM"]')
+            if window[0] >= window[1]:
+                raise ValidationError(f"weekly.{day}: window {window} must end after it starts")
+
+
+class Calendar(models.Model):
+    """A working calendar: weekly shift windows in its own time zone, plus exceptions."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="UTC")
+    weekly = models.JSONField(validators=[validate_weekly])
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CalendarException(models.Model):
+    """A closed period (holiday) or an extra working window on a whole calendar."""
+
+    class Kind(models.TextChoices):
+        CLOSED = "closed", "Closed"
+        EXTRA = "extra", "Extra working time"
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="exceptions")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="calendar_exception_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calendar} {self.kind} {self.start:%Y-%m-%d %H:%M}"
+
+
+class WorkCenter(models.Model):
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    capacity = models.PositiveIntegerField(default=1, help_text="Parallel units")
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="work_centers")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="work_center_capacity_gte_1")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class WorkCenterDowntime(models.Model):
+    """A work center down for a period (breakdown, maintenance), recorded from the shop floor.
+
+    Exported to the engine as closed time on that work center only."""
+
+    work_center = models.ForeignKey(WorkCenter, on_delete=models.CASCADE, related_name="downtimes")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="downtime_end_after_start"
+            )
+        ]
+
+
+class CapacityOption(models.Model):
+    """Extra working time on one work center (overtime, Saturday shift, second shift).
+
+    Offered in quotes; becomes part of the work center's working time only when a scheduler
+    approves a proposal that uses it (status applied, with who/when/why)."""
+
+    class Kind(models.TextChoices):
+        OVERTIME = "overtime", "Overtime"
+        SATURDAY = "saturday", "Saturday shift"
+        SECOND_SHIFT = "second_shift", "Second shift"
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        APPLIED = "applied", "Applied"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OVERTIME)
+    work_center = models.ForeignKey(
+        WorkCenter, on_delete=models.PROTECT, related_name="capacity_options"
+    )
+    cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AVAILABLE)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    applied_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(cost__gte=0), name="option_cost_gte_0")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CapacityOptionWindow(models.Model):
+    option = models.ForeignKey(CapacityOption, on_delete=models.CASCADE, related_name="windows")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="option_window_end_after_start"
+            )
+        ]
+
+
+class ScheduleVersion(models.Model):
+    """One version of the job board. Exactly one is current (enforced by a unique index)."""
+
+    class Kind(models.TextChoices):
+        SEED = "seed", "Demo seed"
+        IMPORT = "import", "Board import"
+        QUOTE = "quote", "Quote committed"
+        REPLAN = "replan", "Replan approved"
+        SHOP_FLOOR = "shop_floor", "Shop-floor event"
+        REPROMISE = "repromise", "Re-promise"
+        REPAIR = "repair", "Check/repair"
+
+    number = models.PositiveIntegerField(unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    is_current = models.BooleanField(default=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The instant the engine planned from ("now" of the board it verified).
+    planned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_schedule"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}{' (current)' if self.is_current else ''}"
+
+
+class ScheduledOperation(models.Model):
+    version = models.ForeignKey(
+        ScheduleVersion, on_delete=models.CASCADE, related_name="operations"
+    )
+    operation = models.ForeignKey(
+        "orders.Operation", on_delete=models.PROTECT, related_name="scheduled"
+    )
+    work_center = models.ForeignKey(WorkCenter, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "operation"], name="one_slot_per_version"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="scheduled_end_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["version", "work_center", "start"])]
