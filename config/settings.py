@@ -216,3 +216,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
+# Default safety buffer between a quote's planned completion and the date promised (minutes).
+QUOTE_BUFFER_MINUTES = envint("QUOTE_BUFFER_MINUTES", "1440", minimum=0)

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 
 class Customer(models.Model):
-    code = models.SlugField(max_length=64, unique=True)
+    code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
 
@@ -58,7 +58,7 @@ class Profile(models.Model):
 
 
 class Product(models.Model):
-    code = models.SlugField(max_length=64, unique=True)
+    code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
 
@@ -104,7 +104,7 @@ class Order(models.Model):
         DONE = "done", "Done"
         CANCELLED = "cancelled", "Cancelled"
 
-    code = models.SlugField(max_length=64, unique=True)
+    code = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveIntegerField()

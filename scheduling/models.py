@@ -37,7 +37,7 @@ def validate_weekly(value: object) -> None:
 class Calendar(models.Model):
     """A working calendar: weekly shift windows in its own time zone, plus exceptions."""
 
-    code = models.SlugField(max_length=64, unique=True)
+    code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC")
     weekly = models.JSONField(validators=[validate_weekly])
@@ -75,7 +75,7 @@ class CalendarException(models.Model):
 
 
 class WorkCenter(models.Model):
-    code = models.SlugField(max_length=64, unique=True)
+    code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     capacity = models.PositiveIntegerField(default=1, help_text="Parallel units")
     calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="work_centers")
@@ -129,7 +129,7 @@ class CapacityOption(models.Model):
         APPLIED = "applied", "Applied"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    code = models.SlugField(max_length=64, unique=True)
+    code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OVERTIME)
     work_center = models.ForeignKey(
