@@ -1,0 +1,263 @@
+"""Adapter between the ORM and the engine: the database's job board as an engine `Board`.
+
+Engine identifiers are the shop's codes: an order's id is `Order.code`, an operation's id is its
+routing sequence as text ("10", "20"), work centers and calendars use their codes. A work center
+whose working time differs from its calendar (an applied capacity option, a recorded downtime)
+gets a calendar of its own, `<calendar code>@<work center code>`, so the engine sees exactly the
+time the shop has.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from orders.models import Operation as OperationRow
+from orders.models import Order as OrderRow
+from scheduling import models as m
+from scheduling.engine import model as e
+
+
+def _minute(value: datetime) -> datetime:
+    """Instants on the board are whole minutes (board/1 resolution)."""
+    return value.astimezone(timezone.UTC).replace(second=0, microsecond=0)
+
+
+def board_now() -> datetime:
+    """'Now' for a new board: the current minute, rounded up so nothing is planned in the past."""
+    current = timezone.now()
+    floored = _minute(current)
+    return floored if floored == current else floored + timedelta(minutes=1)
+
+
+def _clock_minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def weekly_to_engine(weekly: dict[str, list[list[str]]]) -> tuple[tuple[tuple[int, int], ...], ...]:
+    return tuple(
+        tuple((_clock_minutes(a), _clock_minutes(b)) for a, b in weekly.get(day, []))
+        for day in e.WEEKDAYS
+    )
+
+
+def weekly_from_engine(
+    weekly: tuple[tuple[tuple[int, int], ...], ...],
+) -> dict[str, list[list[str]]]:
+    def clock(minutes: int) -> str:
+        return "24:00" if minutes == 1440 else time(minutes // 60, minutes % 60).strftime("%H:%M")
+
+    return {
+        day: [[clock(a), clock(b)] for a, b in windows]
+        for day, windows in zip(e.WEEKDAYS, weekly, strict=True)
+    }
+
+
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """An engine board plus what is needed to map the engine's answer back to rows."""
+
+    board: e.Board
+    version: m.ScheduleVersion | None
+    # (order code, operation id) -> orders.Operation primary key
+    operation_pks: dict[tuple[str, str], int] = field(default_factory=dict)
+    work_center_pks: dict[str, int] = field(default_factory=dict)
+    option_pks: dict[str, int] = field(default_factory=dict)
+
+
+def current_version() -> m.ScheduleVersion | None:
+    return m.ScheduleVersion.objects.filter(is_current=True).first()
+
+
+def _calendars(
+    work_centers: list[m.WorkCenter],
+) -> tuple[tuple[e.Calendar, ...], dict[int, str]]:
+    """Engine calendars, and the calendar id each work center uses."""
+    exceptions: dict[int, list[m.CalendarException]] = defaultdict(list)
+    calendar_ids = {wc.calendar_id for wc in work_centers}
+    for exc in m.CalendarException.objects.filter(calendar_id__in=calendar_ids).order_by("start"):
+        exceptions[exc.calendar_id].append(exc)
+    applied: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for window in m.CapacityOptionWindow.objects.filter(
+        option__status=m.CapacityOption.Status.APPLIED
+    ).select_related("option"):
+        applied[window.option.work_center_id].append((_minute(window.start), _minute(window.end)))
+    down: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for downtime in m.WorkCenterDowntime.objects.all():
+        down[downtime.work_center_id].append((_minute(downtime.start), _minute(downtime.end)))
+
+    calendars: dict[str, e.Calendar] = {}
+    uses: dict[int, str] = {}
+    for wc in work_centers:
+        cal = wc.calendar
+        closed = tuple(
+            (_minute(x.start), _minute(x.end))
+            for x in exceptions[cal.pk]
+            if x.kind == m.CalendarException.Kind.CLOSED
+        )
+        extra = tuple(
+            (_minute(x.start), _minute(x.end))
+            for x in exceptions[cal.pk]
+            if x.kind == m.CalendarException.Kind.EXTRA
+        )
+        calendar_id = cal.code
+        if applied[wc.pk] or down[wc.pk]:
+            calendar_id = f"{cal.code}@{wc.code}"
+            closed = tuple(sorted(closed + tuple(down[wc.pk])))
+            extra = tuple(sorted(extra + tuple(applied[wc.pk])))
+        uses[wc.pk] = calendar_id
+        calendars.setdefault(
+            calendar_id,
+            e.Calendar(
+                id=calendar_id,
+                timezone=cal.timezone,
+                weekly=weekly_to_engine(cal.weekly),
+                closed=closed,
+                extra=extra,
+            ),
+        )
+    return tuple(sorted(calendars.values(), key=lambda c: c.id)), uses
+
+
+def _operation(
+    row: OperationRow, allowed: list[str], work_center_codes: dict[int, str]
+) -> e.Operation:
+    if row.state == OperationRow.State.PLANNED:
+        return e.Operation(id=str(row.sequence), work_centers=tuple(allowed), minutes=row.minutes)
+    assert row.actual_start is not None and row.work_center_id is not None  # DB constraint
+    return e.Operation(
+        id=str(row.sequence),
+        work_centers=tuple(allowed),
+        minutes=row.minutes,
+        state=row.state,  # type: ignore[arg-type]
+        start=_minute(row.actual_start),
+        work_center=work_center_codes[row.work_center_id],
+    )
+
+
+def board_snapshot(
+    *,
+    version: m.ScheduleVersion | None = None,
+    now: datetime | None = None,
+    request: e.Request | None = None,
+    include_options: bool = True,
+) -> BoardSnapshot:
+    """The open orders on `version` (default: the current one) as an engine board.
+
+    `now` defaults to the current minute. Orders done or cancelled are left out; their done
+    operations are history. Available capacity options are offered to the engine."""
+    if version is None:
+        version = current_version()
+    work_centers = list(m.WorkCenter.objects.select_related("calendar").order_by("code"))
+    work_center_codes = {wc.pk: wc.code for wc in work_centers}
+    calendars, calendar_of = _calendars(work_centers)
+
+    orders = list(
+        OrderRow.objects.filter(status__in=[OrderRow.Status.OPEN, OrderRow.Status.IN_PROGRESS])
+        .order_by("code")
+        .prefetch_related("operations__work_centers")
+    )
+    operation_pks: dict[tuple[str, str], int] = {}
+    engine_orders: list[e.Order] = []
+    for order in orders:
+        operations = []
+        for row in sorted(order.operations.all(), key=lambda op: op.sequence):
+            allowed = sorted(wc.code for wc in row.work_centers.all())
+            operations.append(_operation(row, allowed, work_center_codes))
+            operation_pks[(order.code, str(row.sequence))] = row.pk
+        if all(op.effective_state == "done" for op in operations):
+            continue
+        engine_orders.append(
+            e.Order(
+                id=order.code,
+                due=_minute(order.promised_due),
+                operations=tuple(operations),
+                buffer_minutes=order.buffer_minutes,
+                release=_minute(order.release) if order.release else None,
+            )
+        )
+
+    schedule: tuple[e.ScheduledOperation, ...] | None = None
+    if version is not None:
+        live = {pk for pk in operation_pks.values()}
+        rows = (
+            m.ScheduledOperation.objects.filter(version=version, operation_id__in=live)
+            .exclude(operation__state=OperationRow.State.DONE)
+            .select_related("operation__order")
+            .order_by("start", "operation__order__code", "operation__sequence")
+        )
+        schedule = tuple(
+            e.ScheduledOperation(
+                order=row.operation.order.code,
+                operation=str(row.operation.sequence),
+                work_center=work_center_codes[row.work_center_id],
+                start=_minute(row.start),
+                end=_minute(row.end),
+            )
+            for row in rows
+        )
+
+    option_pks: dict[str, int] = {}
+    options: list[e.CapacityOption] = []
+    if include_options:
+        for option in m.CapacityOption.objects.filter(
+            status=m.CapacityOption.Status.AVAILABLE
+        ).prefetch_related("windows"):
+            spans = tuple((_minute(w.start), _minute(w.end)) for w in option.windows.all())
+            if not spans:
+                continue
+            option_pks[option.code] = option.pk
+            options.append(
+                e.CapacityOption(
+                    id=option.code,
+                    work_center=work_center_codes[option.work_center_id],
+                    extra=spans,
+                    cost=float(option.cost),
+                )
+            )
+
+    board = e.Board(
+        now=now if now is not None else board_now(),
+        buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
+        calendars=calendars,
+        work_centers=tuple(
+            e.WorkCenter(id=wc.code, capacity=wc.capacity, calendar=calendar_of[wc.pk])
+            for wc in work_centers
+        ),
+        orders=tuple(engine_orders),
+        schedule=schedule,
+        capacity_options=tuple(options),
+        request=request,
+    )
+    return BoardSnapshot(
+        board=board,
+        version=version,
+        operation_pks=operation_pks,
+        work_center_pks={wc.code: wc.pk for wc in work_centers},
+        option_pks=option_pks,
+    )
+
+
+def request_operations(*, product_id: int, quantity: int) -> tuple[e.Operation, ...]:
+    """A product's routing for a quantity, as the operations of a quote request."""
+    from orders.models import RoutingStep
+
+    steps: Iterable[RoutingStep] = (
+        RoutingStep.objects.filter(product_id=product_id)
+        .order_by("sequence")
+        .prefetch_related("work_centers")
+    )
+    return tuple(
+        e.Operation(
+            id=str(step.sequence),
+            work_centers=tuple(sorted(wc.code for wc in step.work_centers.all())),
+            minutes=step.minutes_for(quantity),
+        )
+        for step in steps
+    )

@@ -1,0 +1,250 @@
+"""The one gate through which a schedule version or a promise reaches the database.
+
+`schedule_commit` locks the current schedule version, checks it is the version the caller's
+answer was solved against, rebuilds the board from the database as it is inside the lock, runs
+the engine's independent verifier on exactly what it is about to write, and only then writes the
+new version, its scheduled operations, a new order, promise rows and applied capacity options,
+all in one transaction. Two concurrent commits serialise on the lock; the loser sees a different
+current version and gets `StaleSchedule` (invariants 1-3).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from orders.models import Operation, Order, Promise, RoutingStep
+from scheduling import engine
+from scheduling.boards import board_snapshot
+from scheduling.engine import model as e
+from scheduling.models import CapacityOption, ScheduledOperation, ScheduleVersion, WorkCenter
+
+
+class StaleSchedule(Exception):
+    """The current schedule version is not the one the answer was solved against."""
+
+    def __init__(self, *, expected_version_id: int | None, current_version_id: int | None):
+        self.expected_version_id = expected_version_id
+        self.current_version_id = current_version_id
+        super().__init__(
+            f"the schedule changed (solved against version id {expected_version_id}, "
+            f"current is {current_version_id}); re-solve before committing"
+        )
+
+
+class ScheduleRejected(Exception):
+    """The verifier found the schedule about to be written invalid; nothing was written."""
+
+    def __init__(self, violations: Sequence[str]):
+        self.violations = list(violations)
+        shown = "; ".join(self.violations[:5])
+        more = f" (+{len(self.violations) - 5} more)" if len(self.violations) > 5 else ""
+        super().__init__(f"schedule rejected by the verifier: {shown}{more}")
+
+
+@dataclass(frozen=True)
+class NewOrderSpec:
+    """The order a committed quote creates; its operations are the answer's request rows."""
+
+    code: str
+    customer_id: int
+    product_id: int
+    quantity: int
+    release: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PromiseSpec:
+    """A promise row to append for an existing order (imported, or an audited re-promise)."""
+
+    order_id: int
+    due: datetime
+    buffer_minutes: int
+    kind: str  # Promise.Kind
+    reason: str
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    version: ScheduleVersion
+    order: Order | None = None
+    promises: list[Promise] = field(default_factory=list)
+
+
+def _with_promises(board: e.Board, changes: dict[str, PromiseSpec]) -> e.Board:
+    """The board as it will be once the re-promised due dates are written."""
+    if not changes:
+        return board
+    orders = tuple(
+        dataclasses.replace(o, due=changes[o.id].due, buffer_minutes=changes[o.id].buffer_minutes)
+        if o.id in changes
+        else o
+        for o in board.orders
+    )
+    return dataclasses.replace(board, orders=orders)
+
+
+def schedule_commit(
+    *,
+    expected_version_id: int | None,
+    now: datetime,
+    answer: e.Answer,
+    kind: str,
+    reason: str,
+    created_by: AbstractBaseUser | None,
+    request: e.Request | None = None,
+    options: Sequence[str] = (),
+    new_order: NewOrderSpec | None = None,
+    promises: Sequence[PromiseSpec] = (),
+) -> CommitResult:
+    """Verify and write a new current schedule version.
+
+    Writes: a ScheduleVersion (current; the previous one stops being current), one
+    ScheduledOperation per row of `answer.schedule`, the `new_order` with its operations and
+    initial promise (due = answer.promise) when given, the `promises` rows (updating each
+    order's promised due date), and marks `options` applied. Enqueues nothing.
+
+    Raises StaleSchedule if the current version is not `expected_version_id`, and
+    ScheduleRejected if the engine's verifier rejects the answer against the board rebuilt
+    from the database inside the lock (or an option is no longer available). Nothing is
+    written in either case.
+    """
+    if answer.status != "promised":
+        raise ScheduleRejected([f"answer status is {answer.status}, not promised"])
+    if (new_order is None) != (request is None):
+        raise ValueError("a new order and its request go together")
+    with transaction.atomic():
+        current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
+        current_id = current.pk if current else None
+        if current_id != expected_version_id:
+            raise StaleSchedule(
+                expected_version_id=expected_version_id, current_version_id=current_id
+            )
+
+        orders_by_pk = {
+            o.pk: o for o in Order.objects.filter(pk__in=[p.order_id for p in promises])
+        }
+        changes = {orders_by_pk[p.order_id].code: p for p in promises}
+        snapshot = board_snapshot(version=current, now=now, request=request)
+        board = _with_promises(snapshot.board, changes)
+        missing = [code for code in options if code not in snapshot.option_pks]
+        violations = [f"capacity option {code} is not available" for code in missing]
+        violations += engine.verify(board, answer, options)
+        if violations:
+            raise ScheduleRejected(violations)
+
+        number = (ScheduleVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+        if current is not None:
+            flipped = ScheduleVersion.objects.filter(pk=current.pk, is_current=True).update(
+                is_current=False
+            )
+            if flipped != 1:  # cannot happen under the row lock; refuse rather than guess
+                raise StaleSchedule(
+                    expected_version_id=expected_version_id, current_version_id=None
+                )
+        version = ScheduleVersion.objects.create(
+            number=number,
+            parent=current,
+            is_current=True,
+            kind=kind,
+            reason=reason,
+            created_by=created_by,
+            planned_at=now,
+        )
+
+        operation_pks = dict(snapshot.operation_pks)
+        order = None
+        written: list[Promise] = []
+        if new_order is not None and request is not None:
+            assert answer.promise is not None
+            order = _create_order(new_order, request, answer.promise, board)
+            for op in order.operations.all():
+                operation_pks[(request.id, str(op.sequence))] = op.pk
+            written.append(
+                Promise.objects.create(
+                    order=order,
+                    due=answer.promise,
+                    buffer_minutes=order.buffer_minutes,
+                    kind=Promise.Kind.INITIAL,
+                    reason=new_order.reason,
+                    created_by=created_by,
+                    schedule_version=version,
+                )
+            )
+        for spec in promises:
+            Order.objects.filter(pk=spec.order_id).update(
+                promised_due=spec.due, buffer_minutes=spec.buffer_minutes
+            )
+            written.append(
+                Promise.objects.create(
+                    order_id=spec.order_id,
+                    due=spec.due,
+                    buffer_minutes=spec.buffer_minutes,
+                    kind=spec.kind,
+                    reason=spec.reason,
+                    created_by=created_by,
+                    schedule_version=version,
+                )
+            )
+        for code in options:
+            applied = CapacityOption.objects.filter(
+                pk=snapshot.option_pks[code], status=CapacityOption.Status.AVAILABLE
+            ).update(
+                status=CapacityOption.Status.APPLIED,
+                applied_at=timezone.now(),
+                applied_by=created_by,
+                applied_reason=reason,
+            )
+            if applied != 1:
+                raise ScheduleRejected([f"capacity option {code} was taken concurrently"])
+
+        ScheduledOperation.objects.bulk_create(
+            ScheduledOperation(
+                version=version,
+                operation_id=operation_pks[(row.order, row.operation)],
+                work_center_id=snapshot.work_center_pks[row.work_center],
+                start=row.start,
+                end=row.end,
+            )
+            for row in answer.schedule
+        )
+    return CommitResult(version=version, order=order, promises=written)
+
+
+def _create_order(
+    spec: NewOrderSpec,
+    request: e.Request,
+    promise: datetime,
+    board: e.Board,
+) -> Order:
+    buffer = board.order_buffer(request)
+    order = Order.objects.create(
+        code=spec.code,
+        customer_id=spec.customer_id,
+        product_id=spec.product_id,
+        quantity=spec.quantity,
+        release=spec.release,
+        promised_due=promise,
+        buffer_minutes=buffer,
+    )
+    names = dict(
+        RoutingStep.objects.filter(product_id=spec.product_id).values_list("sequence", "name")
+    )
+    work_centers = {wc.code: wc for wc in WorkCenter.objects.all()}
+    for op in request.operations:
+        row = Operation.objects.create(
+            order=order,
+            sequence=int(op.id),
+            name=names.get(int(op.id), f"Step {op.id}"),
+            minutes=op.minutes,
+        )
+        row.work_centers.set([work_centers[code] for code in op.work_centers])
+    return order
