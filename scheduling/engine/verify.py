@@ -1,0 +1,417 @@
+"""Independent feasibility check of an answer against its board (rules 1-6 of board-format.md).
+
+Every promise and schedule version passes through here before it is written, so this module
+deliberately shares no code with the solver or ``calendars.py``: a bug in one should not be
+mirrored in the other. It works from the raw ``Calendar`` dataclass.
+
+Working time of a work center = (weekly windows in the calendar's local time zone
+  U calendar ``extra`` U ``extra`` of the chosen capacity options on that work center)
+  minus ``closed``. Closed wins over every kind of extra time.
+
+Interpretations the solver must share (all instants half-open, minute resolution):
+
+- A weekly window's local wall times are converted with zoneinfo's default ``fold=0``: a time
+  that occurs twice (autumn) is its first occurrence, a time that does not exist (spring gap) is
+  read with the offset in force before the jump. Windows that become empty are dropped.
+- A planned operation's ``start`` must be a working instant: some working interval ``[a, b)``
+  has ``a <= start < b``. A start exactly at the end of a shift is not working time.
+- Its end is the earliest instant at which it has received ``minutes`` working minutes from
+  ``start``; it may pause over nights, weekends and closed days, still occupying its work center.
+- A running operation keeps the board's ``start`` and ``work_center``; its start may be before
+  ``now`` and need not be working time. Its end is ``max(now, E)`` where ``E`` is the earliest
+  instant at which it has received ``minutes`` working minutes from ``start``: one that has
+  overrun its minutes is taken to finish at ``now``.
+- Routing: the first non-done operation, unless running, starts no earlier than
+  ``max(now, release)``; each later one no earlier than the previous one's end.
+- Promise: an order's last operation ends no later than ``due - buffer``, or no later than the
+  end of the baseline ``schedule`` row of that same last operation when that is later.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling.engine.model import (
+    Answer,
+    Board,
+    Calendar,
+    CapacityOption,
+    Operation,
+    Order,
+    Request,
+    ScheduledOperation,
+    Span,
+)
+
+# A walk that finds no working time within ten years of its start gives up: the calendar has
+# (practically) no working time left, and looping on would hang the caller.
+HORIZON = timedelta(days=3660)
+# Closed spans longer than this make the walk jump to their end instead of stepping through
+# every weekday window they swallow.
+_SKIP_CLOSED = timedelta(days=2)
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class WorkingTime:
+    """Working intervals of one calendar plus extra spans, generated lazily window by window."""
+
+    def __init__(self, calendar: Calendar, extra_spans: Iterable[Span] = ()) -> None:
+        self._zone = ZoneInfo(calendar.timezone)
+        self._weekly = [sorted(day) for day in calendar.weekly]
+        self._has_weekly = any(self._weekly)
+        self._extra = _merge([*calendar.extra, *extra_spans])
+        self._extra_ends = [end for _, end in self._extra]
+        self._closed = _merge(calendar.closed)
+        self._closed_ends = [end for _, end in self._closed]
+        self._days: dict[date, list[Span]] = {}
+
+    def _day_windows(self, day: date) -> list[Span]:
+        windows = self._days.get(day)
+        if windows is None:
+            midnight = datetime.combine(day, time(), tzinfo=self._zone)
+            windows = []
+            for first, last in self._weekly[day.weekday()]:
+                # Aware + timedelta is wall-clock arithmetic in Python, so 24:00 is the next
+                # local midnight, whatever the day's length.
+                start = (midnight + timedelta(minutes=first)).astimezone(UTC)
+                end = (midnight + timedelta(minutes=last)).astimezone(UTC)
+                if start < end:
+                    windows.append((start, end))
+            self._days[day] = windows
+        return windows
+
+    def _weekly_from(self, t: datetime) -> Iterator[Span]:
+        if not self._has_weekly:
+            return
+        day = t.astimezone(self._zone).date() - timedelta(days=1)
+        last = day + HORIZON
+        while day <= last:
+            for window in self._day_windows(day):
+                if window[1] > t:
+                    yield window
+            day += timedelta(days=1)
+
+    def _open_from(self, t: datetime) -> Iterator[Span]:
+        """Disjoint, increasing pieces of weekly U extra time ending after ``t``."""
+        extras = self._extra[bisect_right(self._extra_ends, t) :]
+        frontier = t
+        for start, end in heapq.merge(self._weekly_from(t), extras):
+            start = max(start, frontier)
+            if start < end:
+                yield start, end
+                frontier = end
+
+    def intervals_from(self, t: datetime) -> Iterator[Span]:
+        """Working intervals from ``t`` on, in order, disjoint, the first clipped to start >= t."""
+        while True:
+            restart: datetime | None = None
+            for start, end in self._open_from(t):
+                index = bisect_right(self._closed_ends, start)
+                while start < end:
+                    if index < len(self._closed) and self._closed[index][0] < end:
+                        closed_start, closed_end = self._closed[index]
+                        if closed_start > start:
+                            yield start, closed_start
+                        start = max(start, closed_end)
+                        index += 1
+                        if closed_end - end > _SKIP_CLOSED:
+                            restart = closed_end
+                            break
+                    else:
+                        yield start, end
+                        break
+                if restart is not None:
+                    break
+            if restart is None:
+                return
+            t = restart
+
+    def is_working(self, t: datetime) -> bool:
+        for start, _ in self.intervals_from(t):
+            return start == t
+        return False
+
+    def end_after(self, start: datetime, minutes: int) -> datetime | None:
+        """Earliest instant at which ``minutes`` working minutes have passed since ``start``;
+        None if the calendar runs out of working time (within ``HORIZON`` of each gap)."""
+        remaining = timedelta(minutes=minutes)
+        for first, last in self.intervals_from(start):
+            if last - first >= remaining:
+                return first + remaining
+            remaining -= last - first
+        return None
+
+
+def working_end(
+    calendar: Calendar, extra_spans: Iterable[Span], start: datetime, minutes: int
+) -> datetime:
+    """End of ``minutes`` working minutes from ``start`` on ``calendar`` plus ``extra_spans``."""
+    end = WorkingTime(calendar, extra_spans).end_after(start, minutes)
+    if end is None:
+        raise ValueError(
+            f"calendar {calendar.id!r} has no working time for {minutes} minutes "
+            f"after {_show(start)}"
+        )
+    return end
+
+
+def _show(instant: datetime | None) -> str:
+    if instant is None:
+        return "null"
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verify(board: Board, answer: Answer, options: Sequence[str] = ()) -> list[str]:
+    """Violations of rules 1-6 by ``answer`` on ``board``; an empty list means valid.
+
+    ``options`` are the ids of the chosen capacity options: their extra windows count as
+    working time, each on its own work center only.
+    """
+    if answer.status != "promised":
+        return [f"answer status is {answer.status!r}: only a 'promised' answer has a schedule"]
+    violations: list[str] = []
+
+    # --- which orders the schedule must cover -----------------------------------------------
+    jobs: list[Order | Request] = list(board.orders)
+    request = None
+    if answer.request is not None:
+        if board.request is None:
+            violations.append(f"answer is for request {answer.request!r} but the board has none")
+        elif board.request.id != answer.request:
+            violations.append(
+                f"answer is for request {answer.request!r} but the board's request is "
+                f"{board.request.id!r}"
+            )
+        else:
+            request = board.request
+            jobs.append(request)
+
+    # --- working time per work center, with the chosen options' windows -------------------
+    option_by_id: dict[str, CapacityOption] = {o.id: o for o in board.capacity_options or ()}
+    extra_by_center: dict[str, list[Span]] = {}
+    for option_id in options:
+        option = option_by_id.get(option_id)
+        if option is None:
+            violations.append(f"unknown capacity option {option_id!r}")
+            continue
+        extra_by_center.setdefault(option.work_center, []).extend(option.extra)
+    centers = {wc.id: wc for wc in board.work_centers}
+    calendars = {c.id: c for c in board.calendars}
+    working: dict[str, WorkingTime] = {}
+
+    def working_time(center_id: str) -> WorkingTime:
+        if center_id not in working:
+            calendar = calendars[centers[center_id].calendar]
+            working[center_id] = WorkingTime(calendar, extra_by_center.get(center_id, ()))
+        return working[center_id]
+
+    # --- rule 1: every non-done operation exactly once, on one of its work centers ---------
+    operations: dict[tuple[str, str], Operation] = {
+        (job.id, op.id): op for job in jobs for op in job.operations
+    }
+    rows: dict[tuple[str, str], ScheduledOperation] = {}
+    for row in answer.schedule:
+        key = (row.order, row.operation)
+        name = f"{row.order}/{row.operation}"
+        op = operations.get(key)
+        if op is None:
+            violations.append(f"rule 1: {name} is not an operation on the board")
+            continue
+        if op.effective_state == "done":
+            violations.append(f"rule 1: {name} is done but scheduled")
+            continue
+        if key in rows:
+            violations.append(f"rule 1: {name} is scheduled more than once")
+            continue
+        if row.work_center not in op.work_centers or row.work_center not in centers:
+            violations.append(
+                f"rule 1: {name} is on {row.work_center}, not one of its work centers "
+                f"{', '.join(op.work_centers)}"
+            )
+            continue
+        if op.effective_state == "running" and (
+            row.work_center != op.work_center or row.start != op.start
+        ):
+            violations.append(
+                f"rule 1: {name} is running on {op.work_center} since {_show(op.start)} but is "
+                f"scheduled on {row.work_center} from {_show(row.start)}"
+            )
+            continue
+        if not row.start < row.end:
+            violations.append(
+                f"rule 2: {name} on {row.work_center} ends {_show(row.end)}, not after its start "
+                f"{_show(row.start)}"
+            )
+            continue
+        rows[key] = row
+    # Operations whose row was rejected above are not also reported as missing.
+    mentioned = {(row.order, row.operation) for row in answer.schedule}
+    for key, op in operations.items():
+        if op.effective_state != "done" and key not in rows and key not in mentioned:
+            violations.append(f"rule 1: {key[0]}/{key[1]} is not scheduled")
+
+    # --- rule 2: calendar ---------------------------------------------------------------------
+    for key, row in rows.items():
+        op = operations[key]
+        name = f"{row.order}/{row.operation}"
+        calendar = working_time(row.work_center)
+        running = op.effective_state == "running"
+        if not running and not calendar.is_working(row.start):
+            violations.append(
+                f"rule 2: {name} starts {_show(row.start)}, outside the working time of "
+                f"{row.work_center}"
+            )
+            continue
+        expected = calendar.end_after(row.start, op.minutes)
+        if expected is None:
+            violations.append(
+                f"rule 2: {row.work_center} has no working time for {name}'s {op.minutes} "
+                f"minutes after {_show(row.start)}"
+            )
+            continue
+        if running:
+            expected = max(expected, board.now)
+        if row.end != expected:
+            violations.append(
+                f"rule 2: {name} on {row.work_center} from {_show(row.start)} needs "
+                f"{op.minutes} working minutes and so ends {_show(expected)}, not {_show(row.end)}"
+            )
+
+    # --- rule 3: capacity -------------------------------------------------------------------
+    by_center: dict[str, list[ScheduledOperation]] = {}
+    for row in rows.values():
+        by_center.setdefault(row.work_center, []).append(row)
+    for center_id, center_rows in by_center.items():
+        violations.extend(_capacity_violations(center_id, centers[center_id].capacity, center_rows))
+
+    # --- rule 4: routing; rule 5: promises -------------------------------------------------
+    baseline = {(r.order, r.operation): r for r in board.schedule or ()}
+    for job in jobs:
+        previous: ScheduledOperation | None = None
+        first_open = _first_open(job)
+        for op in job.operations:
+            if op.effective_state == "done":
+                continue
+            current = rows.get((job.id, op.id))
+            if current is None:
+                previous = None  # already reported under rule 1; do not chain through a gap
+                continue
+            name = f"{job.id}/{op.id}"
+            if previous is not None:
+                if current.start < previous.end:
+                    violations.append(
+                        f"rule 4: {name} starts {_show(current.start)}, before {job.id}/"
+                        f"{previous.operation} ends {_show(previous.end)}"
+                    )
+            elif op is first_open and op.effective_state != "running":
+                earliest = max(board.now, job.release or board.now)
+                if current.start < earliest:
+                    violations.append(
+                        f"rule 4: {name} starts {_show(current.start)}, before {_show(earliest)} "
+                        f"(max of now and the release)"
+                    )
+            previous = current
+        last = job.operations[-1]
+        last_row = rows.get((job.id, last.id))
+        if last_row is None:
+            continue
+        if isinstance(job, Order):
+            protected = job.due - timedelta(minutes=board.order_buffer(job))
+            limit = protected
+            base_row = baseline.get((job.id, last.id))
+            if base_row is not None and base_row.end > limit:
+                limit = base_row.end
+            if last_row.end > limit:
+                detail = f"its protected date {_show(protected)} (due {_show(job.due)} - buffer)"
+                if limit != protected:
+                    detail = f"its baseline end {_show(limit)} (already after {_show(protected)})"
+                violations.append(
+                    f"rule 5: order {job.id} ends {_show(last_row.end)} ({job.id}/{last.id} on "
+                    f"{last_row.work_center}), after {detail}"
+                )
+
+    # --- rule 6: the request's completion and promise --------------------------------------
+    if request is not None:
+        last_row = rows.get((request.id, request.operations[-1].id))
+        if last_row is not None and answer.completion != last_row.end:
+            violations.append(
+                f"rule 6: completion {_show(answer.completion)} is not the end "
+                f"{_show(last_row.end)} of the request's last operation "
+                f"{request.id}/{request.operations[-1].id}"
+            )
+        if answer.completion is not None:
+            promise = answer.completion + timedelta(minutes=board.order_buffer(request))
+            if answer.promise != promise:
+                violations.append(
+                    f"rule 6: promise {_show(answer.promise)} is not completion "
+                    f"{_show(answer.completion)} + {board.order_buffer(request)} buffer minutes "
+                    f"= {_show(promise)}"
+                )
+            if answer.lower_bound is not None and answer.lower_bound > answer.completion:
+                violations.append(
+                    f"rule 6: lower bound {_show(answer.lower_bound)} is after the completion "
+                    f"{_show(answer.completion)} that this schedule reaches"
+                )
+        else:
+            violations.append(f"rule 6: a promised answer for {request.id} has no completion")
+    return violations
+
+
+def _first_open(job: Order | Request) -> Operation | None:
+    for op in job.operations:
+        if op.effective_state != "done":
+            return op
+    return None
+
+
+def _capacity_violations(
+    center_id: str, capacity: int, rows: list[ScheduledOperation]
+) -> list[str]:
+    # Sweep over start/end events; at equal instants ends come first, since [start, end) is
+    # half-open: one operation may start exactly when another ends.
+    events: list[tuple[datetime, int, int]] = []
+    for index, row in enumerate(rows):
+        events.append((row.start, 1, index))
+        events.append((row.end, 0, index))
+    events.sort()
+    active: set[int] = set()
+    violations = []
+    reported = False
+    for instant, is_start, index in events:
+        if not is_start:
+            active.discard(index)
+            if len(active) <= capacity:
+                reported = False
+            continue
+        active.add(index)
+        if len(active) > capacity and not reported:
+            reported = True  # one message per overload episode, not one per extra start
+            names = ", ".join(
+                _describe(rows[i])
+                for i in sorted(active, key=lambda i: (rows[i].start, rows[i].order))
+            )
+            violations.append(
+                f"rule 3: {center_id} (capacity {capacity}) runs {len(active)} operations at "
+                f"{_show(instant)}: {names}"
+            )
+    return violations
+
+
+def _describe(row: ScheduledOperation) -> str:
+    return f"{row.order}/{row.operation} [{_show(row.start)}, {_show(row.end)})"
