@@ -1,0 +1,441 @@
+"""The CP-SAT model of a (part of a) problem, its objectives and its solve loop.
+
+Pause-aware durations (rule 2). For an operation needing m working minutes on a machine with
+windows W_k = [a_k, b_k), a start s in window k ending in window j gives
+``end = s + m + (non-working time between b_k and a_j)``: the pause-inclusive duration is a
+step function of the start. Rather than one Boolean per (start window, end window) pair, which
+grows with the horizon, starts are grouped by that *duration*: every start whose operation
+spans "one night" shares one literal, "a weekend" another, and so on. Each literal enforces
+``start in D_offset`` (a union of integer intervals, so the start is also forced into working
+time) and ``end == start + offset``; exactly one literal holds per operation (over all its
+alternative work centers). A daily two-shift calendar gives a handful of literals per operation
+whatever the horizon, instead of O(windows), and a 24/7 calendar gives none at all (plain
+fixed-size intervals: the job-shop benchmarks run on exactly this code path). This is the
+"duration as a function of the start" idea from CP-SAT's scheduling recipes, with the channel
+keyed by duration rather than by break.
+
+Each alternative has an optional interval (shared start/size/end, its own presence literal) in
+the NoOverlap (capacity 1) or Cumulative (capacity > 1) of its machine. Operations not modelled
+as variables (running ones; frozen ones far from the request) are fixed occupations, merged per
+machine into as few fixed intervals as possible and dropped where no variable can reach them.
+
+Domains are as tight as the problem allows: earliest starts from releases and predecessors'
+earliest ends, latest starts from each order's latest end (its promise, rule 5) minus the
+calendar-aware tail of its routing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from scheduling.engine.problem import Problem, Solution
+
+SolutionListener = Callable[[int, float], None]  # (objective value, objective bound)
+
+
+@dataclass
+class TaskVars:
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    size: cp_model.IntVar | int
+    presence: dict[int, cp_model.IntVar | bool]  # machine -> literal (True if only one)
+    literals: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+
+
+class InfeasibleDomain(Exception):
+    """A task has no start compatible with its bounds: its job cannot meet its latest end."""
+
+    def __init__(self, job: int) -> None:
+        super().__init__(job)
+        self.job = job
+
+
+class ScheduleModel:
+    def __init__(
+        self,
+        problem: Problem,
+        base: Solution,
+        variable: set[int],
+        latest_end: dict[int, int],
+        *,
+        soft_deadlines: dict[int, int] | None = None,
+    ) -> None:
+        """Model the tasks in ``variable``; every other task stays at its ``base`` placement.
+
+        ``latest_end[job]`` bounds the end of a job's last task (its promise, the request's
+        known-achievable completion, ...). With ``soft_deadlines`` (job -> deadline) those jobs
+        may end after their deadline by a lateness variable (used to diagnose infeasibility);
+        their ``latest_end`` is then only a search bound.
+        """
+        self.problem = problem
+        self.base = base
+        self.variable = variable
+        self.model = cp_model.CpModel()
+        self.vars: dict[int, TaskVars] = {}
+        self.lateness: dict[int, cp_model.IntVar] = {}
+        self.late_flags: dict[int, cp_model.IntVar] = {}
+        self._build(latest_end, soft_deadlines or {})
+
+    # -- building ---------------------------------------------------------------------------
+    def _build(self, latest_end: dict[int, int], soft: dict[int, int]) -> None:
+        problem, base, variable = self.problem, self.base, self.variable
+        model = self.model
+        tasks = problem.tasks
+        earliest: dict[int, int] = {}
+        latest: dict[int, int] = {}
+        alt_ranges: dict[int, dict[int, tuple[int, int]]] = {}
+        for job in problem.jobs:
+            if any(t not in variable and t not in base for t in job.tasks):
+                continue  # a job left out of this model (the request while checking the board)
+            # Forward: earliest start of each variable task.
+            ready = job.ready
+            for t in job.tasks:
+                if t not in variable:
+                    ready = base[t][2]
+                    continue
+                earliest[t] = ready
+                best_end = None
+                for m in tasks[t].alts:
+                    wt = problem.machines[m].wt
+                    s = wt.next_working(ready)
+                    e = wt.end_after(s, tasks[t].minutes) if s is not None else None
+                    if e is not None and (best_end is None or e < best_end):
+                        best_end = e
+                if best_end is None:
+                    raise InfeasibleDomain(job.index)
+                ready = best_end
+            # Backward: latest start of each variable task, per alternative.
+            bound = latest_end.get(job.index)
+            for t in reversed(job.tasks):
+                if t not in variable:
+                    bound = base[t][1]
+                    continue
+                if bound is None:
+                    raise ValueError(f"job {job.id} has no latest end")
+                ranges: dict[int, tuple[int, int]] = {}
+                best_latest = None
+                for m in tasks[t].alts:
+                    wt = problem.machines[m].wt
+                    lo = wt.next_working(earliest[t])
+                    hi = wt.start_before(bound, tasks[t].minutes)
+                    if lo is None or hi is None or lo > hi:
+                        continue
+                    ranges[m] = (lo, hi)
+                    best_latest = hi if best_latest is None else max(best_latest, hi)
+                if not ranges or best_latest is None:
+                    raise InfeasibleDomain(job.index)
+                alt_ranges[t] = ranges
+                latest[t] = bound
+                bound = best_latest
+
+        occupations: dict[int, list[tuple[cp_model.IntervalVar, int]]] = {}
+        reach: dict[int, list[int]] = {}  # machine -> [min start, max end] of its variables
+        for t in sorted(variable):
+            task = tasks[t]
+            groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+            for m, (lo, hi) in alt_ranges[t].items():
+                for offset, spans in problem.machines[m].wt.offset_groups(
+                    lo, hi, task.minutes
+                ).items():
+                    groups[(m, offset)] = spans
+            if not groups:
+                raise InfeasibleDomain(task.job)
+            all_spans = sorted(span for spans in groups.values() for span in spans)
+            start = model.new_int_var_from_domain(
+                cp_model.Domain.from_intervals([list(s) for s in all_spans]), f"s{t}"
+            )
+            offsets = sorted({offset for _, offset in groups})
+            end_lo = min(spans[0][0] + off for (_, off), spans in groups.items())
+            end_hi = max(spans[-1][1] + off for (_, off), spans in groups.items())
+            end = model.new_int_var(end_lo, end_hi, f"e{t}")
+            machines = sorted({m for m, _ in groups}, key=task.alts.index)
+            size: cp_model.IntVar | int
+            if len(offsets) == 1:
+                size = offsets[0]
+                model.add(end == start + size)
+            else:
+                size = model.new_int_var_from_domain(
+                    cp_model.Domain.from_values(offsets), f"d{t}"
+                )
+                model.add(end == start + size)
+            presence: dict[int, cp_model.IntVar | bool] = {}
+            if len(machines) == 1:
+                presence[machines[0]] = True
+            else:
+                for m in machines:
+                    presence[m] = model.new_bool_var(f"p{t}_{m}")
+                model.add_exactly_one(presence.values())  # type: ignore[arg-type]
+            tv = TaskVars(start, end, size, presence)
+            if len(groups) > 1:
+                for (m, offset), spans in groups.items():
+                    literal = model.new_bool_var(f"l{t}_{m}_{offset}")
+                    tv.literals[(m, offset)] = literal
+                    model.add_linear_expression_in_domain(
+                        start, cp_model.Domain.from_intervals([list(s) for s in spans])
+                    ).only_enforce_if(literal)
+                    if not isinstance(size, int):
+                        model.add(size == offset).only_enforce_if(literal)
+                model.add_exactly_one(tv.literals.values())
+                for m in machines:
+                    literals = [lit for (mm, _), lit in tv.literals.items() if mm == m]
+                    if presence[m] is True:
+                        continue
+                    model.add(sum(literals) == presence[m])
+            self.vars[t] = tv
+            for m in machines:
+                if presence[m] is True:
+                    interval = model.new_interval_var(start, size, end, f"i{t}_{m}")
+                else:
+                    interval = model.new_optional_interval_var(
+                        start, size, end, presence[m], f"i{t}_{m}"
+                    )
+                occupations.setdefault(m, []).append((interval, 1))
+                span = reach.setdefault(m, [end_hi, end_lo])
+                span[0] = min(span[0], all_spans[0][0])
+                span[1] = max(span[1], end_hi)
+
+        # Routing between consecutive variable tasks; promises on last tasks.
+        for job in problem.jobs:
+            previous = None
+            for t in job.tasks:
+                if t in variable and previous is not None and previous in variable:
+                    model.add(self.vars[t].start >= self.vars[previous].end)
+                previous = t
+            if not job.tasks or job.tasks[-1] not in variable:
+                continue
+            last_end = self.vars[job.tasks[-1]].end
+            if job.index in soft:
+                late = model.new_int_var(0, max(0, _upper(last_end) - soft[job.index]),
+                                         f"late{job.index}")
+                model.add(last_end <= soft[job.index] + late)
+                flag = model.new_bool_var(f"lateflag{job.index}")
+                model.add(late == 0).only_enforce_if(~flag)
+                self.lateness[job.index] = late
+                self.late_flags[job.index] = flag
+
+        # Fixed occupations, merged, only where a variable can reach them.
+        fixed: dict[int, list[tuple[int, int]]] = {}
+        for t, (m, s, e) in base.items():
+            if t in variable or m not in reach or e <= s:
+                continue
+            lo, hi = reach[m]
+            if e <= lo or s >= hi:
+                continue
+            fixed.setdefault(m, []).append((s, e))
+        for m, spans in fixed.items():
+            for s, e, demand in _fixed_profile(spans, problem.machines[m].capacity):
+                occupations.setdefault(m, []).append(
+                    (model.new_fixed_size_interval_var(s, e - s, f"f{m}_{s}"), demand)
+                )
+        for m, items in occupations.items():
+            capacity = problem.machines[m].capacity
+            if len(items) <= 1 and all(d <= capacity for _, d in items):
+                continue
+            if capacity == 1:
+                model.add_no_overlap([interval for interval, _ in items])
+            else:
+                model.add_cumulative(
+                    [interval for interval, _ in items], [d for _, d in items], capacity
+                )
+
+    # -- objectives ---------------------------------------------------------------------------
+    def job_end(self, job: int) -> cp_model.IntVar:
+        return self.vars[self.problem.jobs[job].tasks[-1]].end
+
+    def minimize_job_end(self, job: int) -> None:
+        self.model.minimize(self.job_end(job))
+
+    def minimize_makespan(self) -> cp_model.IntVar:
+        ends = [self.job_end(j.index) for j in self.problem.jobs if j.tasks]
+        makespan = self.model.new_int_var(0, max(_upper(e) for e in ends), "makespan")
+        self.model.add_max_equality(makespan, ends)
+        self.model.minimize(makespan)
+        return makespan
+
+    def minimize_lateness(self) -> None:
+        """Fewest late orders first, then the least total lateness (minutes)."""
+        total_cap = sum(_upper(v) for v in self.lateness.values()) + 1
+        self.model.minimize(
+            total_cap * sum(self.late_flags.values()) + sum(self.lateness.values())
+        )
+
+    def minimize_disruption(self, baseline: dict[int, tuple[int, int]]) -> None:
+        """Fewest moved operations first (start or work center differs from the baseline),
+        then the least total displacement of starts (minutes)."""
+        moved = []
+        displacement = []
+        span_total = 1
+        for t, (machine, start) in baseline.items():
+            tv = self.vars.get(t)
+            if tv is None:
+                continue
+            flag = self.model.new_bool_var(f"mv{t}")
+            stays = [~flag]
+            self.model.add(tv.start == start).only_enforce_if(stays)
+            on_machine = tv.presence.get(machine)
+            if on_machine is None:
+                self.model.add_bool_or([flag])  # baseline machine no longer possible
+            elif on_machine is not True:
+                self.model.add_implication(~flag, on_machine)
+            lo, hi = _lower(tv.start), _upper(tv.start)
+            bound = max(abs(lo - start), abs(hi - start))
+            shift = self.model.new_int_var(0, bound, f"dx{t}")
+            self.model.add_abs_equality(shift, tv.start - start)
+            moved.append(flag)
+            displacement.append(shift)
+            span_total += bound
+        self.model.minimize(span_total * sum(moved) + sum(displacement))
+
+    # -- hints and solving --------------------------------------------------------------------
+    def hint(self, solution: Solution) -> None:
+        self.model.clear_hints()
+        for t, tv in self.vars.items():
+            machine, start, end = solution[t]
+            self.model.add_hint(tv.start, start)
+            self.model.add_hint(tv.end, end)
+            if not isinstance(tv.size, int):
+                self.model.add_hint(tv.size, end - start)
+            for m, literal in tv.presence.items():
+                if literal is not True:
+                    self.model.add_hint(literal, m == machine)
+            for (m, offset), literal in tv.literals.items():
+                self.model.add_hint(literal, m == machine and offset == end - start)
+
+    def solve(
+        self,
+        *,
+        time_limit: float,
+        workers: int,
+        seed: int,
+        listener: SolutionListener | None = None,
+        cancel: Callable[[], bool] | None = None,
+        deterministic_limit: float | None = None,
+    ) -> SolveResult:
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.max_time_in_seconds = max(0.01, time_limit)
+        if deterministic_limit is not None:
+            # A work limit that does not depend on the machine's speed or load: with one worker
+            # and a fixed seed the same board then gives the same answer.
+            params.max_deterministic_time = max(0.01, deterministic_limit)
+        params.num_workers = max(1, workers)
+        params.random_seed = seed
+        callback = _Callback(listener, cancel)
+        stop = threading.Event()
+        watcher = None
+        if cancel is not None:
+            # Solution callbacks only fire on new solutions; a watcher thread makes a cancel
+            # take effect within a few tens of milliseconds even while the search proves.
+            def watch() -> None:
+                while not stop.wait(0.02):
+                    if cancel():
+                        solver.stop_search()
+                        callback.cancelled = True
+                        return
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+        started = time.monotonic()
+        try:
+            status = solver.solve(self.model, callback)
+        finally:
+            stop.set()
+            if watcher is not None:
+                watcher.join()
+        solution: Solution | None = None
+        objective = bound = None
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solution = dict(self.base)
+            for t, tv in self.vars.items():
+                machine = next(
+                    m for m, lit in tv.presence.items() if lit is True or solver.boolean_value(lit)
+                )
+                solution[t] = (machine, solver.value(tv.start), solver.value(tv.end))
+            objective = round(solver.objective_value)
+            bound = solver.best_objective_bound
+        return SolveResult(
+            status=solver.status_name(status),
+            solution=solution,
+            objective=objective,
+            bound=bound,
+            cancelled=callback.cancelled,
+            seconds=time.monotonic() - started,
+            values=solver,
+        )
+
+
+@dataclass
+class SolveResult:
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN, MODEL_INVALID
+    solution: Solution | None
+    objective: int | None
+    bound: float | None
+    cancelled: bool
+    seconds: float
+    values: cp_model.CpSolver
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "OPTIMAL"
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(
+        self, listener: SolutionListener | None, cancel: Callable[[], bool] | None
+    ) -> None:
+        super().__init__()
+        self.listener = listener
+        self.cancel = cancel
+        self.cancelled = False
+
+    def on_solution_callback(self) -> None:
+        if self.listener is not None:
+            self.listener(round(self.objective_value), self.best_objective_bound)
+        if self.cancel is not None and self.cancel():
+            self.cancelled = True
+            self.stop_search()
+
+
+def _fixed_profile(spans: list[tuple[int, int]], capacity: int) -> list[tuple[int, int, int]]:
+    """Fixed occupations as few (start, end, demand) pieces: merged runs for capacity 1, the
+    step profile of simultaneous occupations otherwise."""
+    spans.sort()
+    if capacity == 1:
+        merged: list[list[int]] = []
+        for s, e in spans:
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        return [(s, e, 1) for s, e in merged]
+    events: dict[int, int] = {}
+    for s, e in spans:
+        events[s] = events.get(s, 0) + 1
+        events[e] = events.get(e, 0) - 1
+    pieces: list[tuple[int, int, int]] = []
+    level = 0
+    previous = None
+    for instant in sorted(events):
+        if previous is not None and level > 0:
+            if pieces and pieces[-1][1] == previous and pieces[-1][2] == level:
+                pieces[-1] = (pieces[-1][0], instant, level)
+            else:
+                pieces.append((previous, instant, level))
+        level += events[instant]
+        previous = instant
+    return pieces
+
+
+def _lower(var: cp_model.IntVar) -> int:
+    return int(var.proto.domain[0])
+
+
+def _upper(var: cp_model.IntVar) -> int:
+    # The proto's repeated field does not support negative indexing (d[-1] reads 0).
+    domain = var.proto.domain
+    return int(domain[len(domain) - 1])

@@ -1,0 +1,197 @@
+"""Greedy schedules that are valid by construction: warm starts and fallbacks for CP-SAT.
+
+A work center of capacity c is treated as c unit *lanes*, each holding non-overlapping
+occupations; a schedule with no overlap within each lane never runs more than c operations at
+once, so whatever is built here passes rule 3. Placing an operation means finding the earliest
+working start at or after a ready time whose pause-inclusive occupation fits a free gap of some
+lane, jumping from conflict to conflict (never minute by minute).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+
+from scheduling.engine.problem import Placement, Problem, Solution
+
+
+class Lane:
+    """Non-overlapping occupations [start, end) of one unit of a work center, sorted."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def free(self, start: int, end: int) -> bool:
+        k = bisect.bisect_right(self.ends, start)
+        return k >= len(self.starts) or self.starts[k] >= end
+
+    def add(self, start: int, end: int) -> None:
+        k = bisect.bisect_right(self.starts, start)
+        self.starts.insert(k, start)
+        self.ends.insert(k, end)
+
+    def last_end(self) -> int | None:
+        return self.ends[-1] if self.ends else None
+
+
+class Lanes:
+    """Lanes of every machine, filled with a partial solution."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.lanes: list[list[Lane]] = [
+            [Lane() for _ in range(machine.capacity)] for machine in problem.machines
+        ]
+
+    def occupy_all(self, placements: list[Placement]) -> bool:
+        """Add occupations, assigning each to a free lane (interval colouring by start time);
+        False if some instant has more occupations than the machine's capacity."""
+        for machine, start, end in sorted(placements, key=lambda p: (p[1], p[2])):
+            if end <= start:
+                continue
+            for lane in self.lanes[machine]:
+                if lane.free(start, end):
+                    lane.add(start, end)
+                    break
+            else:
+                return False
+        return True
+
+    def earliest_fit(
+        self, task: int, machine: int, ready: int, *, after_queue: bool = False
+    ) -> tuple[int, int, int] | None:
+        """(start, end, lane) of the earliest fit on ``machine`` at or after ``ready``.
+
+        With ``after_queue`` the operation goes after everything already on the lane (the
+        "append to the end of the queue" baseline) instead of into the first gap.
+        """
+        wt = self.problem.machines[machine].wt
+        minutes = self.problem.tasks[task].minutes
+        best: tuple[int, int, int] | None = None
+        for lane_index, lane in enumerate(self.lanes[machine]):
+            t = ready
+            if after_queue and lane.ends:
+                t = max(t, lane.ends[-1])
+            while True:
+                start = wt.next_working(t)
+                if start is None:
+                    break
+                end = wt.end_after(start, minutes)
+                if end is None:
+                    break
+                if best is not None and start >= best[0]:
+                    break
+                k = bisect.bisect_right(lane.ends, start)
+                if k < len(lane.starts) and lane.starts[k] < end:
+                    t = lane.ends[k]  # collides with occupation k: try after it
+                    continue
+                if best is None or (end, start) < (best[1], best[0]):
+                    best = (start, end, lane_index)
+                break
+        return best
+
+    def place(self, task: int, ready: int, *, after_queue: bool = False) -> Placement | None:
+        """Put ``task`` on the alternative where it ends earliest."""
+        best: tuple[int, int, int, int] | None = None
+        for machine in self.problem.tasks[task].alts:
+            fit = self.earliest_fit(task, machine, ready, after_queue=after_queue)
+            if fit is not None and (best is None or (fit[1], fit[0]) < (best[2], best[1])):
+                best = (machine, fit[0], fit[1], fit[2])
+        if best is None:
+            return None
+        machine, start, end, lane = best
+        self.lanes[machine][lane].add(start, end)
+        return (machine, start, end)
+
+
+def insert_job(
+    problem: Problem, solution: Solution, job_index: int, *, after_queue: bool = False
+) -> Solution | None:
+    """``solution`` plus the tasks of ``job_index`` placed greedily, touching nothing else.
+
+    Into the earliest gaps (a valid warm start and an upper bound for the request's
+    completion) or, with ``after_queue``, after each machine's planned work.
+    """
+    lanes = Lanes(problem)
+    if not lanes.occupy_all(list(solution.values())):
+        return None
+    result = dict(solution)
+    job = problem.jobs[job_index]
+    ready = job.ready
+    for t in job.tasks:
+        placement = lanes.place(t, ready, after_queue=after_queue)
+        if placement is None:
+            return None
+        result[t] = placement
+        ready = placement[2]
+    return result
+
+
+def dispatch(
+    problem: Problem,
+    *,
+    keep: Solution | None = None,
+    priority: dict[int, int] | None = None,
+    skip_jobs: frozenset[int] = frozenset(),
+) -> Solution | None:
+    """A complete schedule of all jobs (except ``skip_jobs``) by serial list scheduling.
+
+    Running tasks are fixed. Every other task is taken in priority order (lower first; default
+    its baseline start, else its latest start given its order's deadline), once its predecessor
+    is placed, and put at its earliest fit no earlier than its baseline start: so a still-valid
+    baseline is reproduced and a broken one is repaired by shifting work right.
+    """
+    keep = keep or {}
+    lanes = Lanes(problem)
+    fixed = [t.fixed for t in problem.tasks if t.fixed is not None]
+    if not lanes.occupy_all(fixed):
+        return None
+    solution: Solution = {t.index: t.fixed for t in problem.tasks if t.fixed is not None}
+    priority = priority or {}
+    heap: list[tuple[int, int, int]] = []
+    next_position = {}
+    ready_of: dict[int, int] = {}
+    for job in problem.jobs:
+        if job.index in skip_jobs:
+            continue
+        position = 0
+        ready = job.ready
+        while position < len(job.tasks) and problem.tasks[job.tasks[position]].fixed is not None:
+            ready = max(ready, problem.tasks[job.tasks[position]].fixed[2])  # type: ignore[index]
+            position += 1
+        next_position[job.index] = position
+        ready_of[job.index] = ready
+        if position < len(job.tasks):
+            t = job.tasks[position]
+            heapq.heappush(heap, (_key(problem, t, priority), t, job.index))
+    while heap:
+        _, t, job_index = heapq.heappop(heap)
+        task = problem.tasks[t]
+        ready = ready_of[job_index]
+        if task.baseline is not None:
+            ready = max(ready, task.baseline[1])
+        placement = lanes.place(t, ready)
+        if placement is None:
+            return None
+        solution[t] = placement
+        job = problem.jobs[job_index]
+        position = next_position[job_index] + 1
+        ready_end = placement[2]
+        while position < len(job.tasks) and problem.tasks[job.tasks[position]].fixed is not None:
+            position += 1  # impossible by the board's state rules, kept for safety
+        next_position[job_index] = position
+        ready_of[job_index] = ready_end
+        if position < len(job.tasks):
+            nxt = job.tasks[position]
+            heapq.heappush(heap, (_key(problem, nxt, priority), nxt, job_index))
+    return solution
+
+
+def _key(problem: Problem, task: int, priority: dict[int, int]) -> int:
+    if task in priority:
+        return priority[task]
+    baseline = problem.tasks[task].baseline
+    return baseline[1] if baseline is not None else 0

@@ -1,0 +1,569 @@
+"""Capable-to-promise: ``quote`` a request against the board, ``check`` (and repair) the board.
+
+The search always holds a valid incumbent, so a time limit or a cancel returns something true:
+
+1. The existing orders' schedule: the baseline when it still passes every rule; otherwise a
+   repair (right-shift list scheduling, then CP-SAT), or "infeasible" naming the orders whose
+   promise cannot be kept (found by minimising lateness beyond the promise as a soft goal).
+2. The request inserted into the earliest gaps of that schedule, moving nothing: valid, and an
+   upper bound on the completion (the completion's domain in every later model).
+3. CP-SAT minimises the request's completion over a window of operations around now, frozen
+   beyond it (fixed occupations), widening the window while time remains. A bound from a model
+   with frozen operations is not a bound for the whole problem and is never reported as one;
+   the reported lower bound is the calendar-aware critical path (bounds.py) or the bound of a
+   model that froze nothing.
+4. With the completion fixed, CP-SAT minimises disruption: moved operations, then displacement.
+5. Each capacity option is evaluated by re-solving step 3 with its windows.
+
+Before anything is returned, ``verify`` (written independently) checks it; a violation is an
+engine bug and raises ``EngineError`` instead of reaching a user.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from scheduling.engine.bounds import critical_path_bound
+from scheduling.engine.calendars import to_instant
+from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
+from scheduling.engine.dispatch import dispatch, insert_job
+from scheduling.engine.model import (
+    Answer,
+    Board,
+    MovedOperation,
+    OptionResult,
+    ScheduledOperation,
+)
+from scheduling.engine.problem import (
+    Problem,
+    Solution,
+    baseline_solution,
+    build_problem,
+    late_jobs,
+    violations,
+)
+from scheduling.engine.verify import verify
+
+# Boards with at most this many movable operations are optimised whole from the start: the
+# model is small enough that CP-SAT's bound is then a bound for the whole problem.
+FULL_MODEL_TASKS = 1500
+# Share of the time limit for finding the best completion when options are evaluated too.
+_PHASE1_SHARE = 0.5
+_OPTIONS_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Progress:
+    fraction: float  # 0..1 of the time limit used
+    best_completion: datetime | None
+    lower_bound: datetime | None
+    phase: str  # "existing", "completion", "options", "disruption", "done"
+
+
+class EngineError(AssertionError):
+    """The engine produced an answer that the verifier rejects: a bug, never user input."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__("engine produced an invalid schedule: " + "; ".join(violations[:10]))
+        self.violations = violations
+
+
+class _Clock:
+    def __init__(
+        self,
+        time_limit: float,
+        progress: Callable[[Progress], None] | None,
+        cancel: Callable[[], bool] | None,
+        now: datetime,
+    ) -> None:
+        self.started = time.monotonic()
+        self.time_limit = max(0.05, time_limit)
+        self.progress = progress
+        self.cancel_fn = cancel
+        self.now = now
+        self.best: int | None = None
+        self.lower: int | None = None
+        self.cancelled = False
+        self.deterministic = False  # set with workers == 1: solves get fixed work limits
+
+    def work_limit(self, share: float) -> float | None:
+        """A deterministic work limit of ``share`` of the time limit, when determinism is on
+        (CP-SAT's deterministic time is roughly seconds on an unloaded core; a quarter keeps
+        the wall-clock limit from striking first, even on a loaded machine)."""
+        return 0.25 * share * self.time_limit if self.deterministic else None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        return max(0.0, self.time_limit - self.elapsed())
+
+    def is_cancelled(self) -> bool:
+        if not self.cancelled and self.cancel_fn is not None and self.cancel_fn():
+            self.cancelled = True
+        return self.cancelled
+
+    def report(self, phase: str, best: int | None = None, lower: int | None = None) -> None:
+        if best is not None:
+            self.best = best
+        if lower is not None:
+            self.lower = lower
+        if self.progress is not None:
+            self.progress(
+                Progress(
+                    fraction=min(1.0, self.elapsed() / self.time_limit),
+                    best_completion=None if self.best is None else to_instant(self.best, self.now),
+                    lower_bound=None if self.lower is None else to_instant(self.lower, self.now),
+                    phase=phase,
+                )
+            )
+
+
+@dataclass
+class _Existing:
+    solution: Solution | None  # valid schedule of the existing orders, or None
+    at_fault: list[str]
+    message: str = ""
+
+
+# -- public API -------------------------------------------------------------------------------
+def quote(
+    board: Board,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    apply_options: Sequence[str] = (),
+    evaluate_options: bool = True,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Answer:
+    """The earliest promise for ``board.request`` that keeps every existing promise."""
+    if board.request is None:
+        raise ValueError("quote needs a board with a request")
+    clock = _Clock(time_limit, progress, cancel, board.now)
+    clock.deterministic = workers == 1
+    problem = build_problem(board, options=apply_options)
+    request = problem.request_job
+    assert request is not None
+    option_ids = [o.id for o in board.capacity_options or () if o.id not in apply_options]
+    phase1_share = _PHASE1_SHARE if (evaluate_options and option_ids) else 0.75
+
+    existing = _existing_schedule(problem, clock, workers, seed, share=0.5 * phase1_share)
+    if existing.solution is None:
+        status = "infeasible" if existing.at_fault else "no_solution"
+        return _finish(board, clock, Answer(
+            status=status, request=board.request.id, at_fault=tuple(existing.at_fault),
+            message=existing.message), apply_options)
+
+    lower = critical_path_bound(problem, request)
+    search = _CompletionSearch(problem, existing.solution, clock, workers, seed)
+    if search.best is None:
+        return _finish(board, clock, Answer(
+            status="no_solution", request=board.request.id,
+            message="the request cannot be placed: no working time on its work centers"),
+            apply_options)
+    search.lower = max(search.lower, lower or 0)
+    clock.report("completion", search.completion, search.lower)
+    search.run(deadline=clock.elapsed() + phase1_share * clock.remaining(), share=phase1_share)
+
+    options: list[OptionResult] = []
+    if evaluate_options and option_ids and not clock.is_cancelled():
+        share = _OPTIONS_SHARE / (1 - phase1_share) * clock.remaining() / len(option_ids)
+        for option_id in option_ids:
+            options.append(_evaluate_option(
+                board, apply_options, option_id, search, clock, workers, seed, share))
+            clock.report("options")
+
+    best = search.best
+    if board.schedule is not None and not clock.is_cancelled():
+        best = _minimise_disruption(problem, best, search, clock, workers, seed)
+
+    completion = best[problem.jobs[request].tasks[-1]][2]
+    buffer = board.order_buffer(board.request)
+    promise = to_instant(completion, board.now) + timedelta(minutes=buffer)
+    proven = search.proven or completion <= search.lower
+    answer = Answer(
+        status="promised",
+        request=board.request.id,
+        completion=to_instant(completion, board.now),
+        promise=promise,
+        lower_bound=to_instant(min(search.lower, completion), board.now),
+        proven_optimal=proven,
+        requested_due_feasible=(
+            None if board.request.requested_due is None
+            else promise <= board.request.requested_due
+        ),
+        schedule=_rows(problem, best, board.now),
+        moved=_moved(problem, best, board),
+        options=tuple(options),
+        message="cancelled" if clock.cancelled else "",
+    )
+    work_centers, orders = _binding(problem, best, request)
+    answer = replace(answer, binding_work_centers=work_centers, binding_orders=orders)
+    clock.report("done", completion, search.lower)
+    return _finish(board, clock, answer, apply_options)
+
+
+def check(
+    board: Board,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    apply_options: Sequence[str] = (),
+    progress: Callable[[Progress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Answer:
+    """A valid schedule of the existing orders (the baseline where it still holds), or
+    "infeasible" with the orders whose promise cannot be kept."""
+    clock = _Clock(time_limit, progress, cancel, board.now)
+    clock.deterministic = workers == 1
+    problem = build_problem(board, options=apply_options, with_request=False)
+    existing = _existing_schedule(problem, clock, workers, seed, share=0.6)
+    if existing.solution is None:
+        status = "infeasible" if existing.at_fault else "no_solution"
+        return _finish(board, clock, Answer(
+            status=status, at_fault=tuple(existing.at_fault), message=existing.message),
+            apply_options)
+    solution = existing.solution
+    if board.schedule is not None and _moved(problem, solution, board) and not clock.cancelled:
+        search = _CompletionSearch(problem, solution, clock, workers, seed)
+        solution = _minimise_disruption(problem, solution, search, clock, workers, seed)
+    answer = Answer(
+        status="promised",
+        schedule=_rows(problem, solution, board.now),
+        moved=_moved(problem, solution, board),
+        message="cancelled" if clock.cancelled else "",
+    )
+    clock.report("done")
+    return _finish(board, clock, answer, apply_options)
+
+
+def append_baseline(board: Board, *, apply_options: Sequence[str] = ()) -> Answer:
+    """The naive promise: the request appended after each machine's planned work, nothing else
+    moved (what a rep would get by pushing the order to the end of the queue)."""
+    if board.request is None:
+        raise ValueError("append_baseline needs a board with a request")
+    clock = _Clock(60.0, None, None, board.now)
+    problem = build_problem(board, options=apply_options)
+    request = problem.request_job
+    assert request is not None
+    base = baseline_solution(problem)
+    if base is None or violations(problem, base):
+        base = dispatch(problem, priority=_slack_priority(problem),
+                        skip_jobs=frozenset({request}))
+        if base is None or late_jobs(problem, base):
+            late = [problem.jobs[j].id for j in late_jobs(problem, base)] if base else []
+            return _finish(board, clock, Answer(
+                status="infeasible" if late else "no_solution", request=board.request.id,
+                at_fault=tuple(late), message="the board without the request is not valid"),
+                apply_options)
+    solution = insert_job(problem, base, request, after_queue=True)
+    if solution is None:
+        return _finish(board, clock, Answer(status="no_solution", request=board.request.id,
+                                            message="no working time"), apply_options)
+    completion = solution[problem.jobs[request].tasks[-1]][2]
+    lower = critical_path_bound(problem, request) or completion
+    promise = to_instant(completion, board.now) + timedelta(
+        minutes=board.order_buffer(board.request))
+    answer = Answer(
+        status="promised",
+        request=board.request.id,
+        completion=to_instant(completion, board.now),
+        promise=promise,
+        lower_bound=to_instant(min(lower, completion), board.now),
+        proven_optimal=completion <= lower,
+        requested_due_feasible=(
+            None if board.request.requested_due is None
+            else promise <= board.request.requested_due
+        ),
+        schedule=_rows(problem, solution, board.now),
+        moved=_moved(problem, solution, board),
+    )
+    return _finish(board, clock, answer, apply_options)
+
+
+# -- the existing orders ----------------------------------------------------------------------
+def _slack_priority(problem: Problem) -> dict[int, int]:
+    """Dispatch priority of tasks without a baseline: latest start by work content (minimum
+    slack first); a priority, not a bound, so calendars are ignored here."""
+    priority: dict[int, int] = {}
+    for job in problem.jobs:
+        bound = job.deadline if job.deadline is not None else 10**9
+        for t in reversed(job.tasks):
+            bound -= problem.tasks[t].minutes
+            if problem.tasks[t].baseline is None:
+                priority[t] = bound
+    return priority
+
+
+def _existing_schedule(
+    problem: Problem, clock: _Clock, workers: int, seed: int, *, share: float
+) -> _Existing:
+    request = problem.request_job
+    skip = frozenset() if request is None else frozenset({request})
+    base = baseline_solution(problem)
+    if base is not None and not violations(problem, base):
+        return _Existing(base, [])
+    clock.report("existing")
+    hint = dispatch(problem, priority=_slack_priority(problem), skip_jobs=skip)
+    if hint is None:
+        return _Existing(None, [], "running operations overload a work center or a work "
+                                   "center has no working time")
+    late = late_jobs(problem, hint)
+    if not late:
+        return _Existing(hint, [])
+    # Diagnose: every order's promise becomes soft; fewest late orders, then least lateness.
+    variable = {t.index for t in problem.tasks if t.fixed is None and t.job not in skip}
+    horizon = max(end for _, _, end in hint.values())
+    soft = {j.index: j.deadline for j in problem.jobs
+            if j.deadline is not None and j.index not in skip}
+    latest = {j.index: max(horizon, j.deadline or horizon) for j in problem.jobs}
+    try:
+        model = ScheduleModel(problem, hint, variable, latest, soft_deadlines=soft)
+    except InfeasibleDomain as error:
+        return _Existing(None, [problem.jobs[error.job].id], "an order cannot be scheduled")
+    model.minimize_lateness()
+    model.hint(hint)
+    result = model.solve(time_limit=share * clock.remaining(), workers=workers, seed=seed,
+                         cancel=clock.is_cancelled, deterministic_limit=clock.work_limit(share))
+    solution = result.solution or hint
+    late = late_jobs(problem, solution)
+    if not late:
+        return _Existing(solution, [])
+    names = [problem.jobs[j].id for j in late]
+    proof = "proven" if result.optimal else "best found within the time limit"
+    return _Existing(None, names, f"{len(names)} order(s) cannot keep their promise "
+                                  f"({proof}): {', '.join(names)}")
+
+
+# -- the request's completion -----------------------------------------------------------------
+class _CompletionSearch:
+    """Minimise the request's completion (or, without a request, just hold a schedule)."""
+
+    def __init__(
+        self, problem: Problem, existing: Solution, clock: _Clock, workers: int, seed: int
+    ) -> None:
+        self.problem = problem
+        self.clock = clock
+        self.workers = workers
+        self.seed = seed
+        self.request = problem.request_job
+        self.proven = False
+        self.lower = 0
+        self.variable: set[int] | None = None  # last window searched
+        if self.request is None:
+            self.best: Solution | None = existing
+            return
+        self.best = insert_job(problem, existing, self.request)
+
+    @property
+    def completion(self) -> int | None:
+        if self.best is None or self.request is None:
+            return None
+        return self.best[self.problem.jobs[self.request].tasks[-1]][2]
+
+    def windows(self) -> list[set[int] | None]:
+        """Growing sets of movable tasks: everything planned to start before T, T doubling
+        from the incumbent's completion; None (everything) last."""
+        problem, best = self.problem, self.best
+        assert best is not None
+        movable = [t for t in problem.tasks if t.fixed is None]
+        if len(movable) <= FULL_MODEL_TASKS:
+            return [None]
+        completion = self.completion or 0
+        last_start = max(best[t.index][1] for t in movable)
+        levels: list[set[int] | None] = []
+        threshold = max(completion, 60) * 2
+        while threshold < last_start:
+            chosen = {t.index for t in movable if best[t.index][1] < threshold}
+            if len(chosen) > 4 * FULL_MODEL_TASKS * (len(levels) + 1):
+                break
+            if not levels or len(chosen) > len(levels[-1] or ()):
+                levels.append(chosen)
+            threshold *= 2
+        levels.append(None)
+        return levels
+
+    def run(self, *, deadline: float, share: float) -> None:
+        if self.request is None or self.best is None:
+            return
+        windows = self.windows()
+        for window in windows:
+            if self.proven or self.clock.is_cancelled():
+                return
+            budget = deadline - self.clock.elapsed()
+            if budget <= 0.01:
+                return
+            self.solve_window(window, budget, self.clock.work_limit(share / len(windows)))
+
+    def solve_window(self, window: set[int] | None, budget: float, work: float | None) -> None:
+        problem, best = self.problem, self.best
+        assert best is not None and self.request is not None
+        movable = {t.index for t in problem.tasks if t.fixed is None}
+        variable = movable if window is None else window | set(problem.jobs[self.request].tasks)
+        restricted = variable != movable
+        completion = self.completion
+        assert completion is not None
+        latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
+        latest[self.request] = completion
+        try:
+            model = ScheduleModel(problem, best, variable, latest)
+        except InfeasibleDomain:
+            return  # the incumbent itself fits, so this only means "nothing better here"
+        model.minimize_job_end(self.request)
+        model.hint(best)
+
+        def listener(objective: int, bound: float) -> None:
+            lower = None if restricted else max(self.lower, math.ceil(bound - 1e-6))
+            self.clock.report("completion", min(objective, self.completion or objective), lower)
+
+        result = model.solve(time_limit=budget, workers=self.workers, seed=self.seed,
+                             listener=listener, cancel=self.clock.is_cancelled,
+                             deterministic_limit=work)
+        self.variable = variable
+        if result.solution is not None and result.objective is not None:
+            if result.objective < completion:
+                self.best = result.solution
+        if not restricted and result.bound is not None and not result.cancelled:
+            self.lower = max(self.lower, math.ceil(result.bound - 1e-6))
+            if result.optimal:
+                self.proven = True
+        if (self.completion or 0) <= self.lower:
+            self.proven = True
+
+
+def _minimise_disruption(
+    problem: Problem,
+    best: Solution,
+    search: _CompletionSearch,
+    clock: _Clock,
+    workers: int,
+    seed: int,
+) -> Solution:
+    baseline = {t.index: t.baseline for t in problem.tasks
+                if t.baseline is not None and t.fixed is None}
+    moved = [t for t, (m, s) in baseline.items() if best[t][0] != m or best[t][1] != s]
+    if not moved or clock.remaining() < 0.02:
+        return best
+    clock.report("disruption")
+    movable = {t.index for t in problem.tasks if t.fixed is None}
+    variable = search.variable if search.variable is not None else movable
+    variable = set(variable) | set(moved)
+    latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
+    if search.request is not None:
+        latest[search.request] = best[problem.jobs[search.request].tasks[-1]][2]
+    try:
+        model = ScheduleModel(problem, best, variable, latest)
+    except InfeasibleDomain:
+        return best
+    model.minimize_disruption({t: b for t, b in baseline.items() if t in variable})
+    model.hint(best)
+    result = model.solve(time_limit=clock.remaining(), workers=workers, seed=seed,
+                         cancel=clock.is_cancelled, deterministic_limit=clock.work_limit(0.2))
+    return result.solution if result.solution is not None else best
+
+
+def _evaluate_option(
+    board: Board,
+    apply_options: Sequence[str],
+    option_id: str,
+    search: _CompletionSearch,
+    clock: _Clock,
+    workers: int,
+    seed: int,
+    budget: float,
+) -> OptionResult:
+    base_completion = search.completion
+    assert base_completion is not None and search.best is not None
+    problem = build_problem(board, options=(*apply_options, option_id))
+    # The schedule without the option stays valid with it: starts remain working time and
+    # ends can only come earlier, so it is the option's warm start.
+    hint: Solution = {}
+    for task in problem.tasks:
+        if task.fixed is not None:
+            hint[task.index] = task.fixed
+        else:
+            machine, start, _ = search.best[task.index]
+            hint[task.index] = problem.place(task.index, machine, start)
+    option_search = _CompletionSearch(problem, {}, clock, workers, seed)
+    option_search.best = hint
+    option_search.lower = 0
+    option_search.run(deadline=clock.elapsed() + budget,
+                      share=_OPTIONS_SHARE / max(1, len(board.capacity_options or ())))
+    completion = min(option_search.completion or base_completion, base_completion)
+    buffer = board.order_buffer(board.request) if board.request else board.buffer_minutes
+    return OptionResult(
+        id=option_id,
+        completion=to_instant(completion, board.now),
+        promise=to_instant(completion, board.now) + timedelta(minutes=buffer),
+        gain_minutes=max(0, base_completion - completion),
+    )
+
+
+# -- answer assembly --------------------------------------------------------------------------
+def _rows(problem: Problem, solution: Solution, now: datetime) -> tuple[ScheduledOperation, ...]:
+    rows = []
+    for task in problem.tasks:
+        machine, start, end = solution[task.index]
+        rows.append(ScheduledOperation(
+            order=task.order, operation=task.op, work_center=problem.machines[machine].id,
+            start=to_instant(start, now), end=to_instant(end, now)))
+    return tuple(rows)
+
+
+def _moved(problem: Problem, solution: Solution, board: Board) -> tuple[MovedOperation, ...]:
+    baseline = {(r.order, r.operation): r for r in board.schedule or ()}
+    moved = []
+    for task in problem.tasks:
+        row = baseline.get((task.order, task.op))
+        if row is None or task.fixed is not None:
+            continue
+        machine, start, _ = solution[task.index]
+        to_start = to_instant(start, board.now)
+        if problem.machines[machine].id != row.work_center or to_start != row.start:
+            moved.append(MovedOperation(order=task.order, operation=task.op,
+                                        from_start=row.start, to_start=to_start))
+    return tuple(moved)
+
+
+def _binding(
+    problem: Problem, solution: Solution, request: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Where the request waits for a machine rather than for its predecessor, and the orders
+    occupying that machine meanwhile (least slack first)."""
+    job = problem.jobs[request]
+    ready = job.ready
+    centers: list[str] = []
+    blockers: dict[str, int] = {}
+    for t in job.tasks:
+        machine, start, end = solution[t]
+        earliest = problem.machines[machine].wt.next_working(ready)
+        if earliest is not None and start > earliest:
+            if problem.machines[machine].id not in centers:
+                centers.append(problem.machines[machine].id)
+            for other, (m, s, e) in solution.items():
+                other_job = problem.jobs[problem.tasks[other].job]
+                if m != machine or other_job.is_request or e <= earliest or s >= start:
+                    continue
+                slack = 10**9
+                if other_job.deadline is not None:
+                    slack = other_job.deadline - solution[other_job.tasks[-1]][2]
+                blockers[other_job.id] = min(slack, blockers.get(other_job.id, slack))
+        ready = end
+    orders = tuple(sorted(blockers, key=lambda o: (blockers[o], o)))
+    return tuple(centers), orders
+
+
+def _finish(board: Board, clock: _Clock, answer: Answer, options: Sequence[str]) -> Answer:
+    answer = replace(answer, solve_seconds=round(clock.elapsed(), 3))
+    if answer.status == "promised":
+        found = verify(board, answer, options)
+        if found:
+            raise EngineError(found)
+    return answer

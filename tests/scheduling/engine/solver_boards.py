@@ -1,0 +1,79 @@
+"""Small hand-made boards for the solver tests, built as board/1 documents.
+
+Everything happens in the week of Monday 2026-12-07 (UTC, "now" is Monday 06:00) on a day-shift
+calendar (06:00-22:00 Monday to Friday) unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from scheduling.engine import Board, load_board
+
+NOW = "2026-12-07T06:00:00Z"
+DAY_SHIFT = {
+    "timezone": "UTC",
+    "weekly": {
+        **{day: [["06:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+        "sat": [],
+        "sun": [],
+    },
+}
+
+
+def op(op_id: str, centers: str | list[str], minutes: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": op_id,
+        "work_centers": [centers] if isinstance(centers, str) else centers,
+        "minutes": minutes,
+        **extra,
+    }
+
+
+def row(order: str, operation: str, center: str, start: str, end: str) -> dict[str, Any]:
+    return {
+        "order": order,
+        "operation": operation,
+        "work_center": center,
+        "start": start,
+        "end": end,
+    }
+
+
+def doc(
+    *,
+    centers: dict[str, int] | None = None,
+    orders: list[dict[str, Any]] | None = None,
+    schedule: list[dict[str, Any]] | None = None,
+    request: dict[str, Any] | None = None,
+    options: list[dict[str, Any]] | None = None,
+    calendar: dict[str, Any] | None = None,
+    buffer_minutes: int = 0,
+) -> dict[str, Any]:
+    board: dict[str, Any] = {
+        "format": "board/1",
+        "now": NOW,
+        "buffer_minutes": buffer_minutes,
+        "calendars": {"day": copy.deepcopy(calendar or DAY_SHIFT)},
+        "work_centers": [
+            {"id": wc, "capacity": cap, "calendar": "day"}
+            for wc, cap in (centers or {"MILL": 1}).items()
+        ],
+        "orders": orders or [],
+    }
+    if schedule is not None:
+        board["schedule"] = schedule
+    if options is not None:
+        board["capacity_options"] = options
+    if request is not None:
+        board["request"] = request
+    return board
+
+
+def board(**kwargs: Any) -> Board:
+    return load_board(doc(**kwargs))
+
+
+def request(operations: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"id": "Q-1", "operations": operations, **extra}

@@ -1,0 +1,379 @@
+"""The solver on hand-made boards: each test is a situation a scheduler would recognise."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from scheduling.engine import check, quote, verify
+from scheduling.engine.solver import EngineError, append_baseline
+
+from .solver_boards import board, doc, op, request, row
+
+T = "2026-12-{:02d}T{}:00Z"
+
+
+def at(day: int, hhmm: str) -> datetime:
+    return datetime.fromisoformat(T.format(day, hhmm).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def order(order_id: str, due: str, *ops: dict, **extra) -> dict:
+    return {"id": order_id, "due": due, "operations": list(ops), **extra}
+
+
+def rows_by_key(answer):
+    return {(r.order, r.operation): r for r in answer.schedule}
+
+
+def test_request_fits_in_a_gap_without_moving_anything():
+    b = board(
+        orders=[
+            order("A", T.format(7, "08:00"), op("10", "MILL", 120)),
+            order("B", T.format(7, "12:00"), op("10", "MILL", 120)),
+        ],
+        schedule=[
+            row("A", "10", "MILL", T.format(7, "06:00"), T.format(7, "08:00")),
+            row("B", "10", "MILL", T.format(7, "10:00"), T.format(7, "12:00")),
+        ],
+        request=request([op("10", "MILL", 60)]),
+    )
+    answer = quote(b, time_limit=2, workers=1)
+    assert answer.status == "promised"
+    assert answer.completion == at(7, "09:00")
+    assert answer.moved == ()
+    assert answer.proven_optimal
+    assert answer.lower_bound is not None and answer.lower_bound <= answer.completion
+    assert verify(b, answer) == []
+
+
+def test_request_displaces_planned_work_that_has_slack():
+    b = board(
+        orders=[order("A", T.format(8, "22:00"), op("10", "MILL", 240))],
+        schedule=[row("A", "10", "MILL", T.format(7, "06:00"), T.format(7, "10:00"))],
+        request=request([op("10", "MILL", 60)]),
+    )
+    answer = quote(b, time_limit=2, workers=1)
+    assert answer.completion == at(7, "07:00")
+    assert answer.proven_optimal and answer.lower_bound == at(7, "07:00")
+    assert [(m.order, m.from_start, m.to_start) for m in answer.moved] == [
+        ("A", at(7, "06:00"), at(7, "07:00"))
+    ]
+    assert rows_by_key(answer)[("A", "10")].end == at(7, "11:00")
+
+
+def test_request_waits_for_work_whose_promise_is_tight_and_names_it():
+    b = board(
+        centers={"MILL": 1, "SAW": 1},
+        orders=[
+            order("A", T.format(7, "10:00"), op("10", "MILL", 240)),
+            order("B", T.format(9, "22:00"), op("10", "SAW", 60)),
+        ],
+        schedule=[
+            row("A", "10", "MILL", T.format(7, "06:00"), T.format(7, "10:00")),
+            row("B", "10", "SAW", T.format(7, "06:00"), T.format(7, "07:00")),
+        ],
+        request=request([op("10", "MILL", 60)]),
+    )
+    answer = quote(b, time_limit=2, workers=1)
+    assert answer.completion == at(7, "11:00")
+    assert answer.moved == ()
+    assert answer.binding_work_centers == ("MILL",)
+    assert answer.binding_orders == ("A",)
+    assert answer.proven_optimal  # CP-SAT proves it on the whole (small) board
+
+
+def test_capacity_two_runs_the_request_alongside_existing_work():
+    def make(capacity: int):
+        return board(
+            centers={"OVEN": capacity},
+            orders=[order("A", T.format(7, "14:00"), op("10", "OVEN", 480))],
+            schedule=[row("A", "10", "OVEN", T.format(7, "06:00"), T.format(7, "14:00"))],
+            request=request([op("10", "OVEN", 120)]),
+        )
+
+    assert quote(make(2), time_limit=2, workers=1).completion == at(7, "08:00")
+    assert quote(make(1), time_limit=2, workers=1).completion == at(7, "16:00")
+
+
+def test_alternative_work_center_is_used_when_the_first_is_busy():
+    b = board(
+        centers={"M1": 1, "M2": 1},
+        orders=[order("A", T.format(7, "14:00"), op("10", "M1", 480))],
+        schedule=[row("A", "10", "M1", T.format(7, "06:00"), T.format(7, "14:00"))],
+        request=request([op("10", ["M1", "M2"], 60)]),
+    )
+    answer = quote(b, time_limit=2, workers=1)
+    assert rows_by_key(answer)[("Q-1", "10")].work_center == "M2"
+    assert answer.completion == at(7, "07:00")
+
+
+def test_running_operation_keeps_its_machine_and_start_and_its_remaining_work():
+    # Started Friday 21:00 with 120 minutes: 60 received before the weekend, 60 left on Monday.
+    b = board(
+        orders=[
+            order(
+                "A",
+                T.format(9, "22:00"),
+                op(
+                    "10",
+                    "MILL",
+                    120,
+                    state="running",
+                    start=T.format(4, "21:00"),
+                    work_center="MILL",
+                ),
+                op("20", "MILL", 30),
+            )
+        ],
+        request=request([op("10", "MILL", 60)]),
+    )
+    answer = quote(b, time_limit=2, workers=1)
+    rows = rows_by_key(answer)
+    assert rows[("A", "10")].start == at(4, "21:00")
+    assert rows[("A", "10")].end == at(7, "07:00")
+    assert rows[("Q-1", "10")].start >= at(7, "07:00")
+    assert answer.completion == at(7, "08:00")
+
+
+def test_release_and_pause_over_the_night():
+    b = board(request=request([op("10", "MILL", 960 + 60)], release=T.format(7, "12:00")))
+    answer = quote(b, time_limit=2, workers=1)
+    start = rows_by_key(answer)[("Q-1", "10")].start
+    assert start == at(7, "12:00")
+    # 600 minutes on Monday (12:00-22:00), paused overnight, 420 more on Tuesday from 06:00.
+    assert answer.completion == at(8, "13:00")
+    assert answer.proven_optimal
+
+
+def test_requested_due_feasible_and_not():
+    def make(requested_due: str):
+        return board(
+            request=request(
+                [op("10", "MILL", 60)], requested_due=requested_due, buffer_minutes=120
+            ),
+            buffer_minutes=999,
+        )
+
+    ok = quote(make(T.format(7, "09:00")), time_limit=2, workers=1)
+    assert ok.promise == at(7, "09:00") and ok.requested_due_feasible is True
+    late = quote(make(T.format(7, "08:59")), time_limit=2, workers=1)
+    assert late.requested_due_feasible is False
+    none = quote(board(request=request([op("10", "MILL", 60)])), time_limit=2, workers=1)
+    assert none.requested_due_feasible is None
+
+
+def _busy_week(options=None):
+    return board(
+        orders=[order("A", T.format(11, "22:00"), op("10", "MILL", 5 * 960))],
+        schedule=[row("A", "10", "MILL", T.format(7, "06:00"), T.format(11, "22:00"))],
+        options=options
+        if options is not None
+        else [
+            {
+                "id": "SAT-MILL",
+                "work_center": "MILL",
+                "cost": 800,
+                "extra": [[T.format(12, "06:00"), T.format(12, "14:00")]],
+            }
+        ],
+        request=request([op("10", "MILL", 120)]),
+    )
+
+
+def test_capacity_option_buys_an_earlier_date():
+    b = _busy_week()
+    answer = quote(b, time_limit=3, workers=1)
+    assert answer.completion == at(14, "08:00")
+    (option,) = answer.options
+    assert option.id == "SAT-MILL"
+    assert option.completion == at(12, "08:00")
+    assert option.gain_minutes == 2 * 1440
+    applied = quote(b, time_limit=3, workers=1, apply_options=("SAT-MILL",))
+    assert applied.completion == at(12, "08:00")
+    assert verify(b, applied, ("SAT-MILL",)) == []
+    # Without the option chosen, that Saturday schedule would break rule 2.
+    assert verify(b, replace(applied, options=()), ()) != []
+
+
+def test_check_names_the_order_that_cannot_keep_its_promise():
+    b = board(
+        orders=[
+            order("A", T.format(7, "14:00"), op("10", "MILL", 600)),
+            order("B", T.format(9, "22:00"), op("10", "MILL", 60)),
+        ],
+    )
+    answer = check(b, time_limit=2, workers=1)
+    assert answer.status == "infeasible"
+    assert answer.at_fault == ("A",)
+    assert answer.schedule == ()
+    quoted = quote(
+        replace(b, request=board(request=request([op("1", "MILL", 5)])).request),
+        time_limit=2,
+        workers=1,
+    )
+    assert quoted.status == "infeasible" and quoted.at_fault == ("A",)
+
+
+def test_check_prefers_the_order_whose_lateness_is_smallest():
+    b = board(
+        orders=[
+            order("A", T.format(7, "14:00"), op("10", "MILL", 480)),
+            order("B", T.format(7, "22:00"), op("10", "MILL", 600)),
+        ],
+    )
+    answer = check(b, time_limit=2, workers=1)
+    assert answer.status == "infeasible" and answer.at_fault == ("B",)
+
+
+def test_check_keeps_a_valid_baseline_and_repairs_a_broken_one():
+    orders = [
+        order("A", T.format(9, "22:00"), op("10", "MILL", 120)),
+        order("B", T.format(9, "22:00"), op("10", "MILL", 120)),
+    ]
+    schedule = [
+        row("A", "10", "MILL", T.format(7, "06:00"), T.format(7, "08:00")),
+        row("B", "10", "MILL", T.format(7, "08:00"), T.format(7, "10:00")),
+    ]
+    valid = check(board(orders=orders, schedule=schedule), time_limit=2, workers=1)
+    assert valid.status == "promised" and valid.moved == ()
+    assert [(r.order, r.start) for r in valid.schedule] == [
+        ("A", at(7, "06:00")),
+        ("B", at(7, "08:00")),
+    ]
+    down = doc(orders=orders, schedule=schedule)
+    down["calendars"]["day"]["closed"] = [[T.format(7, "06:00"), T.format(7, "09:00")]]
+    from scheduling.engine import load_board
+
+    broken = load_board(down)
+    repaired = check(broken, time_limit=2, workers=1)
+    assert repaired.status == "promised"
+    assert verify(broken, repaired) == []
+    assert {r.order: r.start for r in repaired.schedule} in (
+        {"A": at(7, "09:00"), "B": at(7, "11:00")},
+        {"B": at(7, "09:00"), "A": at(7, "11:00")},
+    )
+    assert len(repaired.moved) == 2
+
+
+def test_check_builds_a_schedule_for_a_board_without_one():
+    b = board(
+        centers={"MILL": 1, "LATHE": 1},
+        orders=[
+            order(f"O{i}", T.format(11, "22:00"), op("10", "LATHE", 90), op("20", "MILL", 60))
+            for i in range(6)
+        ],
+    )
+    answer = check(b, time_limit=2, workers=1)
+    assert answer.status == "promised"
+    assert len(answer.schedule) == 12
+    assert verify(b, answer) == []
+
+
+def test_append_baseline_goes_after_the_queue_and_is_never_better():
+    b = board(
+        orders=[
+            order("A", T.format(8, "08:00"), op("10", "MILL", 120)),
+            order("B", T.format(9, "12:00"), op("10", "MILL", 120)),
+        ],
+        schedule=[
+            row("A", "10", "MILL", T.format(7, "06:00"), T.format(7, "08:00")),
+            row("B", "10", "MILL", T.format(7, "10:00"), T.format(7, "12:00")),
+        ],
+        request=request([op("10", "MILL", 60)]),
+    )
+    appended = append_baseline(b)
+    assert appended.completion == at(7, "13:00")
+    assert appended.moved == ()
+    assert quote(b, time_limit=2, workers=1).completion < appended.completion
+
+
+def _hard_board():
+    # ft10's routings as ten orders, planned by the engine's own check and promised exactly at
+    # their planned ends (no slack anywhere), plus a ten-operation request that has to squeeze
+    # in: hard enough that CP-SAT does not prove it in a fraction of a second.
+    from scheduling.engine.jssp import load_instance
+
+    instance = load_instance("/work/shared/benchmarks/orlib-jobshop1.txt", "ft10")
+    centers = {f"M{k}": 1 for k in range(instance.machines)}
+    orders = [
+        order(
+            f"J{j}",
+            T.format(31, "22:00"),
+            *[op(str(i), f"M{m}", 10 * d) for i, (m, d) in enumerate(routing)],
+        )
+        for j, routing in enumerate(instance.jobs)
+    ]
+    calendar = {
+        "timezone": "UTC",
+        "weekly": {
+            d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    }
+    planned = check(board(centers=centers, orders=orders, calendar=calendar), time_limit=1)
+    ends: dict[str, datetime] = {}
+    for r in planned.schedule:
+        ends[r.order] = max(ends.get(r.order, r.end), r.end)
+    for o in orders:
+        o["due"] = ends[o["id"]].strftime("%Y-%m-%dT%H:%M:%SZ")
+    schedule = [
+        row(
+            r.order,
+            r.operation,
+            r.work_center,
+            r.start.strftime("%Y-%m-%dT%H:%MZ"),
+            r.end.strftime("%Y-%m-%dT%H:%MZ"),
+        )
+        for r in planned.schedule
+    ]
+    routing = instance.jobs[1]
+    return board(
+        centers=centers,
+        orders=orders,
+        calendar=calendar,
+        schedule=schedule,
+        request=request([op(str(i), f"M{m}", 10 * d) for i, (m, d) in enumerate(routing)]),
+    )
+
+
+def test_cancel_returns_promptly_with_a_valid_incumbent():
+    b = _hard_board()
+    started = time.monotonic()
+    answer = quote(b, time_limit=30, workers=2, cancel=lambda: time.monotonic() - started > 0.5)
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0
+    assert answer.status in ("promised", "no_solution")
+    assert answer.message == "cancelled"
+    if answer.status == "promised":
+        assert verify(b, answer) == []
+
+
+def test_progress_is_reported_with_phases():
+    seen = []
+    quote(_busy_week(), time_limit=2, workers=1, progress=seen.append)
+    assert seen and seen[-1].phase == "done"
+    assert all(0.0 <= p.fraction <= 1.0 for p in seen)
+    assert seen[-1].best_completion == at(14, "08:00")
+
+
+def test_workers_one_and_a_fixed_seed_give_identical_answers():
+    b = _hard_board()
+    first = quote(b, time_limit=2.0, workers=1, seed=7, evaluate_options=False)
+    second = quote(b, time_limit=2.0, workers=1, seed=7, evaluate_options=False)
+    assert replace(first, solve_seconds=0) == replace(second, solve_seconds=0)
+
+
+def test_quote_without_request_is_refused():
+    with pytest.raises(ValueError):
+        quote(board(), time_limit=1)
+
+
+def test_an_answer_the_verifier_rejects_raises_engine_error(monkeypatch):
+    import scheduling.engine.solver as solver
+
+    monkeypatch.setattr(solver, "verify", lambda board, answer, options=(): ["rule 3: fake"])
+    with pytest.raises(EngineError) as caught:
+        quote(board(request=request([op("10", "MILL", 60)])), time_limit=1)
+    assert caught.value.violations == ["rule 3: fake"]
