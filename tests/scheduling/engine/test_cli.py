@@ -1,0 +1,74 @@
+"""``python -m scheduling.engine``: answers on stdout or -o, exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .solver_boards import doc, op, request
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scheduling.engine", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def write(tmp_path: Path, document: dict, name: str = "board.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_quote_writes_a_promise_and_exits_zero(tmp_path):
+    board = write(tmp_path, doc(request=request([op("10", "MILL", 60)])))
+    out = tmp_path / "answer.json"
+    result = run("quote", board, "--time-limit", "2", "--workers", "1", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(out.read_text())
+    assert answer["status"] == "promised"
+    assert answer["completion"] == "2026-12-07T07:00:00Z"
+
+
+def test_check_infeasible_still_writes_the_answer_and_exits_one(tmp_path):
+    board = write(tmp_path, doc(orders=[{"id": "A", "due": "2026-12-07T08:00:00Z",
+                                         "operations": [op("10", "MILL", 600)]}]))
+    result = run("check", board, "--time-limit", "2")
+    assert result.returncode == 1
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "infeasible" and answer["at_fault"] == ["A"]
+
+
+def test_bad_input_exits_two_naming_the_field(tmp_path):
+    document = doc(request=request([op("10", "MILL", 60)]))
+    document["orders"] = [{"id": "A", "due": "2026-12-07T08:00:00Z",
+                           "operations": [op("10", "MILL", -5)]}]
+    result = run("quote", write(tmp_path, document))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: orders[0].operations[0].minutes:")
+
+
+def test_quote_of_a_board_without_request_is_bad_input(tmp_path):
+    result = run("quote", write(tmp_path, doc()))
+    assert result.returncode == 2
+    assert "error: request:" in result.stderr
+
+
+def test_unknown_option_is_bad_input(tmp_path):
+    board = write(tmp_path, doc(request=request([op("10", "MILL", 60)])))
+    result = run("quote", board, "--option", "NOPE")
+    assert result.returncode == 2 and "NOPE" in result.stderr
+
+
+def test_jssp_prints_one_json_line_and_rejects_unknown_instances():
+    orlib = "/work/shared/benchmarks/orlib-jobshop1.txt"
+    result = run("jssp", orlib, "ft06", "--time-limit", "5")
+    assert result.returncode == 0
+    line = json.loads(result.stdout)
+    assert line["instance"] == "ft06" and line["makespan"] == 55
+    assert set(line) == {"instance", "makespan", "lower_bound", "status", "seconds"}
+    missing = run("jssp", orlib, "nope99")
+    assert missing.returncode == 2 and "nope99" in missing.stderr
