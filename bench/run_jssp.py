@@ -115,6 +115,16 @@ def run_engine(instance: str, *, time_limit: float, workers: int) -> dict[str, A
     return result
 
 
+def impossible(result: dict[str, Any], optimum: int) -> str | None:
+    """A makespan below a proven optimum (or a bound above it) is a wrong answer, not a win."""
+    makespan, bound = result.get("makespan"), result.get("lower_bound")
+    if makespan is not None and makespan < optimum:
+        return f"makespan {makespan} below the proven optimum {optimum}"
+    if bound is not None and bound > optimum:
+        return f"lower bound {bound} above the proven optimum {optimum}"
+    return None
+
+
 def run(
     *,
     instances: tuple[str, ...] = INSTANCES,
@@ -126,7 +136,15 @@ def run(
     for name in instances:
         shop = read_orlib_jobshop(ORLIB_FILE, name)
         engine = run_engine(name, time_limit=time_limit, workers=workers)
+        wrong = impossible(engine, KNOWN_OPTIMA[name])
+        if wrong is not None:
+            engine = {"error": f"wrong answer: {wrong}", "wall": engine["wall"]}
         plain = solve_jssp(shop, time_limit=time_limit, workers=workers)
+        wrong = impossible(
+            {"makespan": plain.makespan, "lower_bound": plain.lower_bound}, KNOWN_OPTIMA[name]
+        )
+        if wrong is not None:
+            raise AssertionError(f"{name}: the plain model gave a wrong answer: {wrong}")
         row = Row(
             name,
             f"{len(shop.jobs)}x{shop.machines}",

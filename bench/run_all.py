@@ -1,0 +1,212 @@
+"""``make bench``: quote benchmarks and job-shop instances, written to docs/benchmarks.md.
+
+Runs ``bench.run_quotes`` (boards of about 1,000, 10,000 and 50,000 operations) and
+``bench.run_jssp`` (ft06, ft10, ft20, la01-la40), then rewrites ``docs/benchmarks.md`` with the
+machine, versions, commands, tables and a check of each target. Baselines are measured in the
+same run, on the same machine, with the same time limits.
+
+Usage: ``python -m bench.run_all [--sizes 1000,10000,50000] [--jssp-time-limit 5]
+[--skip-jssp] [--skip-quotes] [--output docs/benchmarks.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from bench import run_jssp, run_quotes
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
+
+# The issue's targets on the 2-core machine.
+PROVEN_SHARE_TARGET_1K = 0.90
+
+
+def machine_description() -> list[str]:
+    cpu_model = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu_model = line.split(":", 1)[1].strip()
+            break
+    memory = "unknown"
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+            break
+    load = os.getloadavg()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return [
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {len(os.sched_getaffinity(0))} cores available (`nproc`), CPU "
+        f'"{cpu_model}", {memory} RAM, load average at start {load[0]:.2f}',
+        f"- Software: Python {platform.python_version()}, OR-Tools {version('ortools')}, "
+        f"{platform.system()} {platform.release()}",
+        f"- Code: commit {commit or 'unknown'} (plus any uncommitted changes in the tree)",
+    ]
+
+
+def targets(sizes: list[run_quotes.SizeResult], jssp_rows: list[run_jssp.Row] | None) -> list[str]:
+    lines = ["| target | measured | verdict |", "|---|---|---|"]
+    for size in sizes:
+        m = run_quotes.summary(size)
+        ok = m["p95"] <= size.plan.target_p95
+        lines.append(
+            f"| quote p95 within {size.plan.target_p95:g} s at {size.scheduled:,} "
+            f"operations | {m['p95']:.2f} s over {m['requests']} requests | "
+            f"{'met' if ok else '**missed**'} |"
+        )
+    small = [s for s in sizes if s.plan.operations <= 1000]
+    for size in small:
+        m = run_quotes.summary(size)
+        share = m["proven"] / m["requests"]
+        lines.append(
+            f"| at least {PROVEN_SHARE_TARGET_1K:.0%} of 1k-operation quotes proven "
+            f"optimal | {m['proven']}/{m['requests']} ({share:.0%}) | "
+            f"{'met' if share >= PROVEN_SHARE_TARGET_1K else '**missed**'} |"
+        )
+    for size in sizes:
+        m = run_quotes.summary(size)
+        lines.append(
+            f"| every answer valid (verifier) at {size.scheduled:,} operations | "
+            f"{m['verified']}/{m['requests']} | "
+            f"{'met' if m['verified'] == m['requests'] else '**missed**'} |"
+        )
+    if jssp_rows is not None:
+        s = run_jssp.summary(jssp_rows)
+        ok = s["engine_not_worse"] == s["instances"]
+        lines.append(
+            f"| JSSP makespans no worse than the plain model | "
+            f"{s['engine_not_worse']}/{s['instances']} instances | "
+            f"{'met' if ok else '**missed**'} |"
+        )
+    return lines
+
+
+def observations(sizes: list[run_quotes.SizeResult]) -> list[str]:
+    """Plain statements computed from this run, so a rerun never leaves stale prose behind."""
+    lines = []
+    for size in sizes:
+        m = run_quotes.summary(size)
+        lines.append(
+            f"- {size.scheduled:,} operations: the engine promised {m['promised']} of "
+            f"{m['requests']} requests; its completion was earlier than appending to the queues "
+            f"for {m['engine_beats_append']} (mean {run_quotes._fmt(m['append_earlier_hours'])} h "
+            f"earlier, lead time ratio {run_quotes._fmt(m['lead_ratio'], 2)}). The plain "
+            f"full-board model found a schedule for {m['plain_solved']} of the "
+            f"{m['plain_tried']} requests it was given within the same time limit"
+            + (
+                f"; where it did, the engine was no later on {m['engine_not_worse_than_plain']}."
+                if m["plain_solved"]
+                else "."
+            )
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--requests", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jssp-time-limit", type=float, default=5.0)
+    parser.add_argument("--skip-jssp", action="store_true")
+    parser.add_argument("--skip-quotes", action="store_true")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+
+    header = machine_description()
+    started = time.perf_counter()
+    sizes: list[run_quotes.SizeResult] = []
+    if not args.skip_quotes:
+        for text in args.sizes.split(","):
+            plan = run_quotes.plan_for(int(text), requests=args.requests)
+            sizes.append(run_quotes.run_size(plan, seed=args.seed, workers=args.workers))
+    quotes_seconds = time.perf_counter() - started
+    jssp_rows = None
+    if not args.skip_jssp:
+        jssp_rows = run_jssp.run(time_limit=args.jssp_time_limit, workers=args.workers)
+    total_seconds = time.perf_counter() - started
+
+    command = " ".join(["python -m bench.run_all", *(argv if argv is not None else sys.argv[1:])])
+    plans = ", ".join(
+        f"{s.plan.operations:,} ops: {s.plan.requests} requests, time limit "
+        f"{s.plan.time_limit:g} s, plain model on {s.plan.plain_requests}"
+        for s in sizes
+    )
+    doc = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`.venv/bin/python -m bench.run_all`); rerun it to refresh "
+        "every figure below. Nothing here is edited by hand.",
+        "",
+        "## Run",
+        "",
+        *header,
+        f"- Command: `{command.strip()}` ({total_seconds / 60:.1f} min in all, quotes "
+        f"{quotes_seconds / 60:.1f} min)",
+        "",
+        "## Targets",
+        "",
+        *targets(sizes, jssp_rows),
+        "",
+    ]
+    if sizes:
+        doc += [
+            "## Quotes on generated boards",
+            "",
+            "Boards come from `python -m bench.generate --operations N --seed S` (tens of work "
+            "centers in families, two-shift / day-shift (Europe/Berlin) / round-the-clock "
+            "calendars with the Christmas shutdown, capacity 2 on ovens, paint and assembly, "
+            "alternative machines on some operations, orders of 3-8 operations released over "
+            "weeks, a few operations already running, Saturday overtime as capacity options). "
+            "The current schedule is a serial dispatch; each order's due date is then quoted "
+            "tight (completion + buffer + 0-4 h; about 1 % already eating their buffer).",
+            "",
+            f"Per size: {plans}.",
+            "",
+            run_quotes.markdown(sizes, workers=args.workers, seed=args.seed),
+            "",
+            "Baselines: *append* is `scheduling.engine.solver.append_baseline` (the request "
+            "after each machine's planned work, nothing replanned). *Plain CP-SAT* is "
+            "`bench/plain_cpsat.py`, written independently of the engine: every open operation "
+            "is a variable, pauses are modelled by start segments with a constant pause, "
+            "NoOverlap/Cumulative per work center, existing promises as deadlines, the request's "
+            "completion minimised; no freezing, windowing or hints. Its board part is built once "
+            "per board (build time in the table) and it gets the same solve time limit as the "
+            "engine's whole quote.",
+            "",
+            "### Observations from this run",
+            "",
+            *observations(sizes),
+            "",
+        ]
+    if jssp_rows is not None:
+        doc += [
+            "## Job-shop instances (OR-Library)",
+            "",
+            run_jssp.markdown(jssp_rows, time_limit=args.jssp_time_limit, workers=args.workers),
+            "",
+        ]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(doc))
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
