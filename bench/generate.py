@@ -53,7 +53,7 @@ CALENDARS: dict[str, dict[str, Any]] = {
         },
         "closed": SHUTDOWN,
         # one Saturday early shift already agreed with the works council for the whole shop
-        "extra": [["2026-12-12T06:00:00Z", "2026-12-12T14:00:00Z"]],
+        "extra": [["2026-12-19T06:00:00Z", "2026-12-19T14:00:00Z"]],
     },
     "day-shift-berlin": {
         # assembly and inspection work one shift in local time; 07:00-15:30 Berlin never touches
@@ -287,8 +287,7 @@ def generate_board(*, operations: int, seed: int) -> dict[str, Any]:
                 "start": _at(started),
                 "end": _at(end),
             }
-            order = {"id": order_id, "due": "", "operations": ops}
-            orders.append(order)
+            orders.append({"id": order_id, "due": "", "operations": ops})
             open_count += len(ops) - done_before
 
     # New orders until the board holds the requested number of open operations.
@@ -301,10 +300,10 @@ def generate_board(*, operations: int, seed: int) -> dict[str, Any]:
         order_id = f"SO-{100001 + len(orders) + len(pending)}"
         # a third of the orders are released now, the rest over the coming weeks, on the hour
         release = 0 if rng.random() < 0.3 else rng.randint(0, int(release_weeks * 7 * 24)) * 60
-        order: dict[str, Any] = {"id": order_id, "due": "", "operations": ops}
+        new_order: dict[str, Any] = {"id": order_id, "due": "", "operations": ops}
         if release > 0:
-            order["release"] = _at(release)
-        pending.append((release, order))
+            new_order["release"] = _at(release)
+        pending.append((release, new_order))
         open_count += length
 
     # Running orders first (their routing is already under way), then by release; ties by id.

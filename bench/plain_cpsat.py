@@ -388,9 +388,9 @@ def solve_jssp(shop: JobShop, *, time_limit: float, workers: int, seed: int = 0)
     model = cp_model.CpModel()
     horizon = sum(d for job in shop.jobs for _, d in job)
     per_machine: list[list[Any]] = [[] for _ in range(shop.machines)]
-    ends = []
+    ends: list[cp_model.IntVar] = []
     for j, job in enumerate(shop.jobs):
-        previous = None
+        previous: cp_model.IntVar | None = None
         for k, (machine, duration) in enumerate(job):
             start = model.new_int_var(0, horizon, f"s{j}_{k}")
             end = model.new_int_var(0, horizon, f"e{j}_{k}")
@@ -398,7 +398,8 @@ def solve_jssp(shop: JobShop, *, time_limit: float, workers: int, seed: int = 0)
             if previous is not None:
                 model.add(start >= previous)
             previous = end
-        ends.append(previous)
+        if previous is not None:
+            ends.append(previous)
     for intervals in per_machine:
         model.add_no_overlap(intervals)
     makespan = model.new_int_var(0, horizon, "makespan")

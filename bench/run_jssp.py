@@ -232,7 +232,8 @@ def summary(rows: list[Row]) -> dict[str, Any]:
         if ok
         else float("nan"),
         "plain_mean_gap": (
-            sum(100 * (r.plain_makespan - r.optimum) / r.optimum for r in solved) / len(solved)
+            sum(100 * ((r.plain_makespan or 0) - r.optimum) / r.optimum for r in solved)
+            / len(solved)
         )
         if solved
         else float("nan"),

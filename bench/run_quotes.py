@@ -28,7 +28,7 @@ from typing import Any
 from bench.generate import generate_board, generate_requests
 from bench.plain_cpsat import PlainBoardModel, PlainResult
 from bench.worktime import parse_instant
-from scheduling.engine import Answer, load_board, quote, verify
+from scheduling.engine import Answer, Board, load_board, quote, verify
 from scheduling.engine.model import ScheduledOperation
 from scheduling.engine.solver import append_baseline
 
@@ -107,6 +107,14 @@ def plain_answer(request_id: str, result: PlainResult, buffer: int) -> Answer:
     )
 
 
+def _judge(board: Board, answer: Answer) -> list[str]:
+    """What is wrong with an answer. Every generated board has a valid schedule and a request
+    that fits after it, so anything but a verified promise is a failure."""
+    if answer.status != "promised":
+        return [f"status {answer.status}: {answer.message}"]
+    return verify(board, answer)
+
+
 def run_size(
     plan: SizePlan, *, seed: int, workers: int, plain: bool = True, echo: bool = True
 ) -> SizeResult:
@@ -124,9 +132,9 @@ def run_size(
         began = time.perf_counter()
         answer = quote(board, time_limit=plan.time_limit, workers=workers, seed=0)
         latency = time.perf_counter() - began
-        problems = verify(board, answer) if answer.status == "promised" else [answer.status]
+        problems = _judge(board, answer)
         append = append_baseline(board)
-        append_problems = verify(board, append) if append.status == "promised" else [append.status]
+        append_problems = _judge(board, append)
         start = max(board.now, board.request.release or board.now)
         result = RequestResult(
             board.request.id, latency, answer, problems, append, append_problems, start=start
@@ -162,58 +170,69 @@ def run_size(
     )
 
 
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else float("nan")
+
+
 def summary(size: SizeResult) -> dict[str, Any]:
     rs = size.results
     latencies = [r.latency for r in rs]
-    promised = [r for r in rs if r.answer.status == "promised" and r.answer.completion]
+    # (engine completion, its lower bound, append completion, lead-time start) per answered request
+    answered: list[tuple[RequestResult, datetime]] = [
+        (r, r.answer.completion)
+        for r in rs
+        if r.answer.status == "promised" and r.answer.completion is not None
+    ]
     gaps = [
-        _minutes(r.answer.completion, r.answer.lower_bound)
-        for r in promised
+        _minutes(completion, r.answer.lower_bound)
+        for r, completion in answered
         if r.answer.lower_bound is not None
     ]
-    with_append = [r for r in promised if r.append.status == "promised" and r.append.completion]
-    lead_ratio = [
-        _minutes(r.answer.completion, r.start) / _minutes(r.append.completion, r.start)
-        for r in with_append
-        if _minutes(r.append.completion, r.start) > 0
+    # (engine completion, append completion, start of the lead time)
+    versus_append: list[tuple[datetime, datetime, datetime]] = [
+        (completion, r.append.completion, r.start or completion)
+        for r, completion in answered
+        if r.append.status == "promised" and r.append.completion is not None
     ]
-    tried_plain = [r for r in rs if r.plain is not None]
-    plain_solved = [r for r in tried_plain if r.plain.status == "promised"]
+    lead_ratio = [
+        _minutes(engine, start) / _minutes(append, start)
+        for engine, append, start in versus_append
+        if _minutes(append, start) > 0
+    ]
+    plain_runs = [r.plain for r in rs if r.plain is not None]
+    plain_solved = [
+        (r, r.plain) for r in rs if r.plain is not None and r.plain.status == "promised"
+    ]
+    engine_completion = {id(r): completion for r, completion in answered}
     plain_vs = [
-        _minutes(r.plain.completion, r.answer.completion) for r in plain_solved if r in promised
+        _minutes(plain.completion, engine_completion[id(r)])
+        for r, plain in plain_solved
+        if plain.completion is not None and id(r) in engine_completion
     ]
     return {
         "requests": len(rs),
         "p50": statistics.median(latencies),
         "p95": nearest_rank(latencies, 0.95),
         "max": max(latencies),
-        "promised": len(promised),
+        "promised": len(answered),
         "verified": sum(not r.problems for r in rs),
         "proven": sum(r.answer.proven_optimal for r in rs),
-        "gap_mean": statistics.fmean(gaps) if gaps else float("nan"),
+        "gap_mean": _mean(gaps),
         "gap_median": statistics.median(gaps) if gaps else float("nan"),
         "gap_zero": sum(g <= 0 for g in gaps),
         "append_verified": sum(not r.append_problems for r in rs),
-        "append_earlier_hours": statistics.fmean(
-            [_minutes(r.append.completion, r.answer.completion) / 60 for r in with_append]
-        )
-        if with_append
-        else float("nan"),
-        "engine_beats_append": sum(r.answer.completion < r.append.completion for r in with_append),
-        "engine_worse_than_append": sum(
-            r.answer.completion > r.append.completion for r in with_append
-        ),
-        "lead_ratio": statistics.fmean(lead_ratio) if lead_ratio else float("nan"),
-        "plain_tried": len(tried_plain),
+        "append_earlier_hours": _mean([_minutes(a, e) / 60 for e, a, _ in versus_append]),
+        "engine_beats_append": sum(e < a for e, a, _ in versus_append),
+        "engine_worse_than_append": sum(e > a for e, a, _ in versus_append),
+        "lead_ratio": _mean(lead_ratio),
+        "plain_tried": len(plain_runs),
         "plain_solved": len(plain_solved),
-        "plain_verified": sum(not r.plain_problems for r in plain_solved),
-        "plain_optimal": sum(r.plain.proven_optimal for r in plain_solved),
-        "plain_seconds": statistics.fmean([r.plain.solve_seconds for r in tried_plain])
-        if tried_plain
-        else float("nan"),
-        "plain_later_hours": statistics.fmean(plain_vs) / 60 if plain_vs else float("nan"),
+        "plain_verified": sum(not r.plain_problems for r, _ in plain_solved),
+        "plain_optimal": sum(plain.proven_optimal for _, plain in plain_solved),
+        "plain_seconds": _mean([plain.solve_seconds for plain in plain_runs]),
+        "plain_later_hours": _mean(plain_vs) / 60,
         "engine_not_worse_than_plain": sum(v >= 0 for v in plain_vs),
-        "options_evaluated": statistics.fmean([len(r.answer.options) for r in rs]),
+        "options_evaluated": _mean([float(len(r.answer.options)) for r in rs]),
     }
 
 
