@@ -1,0 +1,411 @@
+"""Board files in and out of the shop: `board_export` and `board_import` (board/1 JSON).
+
+Export is the current schedule as the engine sees it (`board_snapshot`), written in a canonical
+form so that the same shop always gives the same document: calendars, work centers, orders and
+capacity options sorted by id, schedule rows sorted by order then operation, an order's
+`buffer_minutes` left out when it equals the board's default, `capacity_options` left out when
+there are none.
+
+Import fills an empty shop from a board file in one transaction and commits the board's schedule
+through `schedule_commit` (so the verifier passes on it, invariant 2). How the rows map:
+
+- every calendar (with its `closed` / `extra` windows as calendar exceptions), work center and
+  capacity option (status available, its `extra` windows as option windows; name = id);
+- orders belong to the customer `IMPORT` (created when missing). A board order carries
+  operations, not a product, so one product `IMPORT-001`, `IMPORT-002`... is created per distinct
+  routing (same operation ids, allowed work centers and minutes); its steps have no setup and
+  `run_minutes_per_unit` = the operation's minutes, and the order's quantity is 1, so the
+  routing gives back exactly the board's minutes;
+- an order's promise is its `due` with its own `buffer_minutes` or the board's default, recorded
+  as an `imported` promise row by `schedule_commit`;
+- operation ids are the shop's routing sequence numbers, so they must be whole numbers written
+  plainly ("10", "20"); running and done operations keep their work center and start (a done
+  operation needs both: the shop records where and when it ran).
+
+The schedule committed is the file's own `schedule` when the verifier accepts it on the imported
+shop; when the file has none, or one the verifier rejects, `engine.check` builds (repairs) one.
+If no schedule can keep every promise the import is rejected with the orders at fault. The
+imported shop has no earlier schedule, so an order the file's schedule already finishes after its
+protected date (due - buffer) cannot be imported as it is: it needs a re-promise first.
+
+What the shop does not keep, and so what an export will not give back: the `request` (a quote,
+not part of the job board), baseline rows of done operations, calendars no work center uses, an
+explicit `"state": "planned"` (the default), the board's default `buffer_minutes` (export writes
+the shop's, or `--buffer-minutes`), and the file's ordering of lists. A document in the export's
+canonical form round-trips exactly (import, then export with the same `now` and default buffer). `BoardImportResult.notes` says which of these applied.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from orders.models import Customer, Operation, Order, Product, RoutingStep
+from scheduling import engine
+from scheduling.boards import board_now, board_snapshot, weekly_from_engine
+from scheduling.engine import model as e
+from scheduling.models import (
+    Calendar,
+    CalendarException,
+    CapacityOption,
+    CapacityOptionWindow,
+    ScheduleVersion,
+    WorkCenter,
+)
+from scheduling.services.commit import PromiseSpec, schedule_commit
+
+IMPORT_CUSTOMER_CODE = "IMPORT"
+IMPORT_PRODUCT_PREFIX = "IMPORT-"
+# Longest code the models store (CharField max_length=64 on every code column).
+_CODE_MAX = 64
+
+
+class BoardImportRejected(Exception):
+    """No schedule keeps every promise of the board; nothing was written."""
+
+    def __init__(self, message: str, *, at_fault: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.at_fault = at_fault
+
+
+@dataclass(frozen=True)
+class BoardImportResult:
+    version: ScheduleVersion
+    orders: int
+    # True when the committed schedule was built by engine.check, not taken from the file.
+    repaired: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def board_check(
+    board: e.Board, *, time_limit: float | None = None, seed: int = 0
+) -> e.Answer:
+    """`engine.check` with the shop's engine limits (settings.ENGINE_TIME_LIMIT / WORKERS)."""
+    return engine.check(
+        dataclasses.replace(board, request=None),
+        time_limit=settings.ENGINE_TIME_LIMIT if time_limit is None else time_limit,
+        workers=settings.ENGINE_WORKERS,
+        seed=seed,
+    )
+
+
+def _sequence_key(operation_id: str) -> tuple[int, str]:
+    return (int(operation_id), "") if operation_id.isdigit() else (0, operation_id)
+
+
+def board_canonical(board: e.Board, *, buffer_minutes: int | None = None) -> e.Board:
+    """`board` in the export's canonical form (see the module docstring). With
+    `buffer_minutes`, that is the board's default and orders equal to it omit theirs."""
+    default = board.buffer_minutes if buffer_minutes is None else buffer_minutes
+
+    def order(o: e.Order) -> e.Order:
+        own = o.buffer_minutes if o.buffer_minutes is not None else board.buffer_minutes
+        return dataclasses.replace(o, buffer_minutes=None if own == default else own)
+
+    schedule = (
+        None
+        if board.schedule is None
+        else tuple(
+            sorted(board.schedule, key=lambda r: (r.order, _sequence_key(r.operation)))
+        )
+    )
+    options = tuple(sorted(board.capacity_options or (), key=lambda o: o.id)) or None
+    return dataclasses.replace(
+        board,
+        buffer_minutes=default,
+        calendars=tuple(sorted(board.calendars, key=lambda c: c.id)),
+        work_centers=tuple(sorted(board.work_centers, key=lambda w: w.id)),
+        orders=tuple(sorted((order(o) for o in board.orders), key=lambda o: o.id)),
+        schedule=schedule,
+        capacity_options=options,
+    )
+
+
+def board_export(*, now: datetime | None = None, buffer_minutes: int | None = None) -> dict[str, Any]:
+    """The current schedule as a board/1 document (reads only).
+
+    `now` defaults to the current minute; `buffer_minutes` is the board default written at the
+    top (settings.QUOTE_BUFFER_MINUTES unless given); orders whose buffer equals it omit theirs.
+    """
+    snapshot = board_snapshot(now=now if now is not None else board_now())
+    default = settings.QUOTE_BUFFER_MINUTES if buffer_minutes is None else buffer_minutes
+    return engine.dump_board(board_canonical(snapshot.board, buffer_minutes=default))
+
+
+def _shop_contents() -> list[str]:
+    """What already exists that an import would collide with or silently join."""
+    present = []
+    for model, label in (
+        (ScheduleVersion, "schedule versions"),
+        (Order, "orders"),
+        (WorkCenter, "work centers"),
+        (Calendar, "calendars"),
+        (CapacityOption, "capacity options"),
+        (Product, "products"),
+    ):
+        count = model.objects.count()
+        if count:
+            present.append(f"{count} {label}")
+    return present
+
+
+def _check_importable(board: e.Board) -> None:
+    """What board/1 allows but the shop's tables cannot hold; raises BoardError naming the field."""
+    for index, calendar in enumerate(board.calendars):
+        if len(calendar.id) > _CODE_MAX:
+            raise engine.BoardError(f"calendars.{calendar.id}", f"at most {_CODE_MAX} characters")
+    for index, wc in enumerate(board.work_centers):
+        if len(wc.id) > _CODE_MAX:
+            raise engine.BoardError(f"work_centers[{index}].id", f"at most {_CODE_MAX} characters")
+    for index, order in enumerate(board.orders):
+        if len(order.id) > _CODE_MAX:
+            raise engine.BoardError(f"orders[{index}].id", f"at most {_CODE_MAX} characters")
+        for j, op in enumerate(order.operations):
+            path = f"orders[{index}].operations[{j}]"
+            if not op.id.isdigit() or str(int(op.id)) != op.id or int(op.id) < 1:
+                raise engine.BoardError(
+                    f"{path}.id",
+                    "the shop numbers operations by routing sequence: use a whole number "
+                    'written plainly, such as "10"',
+                )
+            if op.effective_state == "done" and (op.start is None or op.work_center is None):
+                raise engine.BoardError(
+                    path, "a done operation needs its start and work_center to be imported"
+                )
+    for index, option in enumerate(board.capacity_options or ()):
+        path = f"capacity_options[{index}]"
+        if len(option.id) > _CODE_MAX:
+            raise engine.BoardError(f"{path}.id", f"at most {_CODE_MAX} characters")
+        try:
+            cost = Decimal(str(option.cost))
+        except InvalidOperation as exc:  # load_board only lets finite numbers through
+            raise engine.BoardError(f"{path}.cost", "must be a number") from exc
+        if cost != cost.quantize(Decimal("0.01")) or cost >= Decimal("1e10"):
+            raise engine.BoardError(
+                f"{path}.cost", "at most 2 decimals and below 10,000,000,000"
+            )
+
+
+def _routing_signature(order: e.Order) -> tuple[tuple[str, tuple[str, ...], int], ...]:
+    return tuple((op.id, tuple(sorted(op.work_centers)), op.minutes) for op in order.operations)
+
+
+def _create_shop_rows(board: e.Board) -> dict[str, Order]:
+    """Calendars, work centers, options, products, the IMPORT customer, orders and operations."""
+    calendars: dict[str, Calendar] = {}
+    for cal in board.calendars:
+        row = Calendar.objects.create(
+            code=cal.id, name=cal.id, timezone=cal.timezone, weekly=weekly_from_engine(cal.weekly)
+        )
+        CalendarException.objects.bulk_create(
+            [
+                CalendarException(calendar=row, kind=kind, start=a, end=b, reason="Imported")
+                for kind, spans in (
+                    (CalendarException.Kind.CLOSED, cal.closed),
+                    (CalendarException.Kind.EXTRA, cal.extra),
+                )
+                for a, b in spans
+            ]
+        )
+        calendars[cal.id] = row
+    work_centers = {
+        wc.id: WorkCenter.objects.create(
+            code=wc.id, name=wc.id, capacity=wc.capacity, calendar=calendars[wc.calendar]
+        )
+        for wc in board.work_centers
+    }
+    for option in board.capacity_options or ():
+        option_row = CapacityOption.objects.create(
+            code=option.id,
+            name=option.id,
+            work_center=work_centers[option.work_center],
+            cost=Decimal(str(option.cost)).quantize(Decimal("0.01")),
+        )
+        CapacityOptionWindow.objects.bulk_create(
+            [CapacityOptionWindow(option=option_row, start=a, end=b) for a, b in option.extra]
+        )
+
+    customer, _ = Customer.objects.get_or_create(
+        code=IMPORT_CUSTOMER_CODE, defaults={"name": "Imported from a board file"}
+    )
+    products: dict[tuple[tuple[str, tuple[str, ...], int], ...], Product] = {}
+    orders: dict[str, Order] = {}
+    for order in board.orders:
+        signature = _routing_signature(order)
+        product = products.get(signature)
+        if product is None:
+            product = _create_product(len(products) + 1, order, work_centers)
+            products[signature] = product
+        states = {op.effective_state for op in order.operations}
+        status = (
+            Order.Status.DONE
+            if states == {"done"}
+            else Order.Status.IN_PROGRESS
+            if states & {"running", "done"}
+            else Order.Status.OPEN
+        )
+        row = Order.objects.create(
+            code=order.id,
+            customer=customer,
+            product=product,
+            quantity=1,
+            release=order.release,
+            promised_due=order.due,
+            buffer_minutes=board.order_buffer(order),
+            status=status,
+        )
+        for op in order.operations:
+            started = op.effective_state != "planned"
+            operation = Operation.objects.create(
+                order=row,
+                sequence=int(op.id),
+                name=f"Operation {op.id}",
+                minutes=op.minutes,
+                state=op.effective_state,
+                work_center=work_centers[op.work_center] if started and op.work_center else None,
+                actual_start=op.start if started else None,
+            )
+            operation.work_centers.set([work_centers[code] for code in op.work_centers])
+        orders[order.id] = row
+    return orders
+
+
+def _create_product(
+    number: int, order: e.Order, work_centers: dict[str, WorkCenter]
+) -> Product:
+    steps = " > ".join(f"{op.id} {'|'.join(op.work_centers)}" for op in order.operations)
+    product = Product.objects.create(
+        code=f"{IMPORT_PRODUCT_PREFIX}{number:03d}",
+        name=f"Imported routing {number}",
+        description=f"Created by a board import for order {order.id}: {steps}",
+    )
+    for op in order.operations:
+        step = RoutingStep.objects.create(
+            product=product,
+            sequence=int(op.id),
+            name=f"Operation {op.id}",
+            setup_minutes=0,
+            run_minutes_per_unit=Decimal(op.minutes),
+        )
+        step.work_centers.set([work_centers[code] for code in op.work_centers])
+    return product
+
+
+def _notes(board: e.Board) -> list[str]:
+    notes = []
+    if board.request is not None:
+        notes.append(f"request {board.request.id} was not imported (quotes are made in the shop)")
+    done = {
+        (o.id, op.id) for o in board.orders for op in o.operations if op.effective_state == "done"
+    }
+    stale = [r for r in board.schedule or () if (r.order, r.operation) in done]
+    if stale:
+        notes.append(f"{len(stale)} schedule row(s) of done operations dropped (history)")
+    used = {wc.calendar for wc in board.work_centers}
+    unused = sorted(c.id for c in board.calendars if c.id not in used)
+    if unused:
+        notes.append(
+            f"calendar(s) {', '.join(unused)} imported but used by no work center "
+            "(exports leave them out)"
+        )
+    explicit = sum(1 for o in board.orders for op in o.operations if op.state == "planned")
+    if explicit:
+        notes.append(
+            f'{explicit} operation(s) say "state": "planned", the default; exports leave it out'
+        )
+    finished = [o.id for o in board.orders if all(op.effective_state == "done" for op in o.operations)]
+    if finished:
+        notes.append(
+            f"order(s) {', '.join(finished)} have every operation done: imported as done "
+            "(exports list open orders only)"
+        )
+    return notes
+
+
+def board_import(
+    *,
+    board: e.Board,
+    created_by: AbstractBaseUser | None,
+    source: str = "board file",
+    time_limit: float | None = None,
+) -> BoardImportResult:
+    """Fill an empty shop from `board` and commit its schedule (see the module docstring).
+
+    Writes, in one transaction: calendars and their exceptions, work centers, capacity options
+    and windows, the IMPORT customer (if missing), one product per distinct routing, orders and
+    operations, then a schedule version (kind "import") with an "imported" promise per order via
+    `schedule_commit`. Enqueues nothing.
+
+    Raises BoardError for what the shop cannot hold (naming the field), ValueError when the shop
+    is not empty, BoardImportRejected when no schedule keeps every promise (with the orders at
+    fault) and ScheduleRejected if the verifier refuses the commit. Nothing is written then.
+    """
+    _check_importable(board)
+    notes = _notes(board)
+    with transaction.atomic():
+        present = _shop_contents()
+        if present:
+            raise ValueError(
+                "board_import fills an empty shop only; this one already has "
+                + ", ".join(present)
+            )
+        orders = _create_shop_rows(board)
+        # The board exactly as schedule_commit will rebuild it from the rows just written.
+        shop_board = board_snapshot(version=None, now=board.now).board
+        done = {
+            (o.id, op.id)
+            for o in board.orders
+            for op in o.operations
+            if op.effective_state == "done"
+        }
+        repaired = True
+        answer: e.Answer | None = None
+        if board.schedule is not None:
+            rows = tuple(r for r in board.schedule if (r.order, r.operation) not in done)
+            candidate = e.Answer(status="promised", schedule=rows)
+            violations = engine.verify(shop_board, candidate)
+            if violations:
+                notes.append(
+                    f"the file's schedule breaks {len(violations)} rule(s) in this shop "
+                    f"(first: {violations[0]}); engine.check repaired it"
+                )
+            else:
+                answer, repaired = candidate, False
+        else:
+            notes.append("the file has no schedule; engine.check built one")
+        if answer is None:
+            answer = board_check(shop_board, time_limit=time_limit)
+            if answer.status != "promised":
+                faults = ", ".join(answer.at_fault) or "none named"
+                raise BoardImportRejected(
+                    f"no schedule keeps every promise of this board ({answer.status}; orders at "
+                    f"fault: {faults}). {answer.message}".strip(),
+                    at_fault=answer.at_fault,
+                )
+        schedule_commit(
+            expected_version_id=None,
+            now=board.now,
+            answer=answer,
+            kind=ScheduleVersion.Kind.IMPORT,
+            reason=f"Imported from {source}"[:500],
+            created_by=created_by,
+            promises=[
+                PromiseSpec(
+                    order_id=row.pk,
+                    due=row.promised_due,
+                    buffer_minutes=row.buffer_minutes,
+                    kind="imported",
+                    reason=f"Imported from {source}"[:500],
+                )
+                for row in orders.values()
+            ],
+        )
+        version = ScheduleVersion.objects.get(is_current=True)
+    return BoardImportResult(version=version, orders=len(orders), repaired=repaired, notes=notes)
