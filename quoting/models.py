@@ -1,1 +1,288 @@
-from django.db import models  # noqa: F401
+"""Quotes, replan proposals, the audit trail and customers' date requests.
+
+A `Quote` is both the sales rep's request and the solve row the UI polls: the worker writes its
+status, progress, heartbeat and answer here (the UI never reads the Celery result backend). The
+answer is stored twice: as columns the API shows and as the engine's answer/1 document, so that a
+commit re-uses exactly the schedule that was solved, never a re-computation of it.
+
+None of these models writes a promise or a schedule version: `quoting.services` does that, only
+through `scheduling.services.schedule_commit`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SolveStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SOLVING = "solving", "Solving"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Quote(models.Model):
+    """A quote request and the engine's answer to it, tied to the version it was solved against."""
+
+    Status = SolveStatus
+
+    customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="quotes")
+    product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="quotes")
+    quantity = models.PositiveIntegerField()
+    requested_due = models.DateTimeField(null=True, blank=True)
+    # Capacity options to evaluate; empty means "every available option".
+    requested_options = models.ManyToManyField(
+        "scheduling.CapacityOption", blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # --- the solve row ---------------------------------------------------------------------
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    best_completion = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    # The Celery task id of the run that holds the row; a redelivery of the same message after
+    # its worker died carries the same id, which is how the task knows it may take over.
+    solve_task_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    enqueued = models.BooleanField(default=False)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueue_error = models.TextField(blank=True)
+
+    # --- what it was solved against --------------------------------------------------------
+    schedule_version = models.ForeignKey(
+        "scheduling.ScheduleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotes",
+    )
+    board_now = models.DateTimeField(null=True, blank=True)
+    request_doc = models.JSONField(null=True, blank=True)  # the engine request, as solved
+
+    # --- the answer -------------------------------------------------------------------------
+    answer_status = models.CharField(max_length=16, blank=True)  # promised/infeasible/no_solution
+    completion = models.DateTimeField(null=True, blank=True)
+    promise = models.DateTimeField(null=True, blank=True)
+    lower_bound = models.DateTimeField(null=True, blank=True)
+    proven_optimal = models.BooleanField(null=True, blank=True)
+    requested_due_feasible = models.BooleanField(null=True, blank=True)
+    moved_count = models.PositiveIntegerField(default=0)
+    options = models.JSONField(default=list, blank=True)
+    binding = models.JSONField(default=dict, blank=True)
+    diff = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    solve_seconds = models.FloatField(null=True, blank=True)
+    answer = models.JSONField(null=True, blank=True)  # answer/1 document
+    solved_at = models.DateTimeField(null=True, blank=True)
+
+    # --- acceptance -------------------------------------------------------------------------
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_option = models.ForeignKey(
+        "scheduling.CapacityOption",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # One quote commits at most one order and one promise (unique one-to-one columns).
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="quote"
+    )
+    committed_promise = models.OneToOneField(
+        "orders.Promise", on_delete=models.PROTECT, null=True, blank=True, related_name="quote"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="quote_qty_gte_1"),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1), name="quote_progress_0_1"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return self.request_id
+
+    @property
+    def request_id(self) -> str:
+        """The request's id on engine boards."""
+        return f"Q-{self.pk}"
+
+    @property
+    def order_code(self) -> str:
+        """The code of the order this quote commits (unique, so a second commit cannot happen)."""
+        return f"SO-Q{self.pk}"
+
+
+class ReplanProposal(models.Model):
+    """A quote's schedule that moves other orders or uses extra capacity, for a scheduler."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        RESOLVING = "resolving", "Being re-solved"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        STALE = "stale", "Stale (no schedule found on the current board)"
+        FAILED = "failed", "Failed"
+
+    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="proposal")
+    capacity_option = models.ForeignKey(
+        "scheduling.CapacityOption",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # The candidate schedule: answer/1 document solved against `schedule_version` at `board_now`.
+    schedule_version = models.ForeignKey(
+        "scheduling.ScheduleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    board_now = models.DateTimeField(null=True, blank=True)
+    answer = models.JSONField(null=True, blank=True)
+    completion = models.DateTimeField(null=True, blank=True)
+    promise = models.DateTimeField(null=True, blank=True)
+    diff = models.JSONField(default=dict, blank=True)
+    moved_count = models.PositiveIntegerField(default=0)
+
+    # Re-solves (capacity option applied, or the board changed under it).
+    resolve_count = models.PositiveIntegerField(default=0)
+    solve_task_id = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    enqueued = models.BooleanField(default=False)
+    enqueue_error = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=500, blank=True)
+    committed_version = models.OneToOneField(
+        "scheduling.ScheduleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_proposal",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                name="rejected_proposal_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal {self.pk} for {self.quote.request_id} ({self.status})"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when and why, in the quoting workflow (promise rows and schedule versions
+    carry their own who/when/why; these rows link them to the quote and proposal behind them)."""
+
+    class Kind(models.TextChoices):
+        QUOTE_COMMITTED = "quote_committed", "Quote committed at once"
+        PROPOSAL_CREATED = "proposal_created", "Replan proposal created"
+        PROPOSAL_APPROVED = "proposal_approved", "Replan proposal approved"
+        PROPOSAL_REJECTED = "proposal_rejected", "Replan proposal rejected"
+        PROPOSAL_STALE = "proposal_stale", "Proposal stale, re-solving"
+        QUOTE_STALE = "quote_stale", "Quote stale at accept, re-solving"
+        CAPACITY_APPLIED = "capacity_applied", "Capacity option applied"
+        REPROMISED = "repromised", "Order re-promised"
+        DATE_REQUESTED = "date_requested", "Customer asked for another date"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="audit"
+    )
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, null=True, blank=True, related_name="audit"
+    )
+    proposal = models.ForeignKey(
+        ReplanProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="audit"
+    )
+    schedule_version = models.ForeignKey(
+        "scheduling.ScheduleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    capacity_option = models.ForeignKey(
+        "scheduling.CapacityOption",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DateChangeRequest(models.Model):
+    """A customer's request for another date on an order: a follow-up for sales, not a promise."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="date_requests"
+    )
+    requested_due = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The quote sales made to answer it, if any.
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, null=True, blank=True, related_name="date_requests"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} asks {self.requested_due:%Y-%m-%d}"

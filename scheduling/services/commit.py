@@ -80,7 +80,10 @@ class CommitResult:
 
 
 def _with_promises(board: e.Board, changes: dict[str, PromiseSpec]) -> e.Board:
-    """The board as it will be once the re-promised due dates are written."""
+    """The board as it will be once the re-promised due dates are written.
+
+    A re-promised order loses its baseline rows: rule 5's "an order already late is never made
+    later" would otherwise let a new date earlier than the order's current end pass."""
     if not changes:
         return board
     orders = tuple(
@@ -89,7 +92,10 @@ def _with_promises(board: e.Board, changes: dict[str, PromiseSpec]) -> e.Board:
         else o
         for o in board.orders
     )
-    return dataclasses.replace(board, orders=orders)
+    schedule = board.schedule
+    if schedule is not None:
+        schedule = tuple(row for row in schedule if row.order not in changes)
+    return dataclasses.replace(board, orders=orders, schedule=schedule)
 
 
 def schedule_commit(

@@ -1,0 +1,284 @@
+"""Input and output shapes of the quoting API.
+
+Input serializers validate types only and name exactly the fields a route accepts (no due date
+anywhere except the audited re-promise); the business rules live in `quoting.services`.
+Output serializers are read-only.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from rest_framework import serializers
+
+from orders.models import Customer, Order, Product, Promise
+from quoting.models import Quote, ReplanProposal
+from scheduling.models import CapacityOption, ScheduleVersion
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class QuoteCreateSerializer(serializers.Serializer):
+    customer: serializers.PrimaryKeyRelatedField[Customer] = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all()
+    )
+    product: serializers.PrimaryKeyRelatedField[Product] = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all()
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    requested_due = serializers.DateTimeField(required=False, allow_null=True)
+    capacity_options = serializers.ListField(
+        child=serializers.SlugRelatedField(
+            slug_field="code",
+            queryset=CapacityOption.objects.filter(status=CapacityOption.Status.AVAILABLE),
+        ),
+        required=False,
+        default=list,
+        help_text="Codes of capacity options to evaluate; empty evaluates every available one.",
+    )
+
+
+class QuoteAcceptSerializer(serializers.Serializer):
+    capacity_option: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=CapacityOption.objects.filter(status=CapacityOption.Status.AVAILABLE),
+        required=False,
+        allow_null=True,
+        help_text="Code of a capacity option the quote evaluated; its use needs approval.",
+    )
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)
+
+
+class RepromiseSerializer(serializers.Serializer):
+    due = serializers.DateTimeField()
+    reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    request_id = serializers.CharField(read_only=True)
+    customer: serializers.SlugRelatedField[Customer] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    requested_options: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
+    accepted_option: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    order: serializers.SlugRelatedField[Order] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    proposal = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "request_id",
+            "status",
+            "customer",
+            "product",
+            "quantity",
+            "requested_due",
+            "requested_options",
+            "created_by",
+            "created_at",
+            "progress",
+            "best_completion",
+            "heartbeat_at",
+            "cancel_requested",
+            "attempts",
+            "error",
+            "enqueued",
+            "enqueue_error",
+            "schedule_version",
+            "board_now",
+            "answer_status",
+            "completion",
+            "promise",
+            "lower_bound",
+            "proven_optimal",
+            "requested_due_feasible",
+            "moved_count",
+            "options",
+            "binding",
+            "diff",
+            "message",
+            "solve_seconds",
+            "solved_at",
+            "accepted_at",
+            "accepted_option",
+            "order",
+            "proposal",
+        ]
+        read_only_fields = fields
+
+    def get_proposal(self, quote: Quote) -> int | None:
+        try:
+            return quote.proposal.pk
+        except ReplanProposal.DoesNotExist:
+            return None
+
+
+class QuoteCreatedSerializer(serializers.ModelSerializer):
+    """The 202 answer to a quote request: poll `GET quotes/{id}/` for the rest."""
+
+    class Meta:
+        model = Quote
+        fields = ["id", "status", "enqueued", "enqueue_error"]
+        read_only_fields = fields
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    quote: serializers.PrimaryKeyRelatedField[Quote] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    request_id = serializers.CharField(source="quote.request_id", read_only=True)
+    customer: serializers.SlugRelatedField[Customer] = serializers.SlugRelatedField(
+        source="quote.customer", slug_field="code", read_only=True
+    )
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        source="quote.product", slug_field="code", read_only=True
+    )
+    quantity = serializers.IntegerField(source="quote.quantity", read_only=True)
+    quoted_promise = serializers.DateTimeField(source="quote.promise", read_only=True)
+    capacity_option: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    committed_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
+
+    class Meta:
+        model = ReplanProposal
+        fields = [
+            "id",
+            "quote",
+            "request_id",
+            "customer",
+            "product",
+            "quantity",
+            "status",
+            "capacity_option",
+            "schedule_version",
+            "board_now",
+            "quoted_promise",
+            "completion",
+            "promise",
+            "moved_count",
+            "diff",
+            "resolve_count",
+            "enqueue_error",
+            "error",
+            "created_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "reject_reason",
+            "committed_version",
+        ]
+        read_only_fields = fields
+
+
+class CommittedOrderSerializer(serializers.ModelSerializer):
+    customer: serializers.SlugRelatedField[Customer] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+
+    class Meta:
+        model = Order
+        fields = ["id", "code", "customer", "product", "quantity", "promised_due", "buffer_minutes"]
+        read_only_fields = fields
+
+
+class PromiseOutSerializer(serializers.ModelSerializer):
+    schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = Promise
+        fields = [
+            "id",
+            "order",
+            "due",
+            "buffer_minutes",
+            "kind",
+            "reason",
+            "created_by",
+            "created_at",
+            "schedule_version",
+        ]
+        read_only_fields = fields
+
+
+class AcceptResultSerializer(serializers.Serializer):
+    """`committed`: the order and its promise are on the schedule now; `proposal`: waiting for
+    the scheduler (or being solved with the chosen capacity option)."""
+
+    result = serializers.ChoiceField(choices=["committed", "proposal"])
+    quote = QuoteSerializer()
+    order = CommittedOrderSerializer(allow_null=True)
+    promise = PromiseOutSerializer(allow_null=True)
+    proposal = ProposalSerializer(allow_null=True)
+
+
+class ApproveResultSerializer(serializers.Serializer):
+    proposal = ProposalSerializer()
+    order = CommittedOrderSerializer()
+    promise = PromiseOutSerializer()
+
+
+class ConflictSerializer(serializers.Serializer):
+    """409: what conflicted, and the row as it is now (a stale one is already re-solving)."""
+
+    detail = serializers.CharField()
+    quote = QuoteSerializer(required=False)
+    proposal = ProposalSerializer(required=False)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    summary = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    schedule_version = serializers.IntegerField(allow_null=True)
+    quote = serializers.CharField(allow_null=True)
+    proposal = serializers.IntegerField(allow_null=True)
+    detail = serializers.DictField()
+
+
+class OrderHistorySerializer(serializers.Serializer):
+    order = serializers.CharField()
+    promised_due = serializers.DateTimeField()
+    entries = HistoryEntrySerializer(many=True)

@@ -1,0 +1,62 @@
+"""Writes of the quoting app. Import from here: `from quoting import services`.
+
+Workflow (workflow.py): `quote_request_create`, `quote_cancel`, `quote_accept`,
+`replan_proposal_approve`, `replan_proposal_reject`, `order_repromise`,
+`quote_request_from_customer`, `date_change_request_close`.
+Solving (solving.py, called by the Celery tasks): `quote_solve`, `proposal_solve`,
+`solves_sweep_stale`, `enqueue_quote_solve`, `enqueue_proposal_solve`.
+
+Errors: `django.core.exceptions.ValidationError` (bad input, field messages, nothing written),
+`QuotingConflict` and its subclasses `QuoteStale` / `ProposalStale` (the row's state or the board
+does not allow it; stale ones have already enqueued a re-solve), `RepromiseInfeasible`.
+"""
+
+from quoting.services.solving import (
+    MAX_SOLVE_ATTEMPTS,
+    SolveMonitor,
+    SweepReport,
+    enqueue_proposal_solve,
+    enqueue_quote_solve,
+    proposal_solve,
+    quote_solve,
+    solves_sweep_stale,
+)
+from quoting.services.workflow import (
+    AcceptOutcome,
+    ProposalStale,
+    QuoteStale,
+    QuotingConflict,
+    RepromiseInfeasible,
+    date_change_request_close,
+    order_repromise,
+    quote_accept,
+    quote_cancel,
+    quote_request_create,
+    quote_request_from_customer,
+    replan_proposal_approve,
+    replan_proposal_reject,
+)
+
+__all__ = [
+    "MAX_SOLVE_ATTEMPTS",
+    "AcceptOutcome",
+    "ProposalStale",
+    "QuoteStale",
+    "QuotingConflict",
+    "RepromiseInfeasible",
+    "SolveMonitor",
+    "SweepReport",
+    "date_change_request_close",
+    "enqueue_proposal_solve",
+    "enqueue_quote_solve",
+    "order_repromise",
+    "proposal_solve",
+    "quote_accept",
+    "quote_cancel",
+    "quote_request_create",
+    "quote_request_from_customer",
+    "quote_solve",
+    "replan_proposal_approve",
+    "replan_proposal_reject",
+    "solves_sweep_stale",
+]

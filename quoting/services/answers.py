@@ -1,0 +1,98 @@
+"""The engine's request and answer as stored on quote and proposal rows, and the replan diff.
+
+A quote stores the exact request it solved (its operations come from the product's routing at
+that moment) so that an accept or a re-solve uses the same operations even if the routing is
+edited in between.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from scheduling.engine import model as e
+from scheduling.engine.boardio import format_instant, parse_instant
+
+
+def request_to_doc(request: e.Request) -> dict[str, Any]:
+    """The request in the board/1 `request` layout."""
+    return {
+        "id": request.id,
+        "release": format_instant(request.release) if request.release else None,
+        "requested_due": format_instant(request.requested_due) if request.requested_due else None,
+        "buffer_minutes": request.buffer_minutes,
+        "operations": [
+            {"id": op.id, "work_centers": list(op.work_centers), "minutes": op.minutes}
+            for op in request.operations
+        ],
+    }
+
+
+def request_from_doc(doc: dict[str, Any]) -> e.Request:
+    return e.Request(
+        id=doc["id"],
+        release=parse_instant(doc["release"], "release") if doc.get("release") else None,
+        requested_due=(
+            parse_instant(doc["requested_due"], "requested_due")
+            if doc.get("requested_due")
+            else None
+        ),
+        buffer_minutes=doc.get("buffer_minutes"),
+        operations=tuple(
+            e.Operation(id=op["id"], work_centers=tuple(op["work_centers"]), minutes=op["minutes"])
+            for op in doc["operations"]
+        ),
+    )
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def _last_ends(
+    rows: tuple[e.ScheduledOperation, ...] | None, orders: dict[str, e.Order]
+) -> dict[str, datetime]:
+    """End of each order's last operation in `rows`."""
+    ends: dict[str, datetime] = {}
+    for order_id, order in orders.items():
+        last = order.operations[-1].id
+        for row in rows or ():
+            if row.order == order_id and row.operation == last:
+                ends[order_id] = row.end
+    return ends
+
+
+def replan_diff(board: e.Board, answer: e.Answer) -> dict[str, Any]:
+    """What the answer changes for everyone else, as the scheduler reviews it.
+
+    `moved`: each existing operation whose start moved, by how many minutes (positive = later).
+    `orders`: for each order with a moved operation, its slack before and after, in minutes:
+    protected date (due - buffer) minus the end of its last operation; negative means late."""
+    orders = {o.id: o for o in board.orders}
+    moved = [
+        {
+            "order": move.order,
+            "operation": move.operation,
+            "from": format_instant(move.from_start),
+            "to": format_instant(move.to_start),
+            "minutes": _minutes(move.to_start - move.from_start),
+        }
+        for move in answer.moved
+    ]
+    touched = {orders[m["order"]].id: orders[m["order"]] for m in moved if m["order"] in orders}
+    before = _last_ends(board.schedule, touched)
+    after = _last_ends(answer.schedule, touched)
+    slack = []
+    for order_id, order in sorted(touched.items()):
+        protected = order.due - timedelta(minutes=board.order_buffer(order))
+        slack.append(
+            {
+                "order": order_id,
+                "protected": format_instant(protected),
+                "slack_before": _minutes(protected - before[order_id])
+                if order_id in before
+                else None,
+                "slack_after": _minutes(protected - after[order_id]) if order_id in after else None,
+            }
+        )
+    return {"moved": moved, "orders": slack}

@@ -1,0 +1,498 @@
+"""Solving quotes and proposals on a worker, and keeping solve rows from getting stuck.
+
+The Celery tasks in `quoting.tasks` are thin wrappers around `quote_solve`, `proposal_solve`
+and `solves_sweep_stale`. Every state change of a solve row is a conditional UPDATE whose row
+count is checked, so a redelivered task, a sweeper and a cancel can race without a row ending in
+two states: the run that holds the row is the one whose Celery task id is in `solve_task_id`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.db.models import F, Model, Q
+from django.utils import timezone
+
+from quoting.models import Quote, ReplanProposal
+from quoting.services.answers import replan_diff, request_from_doc, request_to_doc
+from scheduling import engine
+from scheduling.boards import BoardSnapshot, board_snapshot, request_operations
+from scheduling.engine import model as e
+from scheduling.engine.boardio import dump_answer
+
+logger = logging.getLogger(__name__)
+
+# A worker killed twice on the same quote is more likely killed *by* it (memory) than unlucky;
+# fail it with a message rather than take down a third worker.
+MAX_SOLVE_ATTEMPTS = 3
+# A proposal is re-solved each time the board changes under it; past this, a human decides.
+MAX_PROPOSAL_RESOLVES = 10
+# Progress writes: often enough for a polling UI, rarely enough not to load the database.
+PROGRESS_INTERVAL = 0.2
+# The cancel flag is read this often; "promptly" for a person is well under a second.
+CANCEL_POLL_INTERVAL = 0.3
+HEARTBEAT_INTERVAL = 1.0
+
+# Errors that mean "the broker is unreachable"; anything else is a bug and propagates.
+try:
+    from kombu.exceptions import OperationalError as KombuOperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    BROKER_ERRORS: tuple[type[BaseException], ...] = (
+        KombuOperationalError,
+        RedisConnectionError,
+        OSError,
+    )
+except ImportError:  # pragma: no cover - both are dependencies
+    BROKER_ERRORS = (OSError,)
+
+
+# --- enqueueing -----------------------------------------------------------------------------
+
+
+def _publish(task_name: str, row_model: type[Model], pk: int) -> None:
+    """Send one task now; record on the row whether the broker took it."""
+    from quoting import tasks
+
+    task = {
+        "quoting.solve_quote": tasks.solve_quote,
+        "quoting.solve_proposal": tasks.solve_proposal,
+    }[task_name]
+    try:
+        task.apply_async(args=[pk])
+    except BROKER_ERRORS as exc:
+        # The row stays queued with the reason; the sweeper enqueues it when the broker is back.
+        logger.warning("broker unavailable, %s(%s) left for the sweeper: %s", task_name, pk, exc)
+        row_model._default_manager.filter(pk=pk).update(
+            enqueued=False, enqueue_error=f"broker unavailable, will retry: {exc}"
+        )
+        return
+    fields: dict[str, Any] = {"enqueued": True, "enqueue_error": ""}
+    if row_model is Quote:
+        fields["enqueued_at"] = timezone.now()
+    row_model._default_manager.filter(pk=pk).update(**fields)
+
+
+def enqueue_quote_solve(quote_id: int) -> None:
+    """Enqueue `quoting.solve_quote` once the current transaction commits."""
+    transaction.on_commit(lambda: _publish("quoting.solve_quote", Quote, quote_id))
+
+
+def enqueue_proposal_solve(proposal_id: int) -> None:
+    """Enqueue `quoting.solve_proposal` once the current transaction commits."""
+    transaction.on_commit(lambda: _publish("quoting.solve_proposal", ReplanProposal, proposal_id))
+
+
+# --- the monitor: progress, heartbeat and cancel on a thread of its own ---------------------
+
+
+class SolveMonitor:
+    """Writes progress and heartbeat to a solve row and reads its cancel flag, from its own
+    thread with its own database connection.
+
+    The engine calls `progress` and `cancelled` from whatever thread it runs callbacks on and
+    may not call back at all during a long CP-SAT search; doing the database work here keeps
+    the heartbeat alive regardless and never opens connections on the engine's threads."""
+
+    def __init__(self, model: type[Quote] | type[ReplanProposal], pk: int, task_id: str) -> None:
+        self.model = model
+        self.pk = pk
+        self.task_id = task_id
+        self.cancel_requested = threading.Event()  # someone asked to cancel (quotes only)
+        self.lost = threading.Event()  # the row is no longer ours (sweeper, cancel, reject)
+        self._stop = threading.Event()
+        self._latest: engine.Progress | None = None
+        self._written: engine.Progress | None = None
+        self._thread = threading.Thread(target=self._run, name=f"solve-monitor-{pk}", daemon=True)
+        self.errors: list[str] = []
+
+    # Engine callbacks: memory only.
+    def progress(self, update: engine.Progress) -> None:
+        self._latest = update
+
+    def cancelled(self) -> bool:
+        return self.cancel_requested.is_set() or self.lost.is_set()
+
+    def __enter__(self) -> SolveMonitor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _mine(self) -> Any:
+        status = Quote.Status.SOLVING if self.model is Quote else ReplanProposal.Status.RESOLVING
+        return self.model._default_manager.filter(
+            pk=self.pk, status=status, solve_task_id=self.task_id
+        )
+
+    def _poll(self) -> None:
+        if self.model is not Quote:
+            if not self._mine().exists():
+                self.lost.set()
+            return
+        row = (
+            Quote.objects.filter(pk=self.pk)
+            .values_list("status", "solve_task_id", "cancel_requested")
+            .first()
+        )
+        if row is None or row[0] != Quote.Status.SOLVING or row[1] != self.task_id:
+            self.lost.set()
+        elif row[2]:
+            self.cancel_requested.set()
+
+    def _run(self) -> None:
+        last_beat = last_poll = 0.0
+        try:
+            while not self._stop.wait(PROGRESS_INTERVAL):
+                now = time.monotonic()
+                fields: dict[str, Any] = {}
+                latest = self._latest
+                if self.model is Quote and latest is not None and latest is not self._written:
+                    fields["progress"] = min(1.0, max(0.0, float(latest.fraction)))
+                    if latest.best_completion is not None:
+                        fields["best_completion"] = latest.best_completion
+                    self._written = latest
+                if fields or now - last_beat >= HEARTBEAT_INTERVAL:
+                    fields["heartbeat_at"] = timezone.now()
+                    last_beat = now
+                    if self._mine().update(**fields) == 0:
+                        self.lost.set()
+                if now - last_poll >= CANCEL_POLL_INTERVAL:
+                    last_poll = now
+                    self._poll()
+        except Exception as exc:  # a monitor failure must not look like a solver answer
+            logger.exception("solve monitor for %s %s failed", self.model.__name__, self.pk)
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()  # this thread's connections only
+
+
+# --- boards ---------------------------------------------------------------------------------
+
+
+def _consistent_snapshot(**kwargs: Any) -> BoardSnapshot:
+    """board_snapshot read in one REPEATABLE READ transaction on PostgreSQL, so the version,
+    the orders and the slots all come from the same committed state. (A torn read would only
+    be caught later as a stale commit; this avoids the wasted solve.)"""
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not _in_outer_transaction():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return board_snapshot(**kwargs)
+
+
+def _in_outer_transaction() -> bool:
+    # atomic() just opened one level; more than one means someone else's transaction is open.
+    return len(connection.savepoint_ids) > 0 or connection.needs_rollback
+
+
+def _with_options(board: e.Board, codes: list[str]) -> e.Board:
+    """Offer only the requested capacity options (all available ones when none requested)."""
+    if not codes:
+        return board
+    import dataclasses
+
+    kept = tuple(o for o in board.capacity_options or () if o.id in codes)
+    return dataclasses.replace(board, capacity_options=kept)
+
+
+def _answer_columns(answer: e.Answer) -> dict[str, Any]:
+    return {
+        "answer_status": answer.status,
+        "completion": answer.completion,
+        "promise": answer.promise,
+        "lower_bound": answer.lower_bound,
+        "proven_optimal": answer.proven_optimal,
+        "requested_due_feasible": answer.requested_due_feasible,
+        "moved_count": len(answer.moved),
+        "options": dump_answer(answer)["options"],
+        "binding": {
+            "work_centers": list(answer.binding_work_centers),
+            "orders": list(answer.binding_orders),
+        },
+        "message": answer.message or "",
+        "solve_seconds": answer.solve_seconds,
+        "answer": dump_answer(answer),
+    }
+
+
+def _engine_quote(board: e.Board, monitor: SolveMonitor, **kwargs: Any) -> e.Answer:
+    return engine.quote(
+        board,
+        time_limit=settings.ENGINE_TIME_LIMIT,
+        workers=settings.ENGINE_WORKERS,
+        seed=0,
+        progress=monitor.progress,
+        cancel=monitor.cancelled,
+        **kwargs,
+    )
+
+
+# --- quote solves ---------------------------------------------------------------------------
+
+
+def _claim_quote(quote_id: int, task_id: str) -> bool:
+    """Take the quote for this run: queued → solving, or a redelivery of the same message whose
+    worker died (same task id, still solving). False when there is nothing for this run to do."""
+    now = timezone.now()
+    fresh = Quote.objects.filter(
+        pk=quote_id, status=Quote.Status.QUEUED, cancel_requested=False
+    ).update(
+        status=Quote.Status.SOLVING,
+        solve_task_id=task_id,
+        attempts=F("attempts") + 1,
+        heartbeat_at=now,
+        progress=0.0,
+        best_completion=None,
+        error="",
+    )
+    if fresh:
+        return True
+    # Celery redelivers an unacknowledged message only when its worker died (acks late, and the
+    # visibility timeout exceeds the hard time limit), so the earlier run of this id is gone.
+    retaken = Quote.objects.filter(
+        pk=quote_id,
+        status=Quote.Status.SOLVING,
+        solve_task_id=task_id,
+        attempts__lt=MAX_SOLVE_ATTEMPTS,
+    ).update(attempts=F("attempts") + 1, heartbeat_at=now, progress=0.0)
+    if retaken:
+        logger.warning("quote %s: task %s redelivered after its worker died", quote_id, task_id)
+        return True
+    Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id).update(
+        status=Quote.Status.FAILED,
+        error=f"the worker solving this quote died {MAX_SOLVE_ATTEMPTS} times; not retried",
+    )
+    return False
+
+
+def quote_solve(*, quote_id: int, task_id: str) -> str:
+    """Solve one quote (body of task `quoting.solve_quote`). Returns the quote's final status,
+    or "skipped" when this run does not own the quote (already answered, cancelled, or held by
+    another run).
+
+    Writes to the quote row only: status, progress, best completion and heartbeat while solving,
+    then the answer (with the schedule version and board instant it was solved against), or
+    `failed` with the error, or `cancelled`. Creates no order, promise or schedule version."""
+    if not _claim_quote(quote_id, task_id):
+        return "skipped"
+    mine = Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id)
+    quote = Quote.objects.get(pk=quote_id)
+    try:
+        request = e.Request(
+            id=quote.request_id,
+            operations=request_operations(product_id=quote.product_id, quantity=quote.quantity),
+            requested_due=_minute_ceil(quote.requested_due) if quote.requested_due else None,
+            buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
+        )
+        if not request.operations:
+            raise ValueError(f"product {quote.product} has no routing to schedule")
+        snapshot = _consistent_snapshot(request=request)
+        codes = list(quote.requested_options.values_list("code", flat=True))
+        board = _with_options(snapshot.board, codes)
+        mine.update(
+            schedule_version=snapshot.version,
+            board_now=board.now,
+            request_doc=request_to_doc(request),
+        )
+        with SolveMonitor(Quote, quote_id, task_id) as monitor:
+            answer = _engine_quote(board, monitor, evaluate_options=True)
+        if monitor.errors:
+            raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
+    except Exception as exc:
+        # Recorded on the row for the user and logged with its traceback; the task succeeds so
+        # Celery does not redeliver a solve that would fail the same way.
+        logger.exception("quote %s failed", quote_id)
+        mine.update(status=Quote.Status.FAILED, error=_describe(exc), heartbeat_at=timezone.now())
+        return Quote.Status.FAILED
+    if monitor.cancel_requested.is_set():
+        mine.update(status=Quote.Status.CANCELLED, heartbeat_at=timezone.now())
+        return Quote.Status.CANCELLED
+    if monitor.lost.is_set():
+        logger.warning("quote %s: run %s lost the row; answer discarded", quote_id, task_id)
+        return "skipped"
+    written = mine.update(
+        status=Quote.Status.DONE,
+        progress=1.0,
+        best_completion=answer.completion,
+        heartbeat_at=timezone.now(),
+        solved_at=timezone.now(),
+        diff=replan_diff(board, answer) if answer.status == "promised" else {},
+        **_answer_columns(answer),
+    )
+    return Quote.Status.DONE if written else "skipped"
+
+
+def _minute_ceil(value: datetime) -> datetime:
+    floored = value.astimezone(UTC).replace(second=0, microsecond=0)
+    return floored if floored == value else floored + timedelta(minutes=1)
+
+
+def _describe(exc: BaseException) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (
+            f"the solve took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped"
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+# --- proposal re-solves ---------------------------------------------------------------------
+
+
+def _claim_proposal(proposal_id: int, task_id: str) -> bool:
+    now = timezone.now()
+    fresh = ReplanProposal.objects.filter(
+        pk=proposal_id, status=ReplanProposal.Status.RESOLVING, solve_task_id=""
+    ).update(solve_task_id=task_id, heartbeat_at=now, resolve_count=F("resolve_count") + 1)
+    if fresh:
+        return True
+    return bool(
+        ReplanProposal.objects.filter(
+            pk=proposal_id, status=ReplanProposal.Status.RESOLVING, solve_task_id=task_id
+        ).update(heartbeat_at=now)
+    )
+
+
+def proposal_solve(*, proposal_id: int, task_id: str) -> str:
+    """Re-solve a proposal's quote on the current board (body of task `quoting.solve_proposal`):
+    with its capacity option applied, or because the board changed since it was solved.
+
+    Writes to the proposal row only: the new answer, diff and the version it was solved
+    against, status `pending` again; `stale` when no schedule exists on the current board
+    (e.g. the capacity option was taken); `failed` with the error on an exception."""
+    if not _claim_proposal(proposal_id, task_id):
+        return "skipped"
+    mine = ReplanProposal.objects.filter(
+        pk=proposal_id, status=ReplanProposal.Status.RESOLVING, solve_task_id=task_id
+    )
+    proposal = ReplanProposal.objects.select_related("quote", "capacity_option").get(pk=proposal_id)
+    done = {"solve_task_id": "", "heartbeat_at": timezone.now()}
+    try:
+        if proposal.resolve_count > MAX_PROPOSAL_RESOLVES:
+            raise RuntimeError(
+                f"re-solved {MAX_PROPOSAL_RESOLVES} times and the board kept changing; "
+                "reject it and quote again"
+            )
+        request = request_from_doc(proposal.quote.request_doc or {})
+        snapshot = _consistent_snapshot(request=request)
+        option = proposal.capacity_option
+        apply = [option.code] if option is not None else []
+        if option is not None and option.code not in snapshot.option_pks:
+            mine.update(
+                status=ReplanProposal.Status.STALE,
+                error=f"capacity option {option.code} is no longer available",
+                **done,
+            )
+            return ReplanProposal.Status.STALE
+        with SolveMonitor(ReplanProposal, proposal_id, task_id) as monitor:
+            answer = _engine_quote(
+                snapshot.board, monitor, apply_options=apply, evaluate_options=False
+            )
+        if monitor.errors:
+            raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
+    except Exception as exc:
+        logger.exception("proposal %s re-solve failed", proposal_id)
+        mine.update(status=ReplanProposal.Status.FAILED, error=_describe(exc), **done)
+        return ReplanProposal.Status.FAILED
+    if monitor.lost.is_set():
+        return "skipped"
+    if answer.status != "promised":
+        mine.update(
+            status=ReplanProposal.Status.STALE,
+            error=answer.message or f"no schedule on the current board ({answer.status})",
+            **done,
+        )
+        return ReplanProposal.Status.STALE
+    written = mine.update(
+        status=ReplanProposal.Status.PENDING,
+        schedule_version=snapshot.version,
+        board_now=snapshot.board.now,
+        answer=dump_answer(answer),
+        completion=answer.completion,
+        promise=answer.promise,
+        diff=replan_diff(snapshot.board, answer),
+        moved_count=len(answer.moved),
+        error="",
+        **done,
+    )
+    return ReplanProposal.Status.PENDING if written else "skipped"
+
+
+# --- the sweeper ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    enqueued: list[int]  # quotes sent to the broker again (never sent, or lost)
+    retried: list[int]  # quotes whose worker died, queued again
+    failed: list[int]  # quotes whose worker died too often
+    proposals: list[int]  # proposals re-enqueued
+
+
+def solves_sweep_stale(*, now: datetime | None = None) -> SweepReport:
+    """Find solve rows that nobody is working on and put them back on the queue or fail them
+    (body of the periodic task `quoting.sweep_stale_solves`).
+
+    Writes: quotes `queued` that the broker never took, or took more than SOLVE_STALE_SECONDS
+    ago, are enqueued again; quotes `solving` without a heartbeat for SOLVE_STALE_SECONDS go
+    back to `queued` (enqueued again) or, after MAX_SOLVE_ATTEMPTS, to `failed` with a message;
+    proposals `resolving` that were never enqueued or lost their worker are enqueued again.
+    Duplicate messages are harmless: a run only works on a row it claimed."""
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.SOLVE_STALE_SECONDS)
+    enqueued: list[int] = []
+    retried: list[int] = []
+    failed: list[int] = []
+    proposals: list[int] = []
+    waiting = Quote.objects.filter(status=Quote.Status.QUEUED, cancel_requested=False).filter(
+        Q(enqueued=False) | Q(enqueued_at__lt=stale_before) | Q(enqueued_at__isnull=True)
+    )
+    for quote_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            enqueue_quote_solve(quote_id)
+        enqueued.append(quote_id)
+    dead = Quote.objects.filter(status=Quote.Status.SOLVING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    )
+    for quote_id, attempts, task_id in dead.values_list("pk", "attempts", "solve_task_id"):
+        row = Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id)
+        row = row.filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
+        if attempts >= MAX_SOLVE_ATTEMPTS:
+            if row.update(
+                status=Quote.Status.FAILED,
+                error=f"the worker stopped responding during {attempts} attempts; not retried",
+            ):
+                failed.append(quote_id)
+            continue
+        with transaction.atomic():
+            if row.update(
+                status=Quote.Status.QUEUED,
+                solve_task_id="",
+                enqueued=False,
+                error=f"the worker stopped responding (attempt {attempts}); retrying",
+            ):
+                enqueue_quote_solve(quote_id)
+                retried.append(quote_id)
+    lost = ReplanProposal.objects.filter(status=ReplanProposal.Status.RESOLVING).filter(
+        (Q(solve_task_id="") & (Q(enqueued=False) | Q(heartbeat_at__lt=stale_before)))
+        | (~Q(solve_task_id="") & Q(heartbeat_at__lt=stale_before))
+    )
+    for proposal_id, task_id in lost.values_list("pk", "solve_task_id"):
+        with transaction.atomic():
+            if ReplanProposal.objects.filter(
+                pk=proposal_id, status=ReplanProposal.Status.RESOLVING, solve_task_id=task_id
+            ).update(solve_task_id="", enqueued=False, heartbeat_at=now):
+                enqueue_proposal_solve(proposal_id)
+                proposals.append(proposal_id)
+    return SweepReport(enqueued=enqueued, retried=retried, failed=failed, proposals=proposals)

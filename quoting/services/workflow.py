@@ -1,0 +1,595 @@
+"""The quoting workflow's writes: request, cancel, accept, approve/reject, re-promise.
+
+Every order, promise and schedule version written here goes through
+`scheduling.services.schedule_commit` (locks the current version, verifies, writes atomically).
+Bad input raises `django.core.exceptions.ValidationError` with field messages and writes nothing;
+a request that conflicts with the row's state raises `QuotingConflict` (HTTP 409).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import Customer, Order, Product, Promise, RoutingStep
+from quoting.models import AuditEvent, DateChangeRequest, Quote, ReplanProposal
+from quoting.services.answers import request_from_doc
+from quoting.services.solving import enqueue_proposal_solve, enqueue_quote_solve
+from scheduling import engine
+from scheduling.boards import board_now, board_snapshot, current_version
+from scheduling.engine import model as e
+from scheduling.engine.boardio import load_answer
+from scheduling.models import CapacityOption, ScheduleVersion
+from scheduling.services import (
+    NewOrderSpec,
+    PromiseSpec,
+    ScheduleRejected,
+    StaleSchedule,
+    schedule_commit,
+)
+
+
+class QuotingConflict(Exception):
+    """The row is not in a state that allows this action (HTTP 409)."""
+
+
+class QuoteStale(QuotingConflict):
+    """The board changed since the quote was solved; it is being re-solved."""
+
+    def __init__(self, quote: Quote, cause: Exception):
+        self.quote = quote
+        super().__init__(f"the schedule changed since this quote was solved; re-solving ({cause})")
+
+
+class ProposalStale(QuotingConflict):
+    """The board changed since the proposal was solved; it is being re-solved, not committed."""
+
+    def __init__(self, proposal: ReplanProposal, cause: Exception):
+        self.proposal = proposal
+        super().__init__(
+            f"the schedule changed since this proposal was solved; re-solving it ({cause})"
+        )
+
+
+class RepromiseInfeasible(ValidationError):
+    """No valid schedule keeps every promise with the order at the new date."""
+
+
+@dataclass(frozen=True)
+class AcceptOutcome:
+    """What an accept did: committed an order and its promise, or created a proposal."""
+
+    quote: Quote
+    order: Order | None = None
+    promise: Promise | None = None
+    proposal: ReplanProposal | None = None
+
+    @property
+    def committed(self) -> bool:
+        return self.order is not None
+
+
+def _aware(value: datetime | None, field: str) -> None:
+    if value is not None and timezone.is_naive(value):
+        raise ValidationError({field: "must include a time zone offset"})
+
+
+# --- quote request --------------------------------------------------------------------------
+
+
+def quote_request_create(
+    *,
+    created_by: User,
+    customer_id: int,
+    product_id: int,
+    quantity: int,
+    requested_due: datetime | None = None,
+    capacity_option_codes: list[str] | tuple[str, ...] = (),
+) -> Quote:
+    """Record a quote request and enqueue its solve.
+
+    Writes one Quote (status `queued`) with the capacity options to evaluate (none given: all
+    available ones are evaluated). Enqueues `quoting.solve_quote` after commit; if the broker is
+    down the quote stays `queued` with `enqueue_error` set and the sweeper sends it later."""
+    errors: dict[str, str] = {}
+    if not Customer.objects.filter(pk=customer_id).exists():
+        errors["customer"] = "no such customer"
+    if not Product.objects.filter(pk=product_id).exists():
+        errors["product"] = "no such product"
+    elif not RoutingStep.objects.filter(product_id=product_id).exists():
+        errors["product"] = "this product has no routing to schedule"
+    if quantity < 1:
+        errors["quantity"] = "must be at least 1"
+    if requested_due is not None and timezone.is_naive(requested_due):
+        errors["requested_due"] = "must include a time zone offset"
+    options = list(CapacityOption.objects.filter(code__in=capacity_option_codes))
+    unknown = sorted(set(capacity_option_codes) - {o.code for o in options})
+    unavailable = sorted(o.code for o in options if o.status != CapacityOption.Status.AVAILABLE)
+    if unknown or unavailable:
+        errors["capacity_options"] = "; ".join(
+            [f"unknown option {c}" for c in unknown]
+            + [f"option {c} is not available" for c in unavailable]
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        quote = Quote.objects.create(
+            customer_id=customer_id,
+            product_id=product_id,
+            quantity=quantity,
+            requested_due=requested_due,
+            created_by=created_by,
+        )
+        quote.requested_options.set(options)
+        enqueue_quote_solve(quote.pk)
+    return quote
+
+
+def quote_cancel(*, quote_id: int) -> Quote:
+    """Cancel a quote that is not answered yet.
+
+    Writes: a `queued` quote becomes `cancelled` at once; a `solving` quote gets
+    `cancel_requested`, which its worker reads within a fraction of a second, stops the engine
+    and marks it `cancelled`. Raises QuotingConflict for an answered, failed or cancelled quote."""
+    with transaction.atomic():
+        if Quote.objects.filter(pk=quote_id, status=Quote.Status.QUEUED).update(
+            status=Quote.Status.CANCELLED, cancel_requested=True
+        ):
+            return Quote.objects.get(pk=quote_id)
+        if Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING).update(
+            cancel_requested=True
+        ):
+            return Quote.objects.get(pk=quote_id)
+        quote = Quote.objects.get(pk=quote_id)
+        raise QuotingConflict(f"quote {quote.request_id} is {quote.status}; nothing to cancel")
+
+
+# --- accept ---------------------------------------------------------------------------------
+
+
+def _new_order(quote: Quote, reason: str) -> NewOrderSpec:
+    return NewOrderSpec(
+        code=quote.order_code,
+        customer_id=quote.customer_id,
+        product_id=quote.product_id,
+        quantity=quote.quantity,
+        release=None,
+        reason=reason,
+    )
+
+
+def _requeue_quote(quote_id: int, cause: Exception, user: User) -> Quote:
+    """Send an answered quote back to the solver because its board is gone."""
+    with transaction.atomic():
+        reset = Quote.objects.filter(
+            pk=quote_id, status=Quote.Status.DONE, accepted_at__isnull=True
+        ).update(
+            status=Quote.Status.QUEUED,
+            progress=0.0,
+            best_completion=None,
+            solve_task_id="",
+            enqueued=False,
+            answer=None,
+            answer_status="",
+            error="",
+        )
+        if reset:
+            AuditEvent.objects.create(
+                kind=AuditEvent.Kind.QUOTE_STALE,
+                actor=user,
+                quote_id=quote_id,
+                reason=str(cause)[:500],
+            )
+            enqueue_quote_solve(quote_id)
+    return Quote.objects.get(pk=quote_id)
+
+
+def quote_accept(
+    *,
+    quote_id: int,
+    accepted_by: User,
+    capacity_option_code: str | None = None,
+) -> AcceptOutcome:
+    """Turn an answered quote into an order, or into a replan proposal for the scheduler.
+
+    If the answer moves no existing operation and no capacity option is chosen, commits at once
+    (one transaction through `schedule_commit`): a new schedule version (kind `quote`), the
+    order with its operations and its initial promise (= the quoted promise), an AuditEvent.
+    Otherwise writes a ReplanProposal: `pending` with the quote's schedule, or, with a capacity
+    option, `resolving` and enqueues `quoting.solve_proposal` to solve with that option applied.
+
+    Raises ValidationError (bad option), QuotingConflict (not answered, no promise, already
+    accepted), QuoteStale when the board changed since the solve: nothing is committed, the
+    quote goes back to `queued` and its re-solve is enqueued."""
+    option: CapacityOption | None = None
+    if capacity_option_code:
+        option = CapacityOption.objects.filter(code=capacity_option_code).first()
+        if option is None or option.status != CapacityOption.Status.AVAILABLE:
+            raise ValidationError({"capacity_option": "no such available capacity option"})
+    try:
+        with transaction.atomic():
+            quote = Quote.objects.select_for_update().get(pk=quote_id)
+            _check_acceptable(quote, option)
+            quote.accepted_at = timezone.now()
+            quote.accepted_by = accepted_by  # type: ignore[assignment]
+            quote.accepted_option = option
+            if option is None and quote.moved_count == 0:
+                reason = f"Quote {quote.request_id} accepted: moves no other order"
+                result = schedule_commit(
+                    expected_version_id=quote.schedule_version_id,
+                    now=quote.board_now,  # type: ignore[arg-type]
+                    answer=load_answer(quote.answer),
+                    kind=ScheduleVersion.Kind.QUOTE,
+                    reason=reason,
+                    created_by=accepted_by,
+                    request=request_from_doc(quote.request_doc),  # type: ignore[arg-type]
+                    new_order=_new_order(quote, reason),
+                )
+                quote.order = result.order
+                quote.committed_promise = result.promises[0]
+                quote.save(
+                    update_fields=[
+                        "accepted_at",
+                        "accepted_by",
+                        "accepted_option",
+                        "order",
+                        "committed_promise",
+                    ]
+                )
+                AuditEvent.objects.create(
+                    kind=AuditEvent.Kind.QUOTE_COMMITTED,
+                    actor=accepted_by,
+                    reason=reason,
+                    order=result.order,
+                    quote=quote,
+                    schedule_version=result.version,
+                    detail={"promise": result.promises[0].due.isoformat()},
+                )
+                return AcceptOutcome(quote=quote, order=result.order, promise=result.promises[0])
+            quote.save(update_fields=["accepted_at", "accepted_by", "accepted_option"])
+            proposal = _proposal_create(quote, option, accepted_by)
+            return AcceptOutcome(quote=quote, proposal=proposal)
+    except (StaleSchedule, ScheduleRejected) as exc:
+        raise QuoteStale(_requeue_quote(quote_id, exc, accepted_by), exc) from exc
+
+
+def _check_acceptable(quote: Quote, option: CapacityOption | None) -> None:
+    if quote.accepted_at is not None:
+        raise QuotingConflict(f"quote {quote.request_id} was already accepted")
+    if quote.status != Quote.Status.DONE:
+        raise QuotingConflict(f"quote {quote.request_id} is {quote.status}, not answered yet")
+    if quote.answer_status != "promised" or quote.answer is None:
+        raise QuotingConflict(
+            f"quote {quote.request_id} has no promise to accept ({quote.answer_status}): "
+            f"{quote.message}".rstrip(": ")
+        )
+    if option is not None:
+        offered = {o["id"] for o in quote.options if o.get("completion")}
+        if option.code not in offered:
+            message = f"{option.code} was not evaluated with a schedule in this quote"
+            raise ValidationError({"capacity_option": message})
+
+
+def _proposal_create(quote: Quote, option: CapacityOption | None, user: User) -> ReplanProposal:
+    if option is None:
+        proposal = ReplanProposal.objects.create(
+            quote=quote,
+            status=ReplanProposal.Status.PENDING,
+            created_by=user,
+            schedule_version_id=quote.schedule_version_id,
+            board_now=quote.board_now,
+            answer=quote.answer,
+            completion=quote.completion,
+            promise=quote.promise,
+            diff=quote.diff,
+            moved_count=quote.moved_count,
+        )
+    else:
+        # The quote's answer does not use the option; solve again with it applied so the
+        # scheduler approves the schedule that will actually run.
+        proposal = ReplanProposal.objects.create(
+            quote=quote,
+            capacity_option=option,
+            status=ReplanProposal.Status.RESOLVING,
+            created_by=user,
+        )
+        enqueue_proposal_solve(proposal.pk)
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.PROPOSAL_CREATED,
+        actor=user,
+        quote=quote,
+        proposal=proposal,
+        capacity_option=option,
+        reason=f"Quote {quote.request_id} accepted; needs the scheduler's approval",
+        detail={"moved": quote.moved_count},
+    )
+    return proposal
+
+
+# --- approve / reject -----------------------------------------------------------------------
+
+
+def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOutcome:
+    """Commit a pending proposal: its schedule version (kind `replan`), the order and its
+    promise (= the proposal's promise) and its capacity option (applied), in one transaction
+    through `schedule_commit`, which locks the current version and verifies first.
+
+    Raises QuotingConflict if the proposal is not pending; ProposalStale if the board changed
+    since it was solved (or the verifier rejects it on today's board): nothing is committed,
+    the proposal goes to `resolving` and its re-solve is enqueued."""
+    try:
+        with transaction.atomic():
+            proposal = ReplanProposal.objects.select_for_update().get(pk=proposal_id)
+            if proposal.status != ReplanProposal.Status.PENDING:
+                raise QuotingConflict(f"proposal {proposal.pk} is {proposal.status}, not pending")
+            quote = Quote.objects.select_for_update().get(pk=proposal.quote_id)
+            option = proposal.capacity_option
+            reason = f"Replan for quote {quote.request_id} approved" + (
+                f" with {option.code}" if option else ""
+            )
+            result = schedule_commit(
+                expected_version_id=proposal.schedule_version_id,
+                now=proposal.board_now,  # type: ignore[arg-type]
+                answer=load_answer(proposal.answer),
+                kind=ScheduleVersion.Kind.REPLAN,
+                reason=reason,
+                created_by=approved_by,
+                request=request_from_doc(quote.request_doc),  # type: ignore[arg-type]
+                options=[option.code] if option else [],
+                new_order=_new_order(quote, reason),
+            )
+            now = timezone.now()
+            ReplanProposal.objects.filter(pk=proposal.pk).update(
+                status=ReplanProposal.Status.APPROVED,
+                decided_by=approved_by,
+                decided_at=now,
+                committed_version=result.version,
+            )
+            quote.order = result.order
+            quote.committed_promise = result.promises[0]
+            quote.save(update_fields=["order", "committed_promise"])
+            AuditEvent.objects.create(
+                kind=AuditEvent.Kind.PROPOSAL_APPROVED,
+                actor=approved_by,
+                reason=reason,
+                order=result.order,
+                quote=quote,
+                proposal=proposal,
+                schedule_version=result.version,
+                capacity_option=option,
+                detail={"promise": result.promises[0].due.isoformat(), "diff": proposal.diff},
+            )
+            if option is not None:
+                AuditEvent.objects.create(
+                    kind=AuditEvent.Kind.CAPACITY_APPLIED,
+                    actor=approved_by,
+                    reason=reason,
+                    order=result.order,
+                    quote=quote,
+                    proposal=proposal,
+                    schedule_version=result.version,
+                    capacity_option=option,
+                )
+            proposal.refresh_from_db()
+            return AcceptOutcome(
+                quote=quote, order=result.order, promise=result.promises[0], proposal=proposal
+            )
+    except (StaleSchedule, ScheduleRejected) as exc:
+        with transaction.atomic():
+            if ReplanProposal.objects.filter(
+                pk=proposal_id, status=ReplanProposal.Status.PENDING
+            ).update(status=ReplanProposal.Status.RESOLVING, solve_task_id="", enqueued=False):
+                AuditEvent.objects.create(
+                    kind=AuditEvent.Kind.PROPOSAL_STALE,
+                    actor=approved_by,
+                    proposal_id=proposal_id,
+                    quote_id=ReplanProposal.objects.get(pk=proposal_id).quote_id,
+                    reason=str(exc)[:500],
+                )
+                enqueue_proposal_solve(proposal_id)
+        raise ProposalStale(ReplanProposal.objects.get(pk=proposal_id), exc) from exc
+
+
+def replan_proposal_reject(*, proposal_id: int, rejected_by: User, reason: str) -> ReplanProposal:
+    """Reject a proposal that is not committed. Writes the decision (who, when, why) and an
+    AuditEvent; a re-solve still running for it is discarded. Raises ValidationError without a
+    reason, QuotingConflict if it was already approved or rejected."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "say why the proposal is rejected"})
+    with transaction.atomic():
+        open_states = [
+            ReplanProposal.Status.PENDING,
+            ReplanProposal.Status.RESOLVING,
+            ReplanProposal.Status.STALE,
+            ReplanProposal.Status.FAILED,
+        ]
+        if not ReplanProposal.objects.filter(pk=proposal_id, status__in=open_states).update(
+            status=ReplanProposal.Status.REJECTED,
+            decided_by=rejected_by,
+            decided_at=timezone.now(),
+            reject_reason=reason[:500],
+            solve_task_id="",
+        ):
+            proposal = ReplanProposal.objects.get(pk=proposal_id)
+            raise QuotingConflict(f"proposal {proposal.pk} is already {proposal.status}")
+        proposal = ReplanProposal.objects.get(pk=proposal_id)
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.PROPOSAL_REJECTED,
+            actor=rejected_by,
+            reason=reason[:500],
+            quote_id=proposal.quote_id,
+            proposal=proposal,
+            capacity_option=proposal.capacity_option,
+        )
+    return proposal
+
+
+# --- re-promise -----------------------------------------------------------------------------
+
+
+def _current_schedule_answer(board: e.Board) -> e.Answer:
+    """The current schedule, unchanged, as an answer the verifier can check."""
+    return e.Answer(status="promised", schedule=board.schedule or ())
+
+
+def _repair_board(board: e.Board, order_code: str, due: datetime) -> e.Board:
+    """The board with the order at its new date and no 'already late' exemption for it."""
+    orders = tuple(
+        dataclasses.replace(o, due=due) if o.id == order_code else o for o in board.orders
+    )
+    schedule = tuple(r for r in board.schedule or () if r.order != order_code)
+    return dataclasses.replace(board, orders=orders, schedule=schedule, request=None)
+
+
+def order_repromise(*, order_id: int, due: datetime, reason: str, repromised_by: User) -> Promise:
+    """Change an order's promise through an audited re-promise (scheduler only).
+
+    First verifies the current schedule, unchanged, against the new date; if it does not keep
+    it, asks the engine to repair the board (every other promise kept, this order by its new
+    date) and commits that. Writes a new schedule version (kind `repromise`), a Promise row
+    (kind `repromise`; the old rows stay) and an AuditEvent, all through `schedule_commit`.
+
+    Raises ValidationError for bad input, RepromiseInfeasible when no valid schedule keeps the
+    new date, QuotingConflict if the board kept changing during the attempt."""
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "a re-promise needs a reason"
+    if timezone.is_naive(due):
+        errors["due"] = "must include a time zone offset"
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise ValidationError({"order": "no such order"})
+    if order.status not in (Order.Status.OPEN, Order.Status.IN_PROGRESS):
+        errors["order"] = f"order {order.code} is {order.status}"
+    if errors:
+        raise ValidationError(errors)
+    due = due.astimezone(UTC).replace(second=0, microsecond=0)
+    spec = PromiseSpec(
+        order_id=order.pk,
+        due=due,
+        buffer_minutes=order.buffer_minutes,
+        kind=Promise.Kind.REPROMISE,
+        reason=reason[:500],
+    )
+    last_error: Exception | None = None
+    for _attempt in range(3):  # the board may change under us; each retry reads it again
+        version = current_version()
+        if version is None:
+            raise QuotingConflict("there is no schedule yet")
+        # The current plan as it stands, checked at the instant it was planned from.
+        snapshot = board_snapshot(version=version, now=version.planned_at)
+        unchanged = (version.planned_at, _current_schedule_answer(snapshot.board))
+        try:
+            return _repromise_commit(order, version, spec, unchanged, repromised_by)
+        except StaleSchedule as exc:
+            last_error = exc
+            continue
+        except ScheduleRejected:
+            pass
+        now = board_now()
+        board = _repair_board(board_snapshot(version=version, now=now).board, order.code, due)
+        repaired = engine.check(
+            board, time_limit=settings.ENGINE_TIME_LIMIT, workers=settings.ENGINE_WORKERS, seed=0
+        )
+        if repaired.status != "promised":
+            raise RepromiseInfeasible(
+                {
+                    "due": f"no schedule keeps every promise with {order.code} due "
+                    f"{due:%Y-%m-%d %H:%M} UTC: {repaired.message or repaired.status}"
+                }
+            )
+        try:
+            return _repromise_commit(order, version, spec, (now, repaired), repromised_by)
+        except StaleSchedule as exc:
+            last_error = exc
+            continue
+        except ScheduleRejected as exc:
+            raise RepromiseInfeasible({"due": str(exc)}) from exc
+    raise QuotingConflict(f"the schedule kept changing; try again ({last_error})")
+
+
+def _repromise_commit(
+    order: Order,
+    version: ScheduleVersion,
+    spec: PromiseSpec,
+    plan: tuple[datetime, e.Answer],
+    user: User,
+) -> Promise:
+    now, answer = plan
+    with transaction.atomic():
+        result = schedule_commit(
+            expected_version_id=version.pk,
+            now=now,
+            answer=answer,
+            kind=ScheduleVersion.Kind.REPROMISE,
+            reason=f"Re-promise {order.code}: {spec.reason}"[:500],
+            created_by=user,
+            promises=[spec],
+        )
+        promise = result.promises[0]
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.REPROMISED,
+            actor=user,
+            reason=spec.reason,
+            order=order,
+            schedule_version=result.version,
+            detail={
+                "from": order.promised_due.isoformat(),
+                "to": spec.due.isoformat(),
+                "moved": len(answer.moved),
+            },
+        )
+    return promise
+
+
+# --- the customer's "can I have it earlier?" -----------------------------------------------
+
+
+def quote_request_from_customer(
+    *, order_id: int, requested_due: datetime, note: str, requested_by: User
+) -> DateChangeRequest:
+    """A customer asks for another date on one of its orders. Writes a DateChangeRequest (an
+    open follow-up for sales, who may quote it) and an AuditEvent; never a promise. The caller
+    must have checked the order is the customer's own (`orders_visible_to`)."""
+    _aware(requested_due, "requested_due")
+    with transaction.atomic():
+        request = DateChangeRequest.objects.create(
+            order_id=order_id,
+            requested_due=requested_due,
+            note=(note or "")[:500],
+            created_by=requested_by,
+        )
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.DATE_REQUESTED,
+            actor=requested_by,
+            order_id=order_id,
+            reason=request.note,
+            detail={"requested_due": requested_due.isoformat()},
+        )
+    return request
+
+
+def date_change_request_close(
+    *, request_id: int, closed_by: User, quote_id: int | None = None
+) -> DateChangeRequest:
+    """Sales closes a customer's date request, optionally linking the quote made for it."""
+    with transaction.atomic():
+        if not DateChangeRequest.objects.filter(
+            pk=request_id, status=DateChangeRequest.Status.OPEN
+        ).update(
+            status=DateChangeRequest.Status.CLOSED,
+            closed_by=closed_by,
+            closed_at=timezone.now(),
+            quote_id=quote_id,
+        ):
+            raise QuotingConflict("this date request is already closed")
+    return DateChangeRequest.objects.get(pk=request_id)

@@ -1,0 +1,46 @@
+"""Celery tasks of the quoting app: thin wrappers that take ids and call a service.
+
+Routed to the `solver` queue by `CELERY_TASK_ROUTES` ("quoting.*"); acks late with reject on
+worker lost (settings), so a solve whose worker dies is redelivered, and the services make
+every redelivery or duplicate harmless.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import close_old_connections
+
+from quoting import services
+
+
+@shared_task(name="quoting.solve_quote", bind=True)
+def solve_quote(self, quote_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Solve quote `quote_id` against the current schedule and store the answer on its row."""
+    close_old_connections()  # a worker's connection may have been idle for hours
+    try:
+        return services.quote_solve(quote_id=quote_id, task_id=self.request.id or "")
+    finally:
+        close_old_connections()
+
+
+@shared_task(name="quoting.solve_proposal", bind=True)
+def solve_proposal(self, proposal_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Re-solve proposal `proposal_id` on the current schedule (option applied, or stale)."""
+    close_old_connections()
+    try:
+        return services.proposal_solve(proposal_id=proposal_id, task_id=self.request.id or "")
+    finally:
+        close_old_connections()
+
+
+@shared_task(name="quoting.sweep_stale_solves")
+def sweep_stale_solves() -> dict[str, list[int]]:
+    """Periodic (beat, every 60 s): re-enqueue or fail solve rows nobody is working on."""
+    close_old_connections()
+    report = services.solves_sweep_stale()
+    return {
+        "enqueued": report.enqueued,
+        "retried": report.retried,
+        "failed": report.failed,
+        "proposals": report.proposals,
+    }
