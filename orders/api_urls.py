@@ -1,3 +1,17 @@
-from django.urls import URLPattern, URLResolver
+"""API routes of the orders app, mounted under /api/ by config.urls."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import DefaultRouter
+
+from orders import api
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False  # /api/ is shared by several apps; none of them owns its root
+router.register("customers", api.CustomerViewSet, basename="customer")
+router.register("products", api.ProductViewSet, basename="product")
+router.register("orders", api.OrderViewSet, basename="order")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("me/", api.MeView.as_view(), name="api-me"),
+    *router.urls,
+]

@@ -1,0 +1,93 @@
+"""REST API for customers, products, orders and the signed-in user. Read-only by design.
+
+Each view takes its rows from `orders.selectors`, so a customer user asking for another
+customer's row gets 404 (the row is not in its queryset) rather than 403, which would confirm
+the row exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from orders import selectors
+from orders.models import Customer, Order, Product
+from orders.permissions import HasAnyRole
+from orders.serializers import (
+    CustomerSerializer,
+    MeSerializer,
+    OrderDetailSerializer,
+    OrderSerializer,
+    ProductSerializer,
+)
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customers: all of them for shop staff, only its own for a customer user."""
+
+    serializer_class = CustomerSerializer
+    permission_classes = [HasAnyRole]
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return selectors.customers_visible_to(self.request.user)
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    """Products with their routings (ordered steps, work centers, setup and run minutes)."""
+
+    serializer_class = ProductSerializer
+    permission_classes = [HasAnyRole]
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return selectors.products_visible_to(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=Order.Status.values, description="Order status"),
+            OpenApiParameter("customer", str, description="Customer code"),
+        ]
+    )
+)
+class OrderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Orders with their promise and projection on the current schedule.
+
+    Read-only: orders are created only by accepting a quote, and a promised date changes only
+    through an audited re-promise. A customer user sees only its own customer's orders."""
+
+    permission_classes = [HasAnyRole]
+
+    def get_queryset(self) -> QuerySet[Order]:
+        if self.action == "retrieve":
+            return selectors.order_details_visible_to(self.request.user)
+        orders = selectors.orders_visible_to(self.request.user)
+        # Filters narrow the visible rows; they can never widen them.
+        status = self.request.query_params.get("status")
+        if status:
+            orders = orders.filter(status=status)
+        customer = self.request.query_params.get("customer")
+        if customer:
+            orders = orders.filter(customer__code=customer)
+        return orders
+
+    def get_serializer_class(self) -> type[BaseSerializer[Order]]:
+        return OrderDetailSerializer if self.action == "retrieve" else OrderSerializer
+
+
+class MeView(APIView):
+    """The signed-in user: username, role and (for a customer user) its customer."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        payload = {
+            "username": request.user.get_username(),
+            "role": selectors.role_of(request.user),
+            "customer": selectors.customer_of(request.user),
+        }
+        return Response(MeSerializer(payload).data)

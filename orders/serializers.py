@@ -1,0 +1,142 @@
+"""Read-only representations of customers, products and orders for the REST API.
+
+Nothing here writes: orders are created only by the quoting workflow and their promised date
+changes only through an audited re-promise (scheduling.services), so every field is read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.models import Customer, Operation, Order, Product, Promise, RoutingStep
+from scheduling.models import ScheduleVersion, WorkCenter
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "code", "name", "email"]
+        read_only_fields = fields
+
+
+class RoutingStepSerializer(serializers.ModelSerializer):
+    work_centers: serializers.SlugRelatedField[WorkCenter] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+
+    class Meta:
+        model = RoutingStep
+        fields = ["sequence", "name", "work_centers", "setup_minutes", "run_minutes_per_unit"]
+        read_only_fields = fields
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    routing = RoutingStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "description", "routing"]
+        read_only_fields = fields
+
+
+class ScheduledSlotSerializer(serializers.Serializer):
+    """Where and when an operation sits on the current schedule."""
+
+    work_center: serializers.SlugRelatedField[WorkCenter] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    start = serializers.DateTimeField(read_only=True)
+    end = serializers.DateTimeField(read_only=True)
+
+
+class OperationSerializer(serializers.ModelSerializer):
+    work_centers: serializers.SlugRelatedField[WorkCenter] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    work_center: serializers.SlugRelatedField[WorkCenter] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    scheduled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Operation
+        fields = [
+            "sequence",
+            "name",
+            "work_centers",
+            "minutes",
+            "state",
+            "work_center",
+            "actual_start",
+            "actual_end",
+            "scheduled",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ScheduledSlotSerializer(allow_null=True))
+    def get_scheduled(self, operation: Operation) -> dict[str, Any] | None:
+        # `current_slots` is prefetched by orders.selectors.order_details_visible_to.
+        slots = getattr(operation, "current_slots", [])
+        return ScheduledSlotSerializer(slots[0]).data if slots else None
+
+
+class PromiseSerializer(serializers.ModelSerializer):
+    schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
+
+    class Meta:
+        model = Promise
+        # created_by is left out: a customer reading its history has no business with the
+        # shop's user names.
+        fields = ["due", "buffer_minutes", "kind", "reason", "created_at", "schedule_version"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer: serializers.SlugRelatedField[Customer] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    # Annotated by orders.selectors.orders_visible_to.
+    projected_completion = serializers.DateTimeField(read_only=True, allow_null=True)
+    on_track = serializers.BooleanField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "code",
+            "customer",
+            "product",
+            "quantity",
+            "release",
+            "promised_due",
+            "buffer_minutes",
+            "status",
+            "created_at",
+            "completed_at",
+            "projected_completion",
+            "on_track",
+        ]
+        read_only_fields = fields
+
+
+class OrderDetailSerializer(OrderSerializer):
+    operations = OperationSerializer(many=True, read_only=True)
+    promises = PromiseSerializer(many=True, read_only=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "operations", "promises"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    role = serializers.CharField(read_only=True, allow_null=True)
+    customer = CustomerSerializer(read_only=True, allow_null=True)

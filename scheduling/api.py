@@ -1,0 +1,71 @@
+"""REST API for work centers, schedule versions and the current job board. Read-only.
+
+The board is served in the board/1 exchange format (docs/board-format.md), built by the same
+adapter the solver uses (`scheduling.boards.board_snapshot`), so what a scheduler downloads is
+exactly what the engine would be given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from orders import selectors
+from orders.permissions import IsSchedulerOrManager, IsStaffRole
+from scheduling.boards import board_snapshot
+from scheduling.engine import dump_board
+from scheduling.models import ScheduleVersion, WorkCenter
+from scheduling.serializers import (
+    ScheduleVersionDetailSerializer,
+    ScheduleVersionSerializer,
+    WorkCenterSerializer,
+)
+
+
+class WorkCenterViewSet(viewsets.ReadOnlyModelViewSet):
+    """Work centers with capacity and working calendar (weekly shifts and exceptions)."""
+
+    serializer_class = WorkCenterSerializer
+    permission_classes = [IsStaffRole]
+
+    def get_queryset(self) -> QuerySet[WorkCenter]:
+        return selectors.work_centers_visible_to(self.request.user)
+
+
+class ScheduleVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Versions of the job board, newest first; the detail lists every scheduled operation."""
+
+    permission_classes = [IsSchedulerOrManager]
+
+    def get_queryset(self) -> QuerySet[ScheduleVersion]:
+        if self.action == "retrieve":
+            return selectors.schedule_version_details_visible_to(self.request.user)
+        return selectors.schedule_versions_visible_to(self.request.user)
+
+    def get_serializer_class(self) -> type[BaseSerializer[ScheduleVersion]]:
+        if self.action == "retrieve":
+            return ScheduleVersionDetailSerializer
+        return ScheduleVersionSerializer
+
+
+class BoardView(APIView):
+    """The current schedule as a board/1 document (scheduler and manager only)."""
+
+    permission_classes = [IsSchedulerOrManager]
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="The open orders, work centers, calendars, capacity options and the current "
+        "schedule in the board/1 format (see docs/board-format.md).",
+    )
+    def get(self, request: Request) -> Response:
+        document: dict[str, Any] = dump_board(board_snapshot().board)
+        return Response(document)

@@ -1,0 +1,133 @@
+"""Suite-wide fixtures and the services policy.
+
+In CI (`CI=true`) or with `REQUIRE_SERVICES=1`, PostgreSQL (as the configured database) and
+Redis must be reachable or the run stops at once with an error: the suite never silently skips
+what CI exists to check. Elsewhere, tests marked `postgres` or `redis` are skipped when the
+service is missing, with the reason shown in the summary.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from orders.models import Customer
+from tests.factories import UserFactory
+
+
+def services_required() -> bool:
+    return (
+        os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+        or os.environ.get("REQUIRE_SERVICES", "").strip() == "1"
+    )
+
+
+def database_is_postgres() -> bool:
+    return bool(settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
+
+
+def redis_url() -> str | None:
+    """REDIS_URL, else the Celery broker URL when it is Redis; None when neither is Redis."""
+    for url in (os.environ.get("REDIS_URL", ""), settings.CELERY_BROKER_URL):
+        if url.startswith(("redis://", "rediss://")):
+            return url
+    return None
+
+
+@cache
+def postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used for this run, or None when it can."""
+    if not database_is_postgres():
+        return "DATABASE_URL is not a PostgreSQL URL"
+    import psycopg2
+
+    db = settings.DATABASES["default"]
+    try:
+        # The configured database itself, not the test one: pytest-django creates test_<name>.
+        connection = psycopg2.connect(
+            dbname=db["NAME"],
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            connect_timeout=5,
+        )
+    except psycopg2.Error as exc:
+        return f"PostgreSQL at {db.get('HOST')}:{db.get('PORT')} is not reachable: {exc}"
+    connection.close()
+    return None
+
+
+@cache
+def redis_problem() -> str | None:
+    """Why Redis cannot be used for this run, or None when it can."""
+    url = redis_url()
+    if url is None:
+        return "neither REDIS_URL nor CELERY_BROKER_URL is a redis:// URL"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {url} is not reachable: {exc}"
+    return None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not services_required():
+        return
+    problems = [p for p in (postgres_problem(), redis_problem()) if p is not None]
+    if problems:
+        pytest.exit(
+            "CI / REQUIRE_SERVICES=1 needs PostgreSQL and Redis: " + "; ".join(problems),
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, problem in (("postgres", postgres_problem), ("redis", redis_problem)):
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = problem()
+        if reason is None:
+            continue
+        if services_required():  # unreachable after sessionstart, but never skip in CI
+            pytest.fail(f"{marker} is required in CI: {reason}")
+        pytest.skip(f"{marker} not available: {reason}")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    """An unauthenticated DRF test client."""
+    return APIClient()
+
+
+@pytest.fixture
+def user_factory(db: None) -> Callable[..., Any]:
+    """`user_factory(role, customer=None, **fields)`: a saved user with a profile of `role`
+    ('sales', 'scheduler', 'customer', 'manager'); a customer user without `customer` gets a
+    new customer. Password: `demo`."""
+
+    def make(role: str, customer: Customer | None = None, **fields: Any) -> Any:
+        return UserFactory.create(role=role, customer=customer, **fields)
+
+    return make
+
+
+@pytest.fixture
+def client_as(user_factory: Callable[..., Any]) -> Callable[..., APIClient]:
+    """`client_as(role_or_user, customer=None)`: an API client authenticated as that user."""
+
+    def make(who: Any, customer: Customer | None = None) -> APIClient:
+        user = user_factory(who, customer=customer) if isinstance(who, str) else who
+        client = APIClient()
+        client.force_authenticate(user=user)
+        return client
+
+    return make
