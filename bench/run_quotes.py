@@ -21,6 +21,7 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -115,6 +116,24 @@ def _judge(board: Board, answer: Answer) -> list[str]:
     return verify(board, answer)
 
 
+def _call(board: Board, solve: Callable[[Board], Answer]) -> Answer:
+    """Run one engine call; an exception becomes a failed answer carrying its message, so one
+    engine bug is reported in the tables (and printed) instead of ending the whole run."""
+    try:
+        return solve(board)
+    except Exception as error:  # reported, not swallowed: it lands in the tables as a failure
+        print(
+            f"engine raised on {board.request.id if board.request else '-'}: {error!r}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return Answer(
+            status="no_solution",
+            request=board.request.id if board.request else None,
+            message=f"engine raised {type(error).__name__}: {error}"[:300],
+        )
+
+
 def run_size(
     plan: SizePlan, *, seed: int, workers: int, plain: bool = True, echo: bool = True
 ) -> SizeResult:
@@ -130,10 +149,12 @@ def run_size(
         board = load_board(doc)
         assert board.request is not None
         began = time.perf_counter()
-        answer = quote(board, time_limit=plan.time_limit, workers=workers, seed=0)
+        answer = _call(
+            board, lambda b: quote(b, time_limit=plan.time_limit, workers=workers, seed=0)
+        )
         latency = time.perf_counter() - began
         problems = _judge(board, answer)
-        append = append_baseline(board)
+        append = _call(board, append_baseline)
         append_problems = _judge(board, append)
         start = max(board.now, board.request.release or board.now)
         result = RequestResult(
@@ -285,6 +306,19 @@ def markdown(sizes: list[SizeResult], *, workers: int, seed: int) -> str:
             f"{m['engine_not_worse_than_plain']}/{m['plain_solved']} | "
             f"{_fmt(m['plain_later_hours'])} h | {_fmt(m['plain_seconds'], 2)} s | {build} |"
         )
+    failures = [
+        f"- {s.scheduled:,} ops, {r.request}, {what}: {problem[:200]}"
+        for s in sizes
+        for r in s.results
+        for what, problems in (
+            ("engine", r.problems),
+            ("append", r.append_problems),
+            ("plain", r.plain_problems),
+        )
+        for problem in problems[:1]
+    ]
+    if failures:
+        lines += ["", "Failures (first problem of each failed answer):", "", *failures[:30]]
     lines += [
         "",
         "*Lead time* counts from max(now, request release) to completion; the ratio is the "
