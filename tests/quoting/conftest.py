@@ -10,16 +10,17 @@ show up as "moved" operations).
 from __future__ import annotations
 
 import dataclasses
-from importlib import import_module
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
+from unittest import mock
 
 import pytest
-from pytest_django.plugin import blocking_manager_key
 from django.conf import settings
 from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 from config.celery import app as celery_app
 from orders.models import Customer, Operation, Order, Product, RoutingStep
@@ -232,6 +233,24 @@ def busy_mill(shop: Shop) -> ScheduleVersion:
     due = board_now() + timedelta(days=21)
     specs = [(f"SO-{100 + i}", shop.globex, shop.bracket, 30, due) for i in range(6)]
     return seed_orders(shop, specs)
+
+
+def import_generated_board(*, operations: int, seed: int = 1, time_limit: float = 3.0) -> None:
+    """Fill the (empty) shop with a generated board of about `operations` operations
+    (bench.generate), planned from a few minutes ahead so no planned start is in the past while
+    the test runs. Its products are IMPORT-nnn, its customer IMPORT."""
+    from bench import generate
+    from scheduling.services.board_io import board_import
+
+    now = board_now() + timedelta(minutes=5)
+    with mock.patch.object(generate, "NOW", now):
+        doc = generate.generate_board(operations=operations, seed=seed)
+    # Done operations are history the shop tables hold only with where/when they ran; the
+    # generator does not say, and they do not matter to a quote.
+    for order in doc["orders"]:
+        order["operations"] = [op for op in order["operations"] if op.get("state") != "done"]
+    doc["orders"] = [order for order in doc["orders"] if order["operations"]]
+    board_import(board=engine.load_board(doc), created_by=None, time_limit=time_limit)
 
 
 def current_schedule_violations() -> list[str]:

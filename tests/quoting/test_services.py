@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
-from orders.models import Order, Product, Promise
-from quoting import services
+from orders.models import Customer, Order, Product, Promise, RoutingStep
+from quoting import services, tasks
 from quoting.models import AuditEvent, Quote, ReplanProposal
+from quoting.selectors import date_requests_open, order_history
 from scheduling.boards import board_now, current_version
 from scheduling.models import CapacityOption, ScheduleVersion
 from tests.quoting.conftest import (
     Shop,
     committed_version,
     current_schedule_violations,
+    import_generated_board,
     make_shop,
     seed_orders,
 )
@@ -275,3 +281,228 @@ def test_bad_quote_requests_write_nothing(shop: Shop) -> None:
         )
     assert set(bad.value.message_dict) == {"product", "quantity", "capacity_options"}
     assert Quote.objects.count() == 0
+
+
+def _stored_quote(shop: Shop, **fields: Any) -> Quote:
+    """A quote row as the API would store it, without enqueueing anything."""
+    return Quote.objects.create(
+        customer=shop.acme,
+        product=fields.pop("product", shop.cylinder),
+        quantity=fields.pop("quantity", 5),
+        created_by=shop.users["sales"],
+        **fields,
+    )
+
+
+def test_cancel_stops_a_running_solve_promptly(settings: Any) -> None:
+    import_generated_board(operations=300)
+    settings.ENGINE_TIME_LIMIT = 30.0  # would run for 30 s if the cancel were not honoured
+    users = make_shop().users
+    quote = Quote.objects.create(
+        customer=Customer.objects.get(code="IMPORT"),
+        product=Product.objects.filter(code__startswith="IMPORT-").order_by("code").first(),
+        quantity=1,
+        created_by=users["sales"],
+    )
+    outcome: list[str] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(services.quote_solve(quote_id=quote.pk, task_id="t-1"))
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            quote.refresh_from_db()
+            if quote.status == Quote.Status.SOLVING and quote.progress > 0:
+                break
+            time.sleep(0.05)
+        assert quote.status == Quote.Status.SOLVING and quote.heartbeat_at is not None
+        services.quote_cancel(quote_id=quote.pk)
+        asked = time.monotonic()
+        worker.join(timeout=10)
+        stopped = time.monotonic() - asked
+    finally:
+        worker.join()
+    quote.refresh_from_db()
+    assert outcome == [Quote.Status.CANCELLED] and quote.status == Quote.Status.CANCELLED
+    assert stopped < 3.0, f"the solver took {stopped:.1f} s to stop"
+    with pytest.raises(services.QuotingConflict):
+        services.quote_cancel(quote_id=quote.pk)
+
+
+def test_cancel_of_a_queued_quote_is_immediate_and_its_task_does_nothing(shop: Shop) -> None:
+    quote = _stored_quote(shop)
+    services.quote_cancel(quote_id=quote.pk)
+    assert services.quote_solve(quote_id=quote.pk, task_id="late") == "skipped"
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.CANCELLED and quote.attempts == 0
+
+
+def test_a_redelivered_task_for_an_answered_quote_does_nothing(shop: Shop) -> None:
+    quote = _quote(shop)
+    answer = quote.answer
+    assert services.quote_solve(quote_id=quote.pk, task_id="another-delivery") == "skipped"
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DONE and quote.attempts == 1 and quote.answer == answer
+
+
+def test_a_redelivery_after_the_worker_died_takes_the_quote_over(shop: Shop) -> None:
+    # The first delivery claimed the row and its worker died (nothing else touched the row).
+    quote = _stored_quote(
+        shop,
+        status=Quote.Status.SOLVING,
+        solve_task_id="task-7",
+        attempts=1,
+        heartbeat_at=timezone.now(),
+    )
+    assert services.quote_solve(quote_id=quote.pk, task_id="task-7") == Quote.Status.DONE
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DONE and quote.attempts == 2
+    # A different message for a row another run holds is not allowed to take it.
+    held = _stored_quote(
+        shop,
+        status=Quote.Status.SOLVING,
+        solve_task_id="task-8",
+        attempts=1,
+        heartbeat_at=timezone.now(),
+    )
+    assert services.quote_solve(quote_id=held.pk, task_id="task-9") == "skipped"
+    held.refresh_from_db()
+    assert held.status == Quote.Status.SOLVING and held.solve_task_id == "task-8"
+
+
+def test_the_sweeper_retries_dead_solves_then_fails_them(shop: Shop, settings: Any) -> None:
+    settings.SOLVE_STALE_SECONDS = 60
+    old = timezone.now() - timedelta(minutes=5)
+    dead = _stored_quote(
+        shop, status=Quote.Status.SOLVING, solve_task_id="gone", attempts=1, heartbeat_at=old
+    )
+    hopeless = _stored_quote(
+        shop,
+        status=Quote.Status.SOLVING,
+        solve_task_id="gone-too",
+        attempts=services.MAX_SOLVE_ATTEMPTS,
+        heartbeat_at=old,
+    )
+    alive = _stored_quote(
+        shop,
+        status=Quote.Status.SOLVING,
+        solve_task_id="busy",
+        attempts=1,
+        heartbeat_at=timezone.now(),
+    )
+    report = services.solves_sweep_stale()
+    assert report.retried == [dead.pk] and report.failed == [hopeless.pk]
+    dead.refresh_from_db()
+    hopeless.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == Quote.Status.DONE and dead.attempts == 2  # re-solved (eager)
+    assert hopeless.status == Quote.Status.FAILED and "stopped responding" in hopeless.error
+    assert alive.status == Quote.Status.SOLVING and alive.solve_task_id == "busy"
+    assert Order.objects.count() == 0 and Promise.objects.count() == 0
+
+
+def test_broker_down_keeps_the_request_and_the_sweeper_sends_it_later(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.solve_quote, "apply_async", broker_down)
+    quote = _quote(shop)
+    assert quote.status == Quote.Status.QUEUED and not quote.enqueued
+    assert "broker unavailable" in quote.enqueue_error
+    assert services.solves_sweep_stale().enqueued == [quote.pk]  # still down: stays queued
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.QUEUED
+
+    monkeypatch.undo()  # the broker is back
+    assert services.solves_sweep_stale().enqueued == [quote.pk]
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DONE and quote.enqueued and quote.enqueue_error == ""
+
+
+def test_a_failing_solve_ends_failed_with_the_reason(shop: Shop) -> None:
+    RoutingStep.objects.filter(product=shop.cylinder).delete()  # routing withdrawn meanwhile
+    quote = _stored_quote(shop)
+    assert services.quote_solve(quote_id=quote.pk, task_id="t") == Quote.Status.FAILED
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.FAILED and "no routing" in quote.error
+
+
+def test_repromise_to_a_later_date_keeps_the_old_promise_in_history(shop: Shop) -> None:
+    quote = _quote(shop)
+    order = _order_of(services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"]))
+    later = order.promised_due + timedelta(days=3)
+    promise = services.order_repromise(
+        order_id=order.pk, due=later, reason="customer asked", repromised_by=shop.users["scheduler"]
+    )
+    order.refresh_from_db()
+    assert order.promised_due == later and promise.kind == Promise.Kind.REPROMISE
+    assert list(order.promises.order_by("id").values_list("due", flat=True)) == [
+        quote.promise,
+        later,
+    ]
+    version = committed_version()
+    assert version.kind == ScheduleVersion.Kind.REPROMISE and promise.schedule_version == version
+    assert current_schedule_violations() == []
+    history = order_history(order)
+    kinds = [entry.kind for entry in history]
+    assert kinds.count("promise") == 2 and "repromised" in kinds and "quote_committed" in kinds
+    repromised = next(e for e in history if e.kind == "repromised")
+    assert repromised.actor == "scheduler" and repromised.reason == "customer asked"
+
+
+def test_repromise_to_an_impossible_date_writes_nothing(shop: Shop) -> None:
+    quote = _quote(shop)
+    order = _order_of(services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"]))
+    before = (Promise.objects.count(), ScheduleVersion.objects.count())
+    assert quote.lower_bound is not None
+    impossible = quote.lower_bound  # due = lower bound: the buffer cannot fit before it
+    with pytest.raises(services.RepromiseInfeasible):
+        services.order_repromise(
+            order_id=order.pk, due=impossible, reason="rush", repromised_by=shop.users["scheduler"]
+        )
+    assert (Promise.objects.count(), ScheduleVersion.objects.count()) == before
+    order.refresh_from_db()
+    assert order.promised_due == quote.promise
+
+
+def test_repromise_earlier_is_made_when_a_repaired_schedule_keeps_it(shop: Shop) -> None:
+    # The order was promised late on purpose; the engine can pull it in.
+    _busy_mill(shop)
+    quote = _quote(shop, product=shop.bracket, quantity=2)
+    outcome = services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
+    order = outcome.order or _order_of(
+        services.replan_proposal_approve(
+            proposal_id=_proposal_of(outcome).pk, approved_by=shop.users["scheduler"]
+        )
+    )
+    later = order.promised_due + timedelta(days=10)
+    services.order_repromise(
+        order_id=order.pk, due=later, reason="slack", repromised_by=shop.users["scheduler"]
+    )
+    earlier = later - timedelta(days=8)
+    services.order_repromise(
+        order_id=order.pk, due=earlier, reason="back", repromised_by=shop.users["scheduler"]
+    )
+    order.refresh_from_db()
+    assert order.promised_due == earlier
+    assert current_schedule_violations() == []
+
+
+def test_a_customer_date_request_is_a_follow_up_not_a_promise(shop: Shop) -> None:
+    quote = _quote(shop)
+    order = _order_of(services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"]))
+    promises = Promise.objects.count()
+    wanted = order.promised_due - timedelta(days=1)
+    request = services.quote_request_from_customer(
+        order_id=order.pk, requested_due=wanted, note="Line stop", requested_by=shop.users["acme"]
+    )
+    assert Promise.objects.count() == promises
+    order.refresh_from_db()
+    assert order.promised_due == quote.promise
+    assert list(date_requests_open()) == [request]
+    customer_view = order_history(order, internal=False)
+    assert {e.kind for e in customer_view} == {"promise", "schedule", "date_requested"}
+    assert all(e.actor is None for e in customer_view)
