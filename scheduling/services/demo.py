@@ -1,0 +1,591 @@
+"""The demo shop: a hydraulic components maker, built deterministically relative to `now`.
+
+`demo_shop_seed` writes 14 work centers on one- and two-shift calendars in Europe/Berlin plus a
+24/7 subcontracted heat treatment in UTC, a plant shutdown (closed period), 30 products
+(cylinders, pumps, valves, manifolds) with 3-8 step routings (some steps with alternative work
+centers), 20 customers with 150 open orders released over the coming weeks, a few operations
+already done or running, four capacity options, the demo users, and a current schedule that
+keeps every promise.
+
+How the promises are made honest: the orders are first written with a provisional due date a
+year out, the engine's check builds a valid schedule for them, and each order is then promised
+at its planned completion + its buffer + a little slack (rounded up to the hour). The schedule
+and the promises are written by `schedule_commit` (kind "seed", promises "initial"), so they
+pass the verifier like any other commit. Everything random comes from `random.Random(seed)`;
+all dates are offsets from `now`, so two seeds with the same `now` give the same shop.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from orders.models import Customer, Operation, Order, Product, Profile, RoutingStep
+from scheduling.boards import board_snapshot
+from scheduling.models import (
+    Calendar,
+    CalendarException,
+    CapacityOption,
+    CapacityOptionWindow,
+    ScheduleVersion,
+    WorkCenter,
+)
+from scheduling.services.board_io import board_check
+from scheduling.services.commit import PromiseSpec, schedule_commit
+
+SHOP_TZ = ZoneInfo("Europe/Berlin")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+# Engine time for the seed's check: the greedy dispatch answers at once when the provisional
+# dates are a year out; the limit only bounds a pathological case.
+SEED_CHECK_SECONDS = 3.0
+# Provisional due dates: far enough that no order is late in the first schedule.
+PROVISIONAL_DAYS = 365
+
+
+def _weekly(windows: list[list[str]], days: tuple[str, ...] = WEEKDAYS) -> dict[str, list[list[str]]]:
+    return {
+        day: [list(w) for w in windows] if day in days else []
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    }
+
+
+CALENDARS = {
+    "berlin-1shift": ("One shift (06:00-14:00), Mon-Fri", "Europe/Berlin", _weekly([["06:00", "14:00"]])),
+    "berlin-2shift": (
+        "Two shifts (06:00-22:00), Mon-Fri",
+        "Europe/Berlin",
+        _weekly([["06:00", "14:00"], ["14:00", "22:00"]]),
+    ),
+    "utc-24x7": (
+        "Around the clock (subcontractor)",
+        "UTC",
+        _weekly([["00:00", "24:00"]], ("mon", "tue", "wed", "thu", "fri", "sat", "sun")),
+    ),
+}
+
+# code, name, capacity, calendar
+WORK_CENTERS = [
+    ("SAW-1", "Band saw", 1, "berlin-1shift"),
+    ("LATHE-1", "CNC lathe, twin spindle", 2, "berlin-2shift"),
+    ("LATHE-2", "CNC lathe", 1, "berlin-2shift"),
+    ("MILL-1", "5-axis machining center", 1, "berlin-2shift"),
+    ("MILL-2", "Vertical mill", 1, "berlin-1shift"),
+    ("DRILL-1", "Radial drill", 1, "berlin-1shift"),
+    ("HONE-1", "Honing machine", 1, "berlin-2shift"),
+    ("WELD-1", "Welding cell", 1, "berlin-1shift"),
+    ("HEAT-1", "Heat treatment (subcontracted)", 4, "utc-24x7"),
+    ("DEBURR-1", "Deburr and wash", 2, "berlin-1shift"),
+    ("ASSY-1", "Assembly", 2, "berlin-2shift"),
+    ("TEST-1", "Hydraulic test bench", 1, "berlin-1shift"),
+    ("PAINT-1", "Paint line", 1, "berlin-1shift"),
+    ("PACK-1", "Packing", 1, "berlin-1shift"),
+]
+
+# family: (code prefix, names, routing template: (step name, work centers, setup, run per unit))
+FAMILIES: dict[str, tuple[str, list[str], list[tuple[str, tuple[str, ...], int, str]]]] = {
+    "cylinder": (
+        "CYL",
+        [
+            "Tie-rod cylinder 40/22x200",
+            "Tie-rod cylinder 50/28x300",
+            "Tie-rod cylinder 63/36x400",
+            "Welded cylinder 80/45x500",
+            "Welded cylinder 100/56x600",
+            "Telescopic cylinder 3-stage",
+            "Compact cylinder 32/16x50",
+            "Mill-type cylinder 125/70x800",
+            "Clamping cylinder 25/12x30",
+            "Steering cylinder 40/25x250",
+        ],
+        [
+            ("Cut tube and rod", ("SAW-1",), 20, "1.5"),
+            ("Turn rod and glands", ("LATHE-1", "LATHE-2"), 45, "6"),
+            ("Hone tube", ("HONE-1",), 30, "5"),
+            ("Weld mounts", ("WELD-1",), 40, "8"),
+            ("Deburr and wash", ("DEBURR-1",), 10, "2"),
+            ("Assemble", ("ASSY-1",), 20, "9"),
+            ("Pressure test", ("TEST-1",), 15, "4"),
+            ("Paint", ("PAINT-1",), 25, "3"),
+        ],
+    ),
+    "pump": (
+        "PMP",
+        [
+            "Gear pump 8 cc",
+            "Gear pump 16 cc",
+            "Gear pump 25 cc",
+            "Axial piston pump 45 cc",
+            "Axial piston pump 71 cc",
+            "Vane pump 20 cc",
+            "Hand pump 12 cc",
+        ],
+        [
+            ("Turn housing", ("LATHE-1", "LATHE-2"), 40, "7"),
+            ("Mill housing", ("MILL-1",), 60, "9"),
+            ("Harden gears", ("HEAT-1",), 60, "2"),
+            ("Hone bores", ("HONE-1",), 25, "4"),
+            ("Assemble", ("ASSY-1",), 30, "12"),
+            ("Performance test", ("TEST-1",), 20, "6"),
+            ("Pack", ("PACK-1",), 10, "1"),
+        ],
+    ),
+    "valve": (
+        "VLV",
+        [
+            "Check valve G1/2",
+            "Pressure relief valve 350 bar",
+            "Directional valve NG6",
+            "Directional valve NG10",
+            "Flow control valve",
+            "Counterbalance valve",
+            "Shuttle valve",
+        ],
+        [
+            ("Cut bar", ("SAW-1",), 15, "0.5"),
+            ("Turn body", ("LATHE-1", "LATHE-2"), 35, "4"),
+            ("Cross drill", ("DRILL-1", "MILL-2"), 25, "3"),
+            ("Deburr and wash", ("DEBURR-1",), 10, "1"),
+            ("Assemble", ("ASSY-1",), 15, "5"),
+            ("Function test", ("TEST-1",), 10, "3"),
+        ],
+    ),
+    "manifold": (
+        "MAN",
+        [
+            "Manifold block 2-station",
+            "Manifold block 4-station",
+            "Manifold block 6-station",
+            "Custom manifold (steel)",
+            "Custom manifold (aluminium)",
+            "Cartridge block",
+        ],
+        [
+            ("Saw block", ("SAW-1",), 15, "2"),
+            ("Mill faces and ports", ("MILL-1", "MILL-2"), 60, "14"),
+            ("Deep-hole drill", ("DRILL-1",), 30, "8"),
+            ("Deburr and wash", ("DEBURR-1",), 10, "3"),
+            ("Pack", ("PACK-1",), 10, "1"),
+        ],
+    ),
+}
+
+# code, name, buffer days (how much safety this customer's orders carry)
+CUSTOMERS = [
+    ("ACME", "Acme Agricultural Machines", 2),
+    ("BOLT", "Bolt Construction Equipment", 1),
+    ("CRANEX", "Cranex Lifting Systems", 2),
+    ("DELTA", "Delta Forestry", 1),
+    ("EMERALD", "Emerald Marine Winches", 3),
+    ("FORGE", "Forge Press Works", 2),
+    ("GRIP", "Grip Material Handling", 1),
+    ("HALDEN", "Halden Mining Supply", 3),
+    ("IRONCO", "Ironco Steel Mills", 2),
+    ("JUNO", "Juno Aerial Platforms", 1),
+    ("KESTREL", "Kestrel Snow Groomers", 2),
+    ("LUMEN", "Lumen Solar Trackers", 1),
+    ("MAGNA", "Magna Tunnelling", 3),
+    ("NORDLIFT", "Nordlift Forklifts", 1),
+    ("ORBIT", "Orbit Stage Machinery", 2),
+    ("PIVOT", "Pivot Irrigation", 1),
+    ("QUARRY", "Quarry Tech Crushers", 2),
+    ("RIVET", "Rivet Rail Maintenance", 1),
+    ("SUMMIT", "Summit Ski Lifts", 2),
+    ("TITAN", "Titan Recycling Balers", 1),
+]
+
+STAFF_USERS = [
+    ("sales", "Sam", "Sales", Profile.Role.SALES),
+    ("scheduler", "Sky", "Scheduler", Profile.Role.SCHEDULER),
+    ("manager", "Mo", "Manager", Profile.Role.MANAGER),
+]
+
+ORDER_COUNT = 150
+# Orders with operations already on the floor: (order index, done steps, running step).
+ON_THE_FLOOR = 6
+
+
+class ShopNotEmpty(Exception):
+    """seed_demo writes into an empty shop only."""
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    customer: str | None
+
+
+@dataclass(frozen=True)
+class DemoShopResult:
+    version: ScheduleVersion
+    work_centers: int
+    products: int
+    customers: int
+    orders: int
+    logins: list[DemoLogin]
+    seconds_solving: float
+
+
+def _local(day: datetime, clock: str) -> datetime:
+    """`clock` (HH:MM) on the local Berlin date of `day`, as UTC."""
+    hours, minutes = (int(x) for x in clock.split(":"))
+    local_date = day.astimezone(SHOP_TZ).date()
+    return datetime.combine(local_date, time(hours, minutes), tzinfo=SHOP_TZ).astimezone(UTC)
+
+
+def _next_weekday(now: datetime, weekday: int, weeks_ahead: int = 0) -> datetime:
+    """The local date (as a midnight-ish anchor) of the next `weekday` after `now`."""
+    local = now.astimezone(SHOP_TZ)
+    days = (weekday - local.weekday()) % 7 or 7
+    return (local + timedelta(days=days + 7 * weeks_ahead)).astimezone(UTC)
+
+
+def _working(calendar: str, instant: datetime, closed: list[tuple[datetime, datetime]]) -> bool:
+    """Whether `instant` is working time of one of the demo calendars (for running operations'
+    actual starts, which the engine expects in working time)."""
+    if any(a <= instant < b for a, b in closed):
+        return False
+    _, tz, weekly = CALENDARS[calendar]
+    local = instant.astimezone(ZoneInfo(tz))
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
+    clock = local.strftime("%H:%M")
+    return any(a <= clock < b for a, b in weekly[day])
+
+
+def _latest_working_before(
+    calendar: str, instant: datetime, closed: list[tuple[datetime, datetime]]
+) -> datetime:
+    # Quarter-hour steps: starts on the quarter look like real shop-floor bookings.
+    t = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
+    for _ in range(4 * 24 * 21):
+        if _working(calendar, t, closed):
+            return t
+        t -= timedelta(minutes=15)
+    raise RuntimeError(f"calendar {calendar} has no working time in the three weeks before {instant}")
+
+
+def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> DemoShopResult:
+    """Build the demo shop (see the module docstring) into an empty shop.
+
+    Writes calendars, a closed period, work centers, capacity options with windows, customers,
+    products with routings, orders with operations (a few done / running), users with profiles,
+    and the first schedule version (kind "seed") with an "initial" promise per order through
+    `schedule_commit`. Enqueues nothing. Raises ShopNotEmpty when a schedule version, order or
+    work center exists, and ScheduleRejected if the verifier refuses the schedule.
+    """
+    rng = random.Random(seed)
+    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    with transaction.atomic():
+        if (
+            ScheduleVersion.objects.exists()
+            or Order.objects.exists()
+            or WorkCenter.objects.exists()
+        ):
+            raise ShopNotEmpty("the shop already has a schedule, orders or work centers")
+        taken = sorted(
+            get_user_model()
+            .objects.filter(username__in=_demo_usernames())
+            .values_list("username", flat=True)
+        )
+        if taken:
+            raise ShopNotEmpty(f"demo user name(s) already taken: {', '.join(taken)}")
+
+        # --- calendars, a plant shutdown two weeks out (two local days), work centers ----
+        calendars = {
+            code: Calendar.objects.create(code=code, name=name, timezone=tz, weekly=weekly)
+            for code, (name, tz, weekly) in CALENDARS.items()
+        }
+        shutdown_start = _local(_next_weekday(now, 3, weeks_ahead=1), "00:00")  # a Thursday
+        shutdown = (shutdown_start, _local(shutdown_start + timedelta(days=2, hours=12), "00:00"))
+        for code in ("berlin-1shift", "berlin-2shift"):
+            CalendarException.objects.create(
+                calendar=calendars[code],
+                kind=CalendarException.Kind.CLOSED,
+                start=shutdown[0],
+                end=shutdown[1],
+                reason="Plant shutdown (bridge days)",
+            )
+        closed_by_calendar = {"berlin-1shift": [shutdown], "berlin-2shift": [shutdown], "utc-24x7": []}
+        work_centers = {
+            code: WorkCenter.objects.create(
+                code=code, name=name, capacity=capacity, calendar=calendars[calendar]
+            )
+            for code, name, capacity, calendar in WORK_CENTERS
+        }
+        calendar_of = {code: calendar for code, _, _, calendar in WORK_CENTERS}
+
+        _capacity_options(now, work_centers)
+
+        # --- customers and products --------------------------------------------------------
+        customers = [
+            Customer.objects.create(code=code, name=name, email=f"orders@{code.lower()}.example")
+            for code, name, _ in CUSTOMERS
+        ]
+        buffer_days = {code: days for code, _, days in CUSTOMERS}
+        products: list[Product] = []
+        for family, (prefix, names, template) in FAMILIES.items():
+            for number, name in enumerate(names, start=1):
+                products.append(
+                    _product(rng, f"{prefix}-{number:03d}", name, family, template, work_centers)
+                )
+
+        # --- orders: about a third already released, the rest over the next four weeks ----
+        orders: list[Order] = []
+        routing = {
+            p.pk: list(p.routing.order_by("sequence").prefetch_related("work_centers"))
+            for p in products
+        }
+        for index in range(ORDER_COUNT):
+            customer = customers[rng.randrange(len(customers))]
+            product = products[rng.randrange(len(products))]
+            quantity = rng.choice([1, 2, 4, 5, 8, 10, 12, 16, 20, 25, 40])
+            if index < ORDER_COUNT // 3:
+                release = None
+            else:
+                release = _local(now + timedelta(days=rng.randint(1, 28)), "06:00")
+            order = Order.objects.create(
+                code=f"SO-{24001 + index}",
+                customer=customer,
+                product=product,
+                quantity=quantity,
+                release=release,
+                promised_due=(release or now) + timedelta(days=PROVISIONAL_DAYS),
+                buffer_minutes=buffer_days[customer.code] * 1440,
+            )
+            for step in routing[product.pk]:
+                operation = Operation.objects.create(
+                    order=order,
+                    sequence=step.sequence,
+                    name=step.name,
+                    minutes=step.minutes_for(quantity),
+                )
+                operation.work_centers.set(list(step.work_centers.all()))
+            orders.append(order)
+
+        _on_the_floor(rng, now, orders, work_centers, calendar_of, closed_by_calendar)
+
+        # --- the first schedule, then promises from it ----------------------------------------
+        board = board_snapshot(version=None, now=now).board
+        answer = board_check(board, time_limit=SEED_CHECK_SECONDS, seed=seed)
+        if answer.status != "promised":
+            raise RuntimeError(
+                f"the demo shop has no valid schedule ({answer.status}: {answer.message}); "
+                "the seed data is wrong"
+            )
+        completion: dict[str, datetime] = {}
+        for row in answer.schedule:
+            completion[row.order] = max(completion.get(row.order, row.end), row.end)
+        promises = []
+        for order in orders:
+            done = completion.get(order.code, now)
+            slack = timedelta(hours=rng.choice([4, 8, 12, 24, 36, 48]))
+            due = done + timedelta(minutes=order.buffer_minutes) + slack
+            due = due.replace(minute=0) + timedelta(hours=1)  # round up to the hour
+            promises.append(
+                PromiseSpec(
+                    order_id=order.pk,
+                    due=due,
+                    buffer_minutes=order.buffer_minutes,
+                    kind="initial",
+                    reason="Demo shop: promised at planned completion + buffer + slack",
+                )
+            )
+        result = schedule_commit(
+            expected_version_id=None,
+            now=now,
+            answer=answer,
+            kind=ScheduleVersion.Kind.SEED,
+            reason=f"Demo shop (seed {seed})",
+            created_by=None,
+            promises=promises,
+        )
+
+        logins = _users(customers, password)
+    return DemoShopResult(
+        version=result.version,
+        work_centers=len(work_centers),
+        products=len(products),
+        customers=len(customers),
+        orders=len(orders),
+        logins=logins,
+        seconds_solving=answer.solve_seconds,
+    )
+
+
+def _product(
+    rng: random.Random,
+    code: str,
+    name: str,
+    family: str,
+    template: list[tuple[str, tuple[str, ...], int, str]],
+    work_centers: dict[str, WorkCenter],
+) -> Product:
+    """A product whose routing is its family's template with some steps left out (3-8 steps)
+    and minutes varied by size."""
+    size = Decimal(rng.choice(["0.6", "0.8", "1.0", "1.2", "1.5"]))
+    steps = list(template)
+    # The first and the last two steps always stay; a middle step is dropped now and then.
+    keep = [s for i, s in enumerate(steps) if i == 0 or i >= len(steps) - 2 or rng.random() > 0.3]
+    while len(keep) < 3:
+        keep = steps[:3]
+    product = Product.objects.create(
+        code=code, name=name, description=f"{family.title()}, {len(keep)}-step routing"
+    )
+    for index, (step_name, centers, setup, run) in enumerate(keep, start=1):
+        step = RoutingStep.objects.create(
+            product=product,
+            sequence=index * 10,
+            name=step_name,
+            setup_minutes=setup,
+            run_minutes_per_unit=(Decimal(run) * size).quantize(Decimal("0.01")),
+        )
+        step.work_centers.set([work_centers[c] for c in centers])
+    return product
+
+
+def _capacity_options(now: datetime, work_centers: dict[str, WorkCenter]) -> None:
+    """Saturday overtime on the test bench (the bottleneck) and on assembly, a second shift on
+    the vertical mill for two weeks, evening overtime on the test bench next week."""
+    saturdays = [_next_weekday(now, 5, weeks_ahead=k) for k in (0, 1)]
+    next_monday = _next_weekday(now, 0)
+    options = [
+        (
+            "SAT-TEST-1",
+            "Saturday overtime, test bench (the bottleneck; 2 Saturdays)",
+            CapacityOption.Kind.SATURDAY,
+            "TEST-1",
+            Decimal("1600.00"),
+            [(_local(d, "06:00"), _local(d, "14:00")) for d in saturdays],
+        ),
+        (
+            "SHIFT2-MILL-2",
+            "Second shift, vertical mill (two weeks)",
+            CapacityOption.Kind.SECOND_SHIFT,
+            "MILL-2",
+            Decimal("4200.00"),
+            [
+                (_local(next_monday + timedelta(days=d), "14:00"),
+                 _local(next_monday + timedelta(days=d), "22:00"))
+                for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)
+            ],
+        ),
+        (
+            "SAT-ASSY-1",
+            "Saturday shift, assembly",
+            CapacityOption.Kind.SATURDAY,
+            "ASSY-1",
+            Decimal("1500.00"),
+            [(_local(saturdays[0], "06:00"), _local(saturdays[0], "14:00"))],
+        ),
+        (
+            "OT-TEST-1",
+            "Evening overtime, test bench (next week)",
+            CapacityOption.Kind.OVERTIME,
+            "TEST-1",
+            Decimal("650.00"),
+            [
+                (_local(next_monday + timedelta(days=d), "14:00"),
+                 _local(next_monday + timedelta(days=d), "17:00"))
+                for d in range(5)
+            ],
+        ),
+    ]
+    for code, name, kind, center, cost, windows in options:
+        option = CapacityOption.objects.create(
+            code=code, name=name, kind=kind, work_center=work_centers[center], cost=cost
+        )
+        CapacityOptionWindow.objects.bulk_create(
+            [CapacityOptionWindow(option=option, start=a, end=b) for a, b in windows]
+        )
+
+
+def _on_the_floor(
+    rng: random.Random,
+    now: datetime,
+    orders: list[Order],
+    work_centers: dict[str, WorkCenter],
+    calendar_of: dict[str, str],
+    closed: dict[str, list[tuple[datetime, datetime]]],
+) -> None:
+    """A few released orders have their first operation done and the second running.
+
+    Running operations started at a working instant before now (at most one per work center
+    unit, as on a real floor) and need more time than they have had."""
+    busy: dict[str, int] = {}
+    placed = 0
+    for order in orders:
+        if placed >= ON_THE_FLOOR or order.release is not None:
+            continue
+        ops = list(order.operations.order_by("sequence").prefetch_related("work_centers"))
+        if len(ops) < 3 or ops[1].minutes < 120:
+            continue
+        first_center = sorted(wc.code for wc in ops[0].work_centers.all())[0]
+        second_choices = sorted(wc.code for wc in ops[1].work_centers.all())
+        second_center = next(
+            (c for c in second_choices if busy.get(c, 0) < work_centers[c].capacity), None
+        )
+        if second_center is None:
+            continue
+        start = _latest_working_before(
+            calendar_of[second_center], now - timedelta(minutes=45), closed[calendar_of[second_center]]
+        )
+        done_end = start - timedelta(minutes=rng.choice([30, 60, 90]))
+        first = ops[0]
+        first.state = Operation.State.DONE
+        first.work_center = work_centers[first_center]
+        first.actual_start = done_end - timedelta(minutes=first.minutes)
+        first.actual_end = done_end
+        first.save(update_fields=["state", "work_center", "actual_start", "actual_end"])
+        second = ops[1]
+        second.state = Operation.State.RUNNING
+        second.work_center = work_centers[second_center]
+        second.actual_start = start
+        second.save(update_fields=["state", "work_center", "actual_start"])
+        order.status = Order.Status.IN_PROGRESS
+        order.save(update_fields=["status"])
+        busy[second_center] = busy.get(second_center, 0) + 1
+        placed += 1
+
+
+def _demo_usernames() -> list[str]:
+    """Every demo login except admin (an existing admin is kept as it is)."""
+    return [u for u, *_ in STAFF_USERS] + [f"customer-{c.lower()}" for c, *_ in CUSTOMERS]
+
+
+def _users(customers: list[Customer], password: str) -> list[DemoLogin]:
+    """sales, scheduler, manager, one customer user per customer, and the superuser admin."""
+    User = get_user_model()
+    # One hash for every demo user: PBKDF2 costs most of a second per call, and these accounts
+    # share one password anyway.
+    hashed = make_password(password)
+    logins: list[DemoLogin] = []
+    for username, first, last, role in STAFF_USERS:
+        user = User.objects.create(
+            username=username, password=hashed, first_name=first, last_name=last,
+            email=f"{username}@shop.example",
+        )
+        Profile.objects.create(user=user, role=role)
+        logins.append(DemoLogin(username=username, role=role, customer=None))
+    for customer in customers:
+        username = f"customer-{customer.code.lower()}"
+        user = User.objects.create(
+            username=username, password=hashed, email=f"buyer@{customer.code.lower()}.example"
+        )
+        Profile.objects.create(user=user, role=Profile.Role.CUSTOMER, customer=customer)
+        logins.append(DemoLogin(username=username, role="customer", customer=customer.code))
+    if not User.objects.filter(username="admin").exists():
+        admin = User.objects.create(
+            username="admin", password=hashed, email="admin@shop.example",
+            is_staff=True, is_superuser=True,
+        )
+        # A manager profile so the role-aware pages have something to show the superuser.
+        Profile.objects.create(user=admin, role=Profile.Role.MANAGER)
+        logins.append(DemoLogin(username="admin", role="superuser (manager)", customer=None))
+    return logins
