@@ -1,26 +1,65 @@
 """Lower bounds on the request's completion that hold for every valid schedule.
 
 The critical path of the request from ``max(now, release)``: each operation on its best
-alternative, at the earliest working instant after its predecessor, with the calendar's pauses.
-Machines are empty except for what no schedule can move: running operations (fixed by rule 1),
-so a machine whose every unit is taken by running work is unavailable until that work ends.
-Nothing else is assumed, so the bound stays valid whatever the solver later restricts.
+alternative, at the earliest working instant after its predecessor, with the calendar's pauses,
+on machines that are empty except for what every valid schedule must put there:
+
+- running operations (fixed by rule 1);
+- the *compulsory part* of every existing operation that has a single possible work center:
+  its start lies in [earliest, latest] (release and predecessors; promise minus the tail of its
+  routing), so whatever the start it occupies [latest start, end of the earliest start). On a
+  board whose promises are tight these parts cover most of the planned work, and the bound
+  comes close to (often equals) the best completion.
+
+A machine is blocked where these occupations fill every unit. Nothing is assumed about the
+solver's own restrictions (frozen operations, time limits), so the bound holds for the whole
+problem.
 """
 
 from __future__ import annotations
 
 import bisect
 
-from scheduling.engine.problem import Problem
+from scheduling.engine.cpmodel import InfeasibleDomain, time_windows
+from scheduling.engine.problem import Job, Placement, Problem, Solution
 
 
-def blocked_spans(problem: Problem) -> dict[int, list[tuple[int, int]]]:
-    """Per machine, the spans during which running operations fill every unit."""
+def compulsory_occupations(
+    problem: Problem, machines: set[int] | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """Per machine, spans that every valid schedule of the existing orders occupies (only
+    jobs with an operation on ``machines`` are examined when given: the others cannot block
+    those machines)."""
     by_machine: dict[int, list[tuple[int, int]]] = {}
+    fixed: Solution = {}
     for task in problem.tasks:
         if task.fixed is not None:
             machine, start, end = task.fixed
+            fixed[task.index] = task.fixed
             by_machine.setdefault(machine, []).append((start, end))
+    jobs = [j for j in problem.jobs if not j.is_request and (
+        machines is None or any(m in machines for t in j.tasks for m in problem.tasks[t].alts))]
+    movable = {t for j in jobs for t in j.tasks if problem.tasks[t].fixed is None}
+    deadlines = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
+    try:
+        earliest, ranges = time_windows(problem, fixed, movable, deadlines, jobs=jobs)
+    except InfeasibleDomain:
+        return by_machine  # no valid schedule at all; the caller reports that elsewhere
+    for t, alternatives in ranges.items():
+        if len(alternatives) != 1:
+            continue
+        ((machine, (lo, hi)),) = alternatives.items()
+        earliest_end = problem.machines[machine].wt.end_after(lo, problem.tasks[t].minutes)
+        if earliest_end is not None and hi < earliest_end:
+            by_machine.setdefault(machine, []).append((hi, earliest_end))
+    return by_machine
+
+
+def blocked_spans(problem: Problem, job: Job | None = None) -> dict[int, list[tuple[int, int]]]:
+    """Per machine (those of ``job`` when given), the spans during which compulsory
+    occupations fill every unit."""
+    machines = None if job is None else {m for t in job.tasks for m in problem.tasks[t].alts}
+    by_machine = compulsory_occupations(problem, machines)
     blocked: dict[int, list[tuple[int, int]]] = {}
     for machine, spans in by_machine.items():
         capacity = problem.machines[machine].capacity
@@ -44,16 +83,30 @@ def blocked_spans(problem: Problem) -> dict[int, list[tuple[int, int]]]:
 
 
 def critical_path_bound(problem: Problem, job_index: int) -> int | None:
-    """Earliest possible end of ``job_index`` on machines holding only running work."""
-    blocked = blocked_spans(problem)
+    """Earliest possible end of ``job_index`` on machines holding only compulsory work."""
+    path = critical_path(problem, job_index)
+    return None if path is None else path[-1][2]
+
+
+def critical_path(
+    problem: Problem, job_index: int, blocked: dict[int, list[tuple[int, int]]] | None = None
+) -> list[Placement] | None:
+    """The placements of that earliest path: each task at its earliest end over alternatives.
+
+    Also a candidate schedule for the request (solver.py tries to repair the rest of the
+    board around it; when that works the request completes at its lower bound)."""
+    if blocked is None:
+        blocked = blocked_spans(problem, problem.jobs[job_index])
     job = problem.jobs[job_index]
     ready = job.ready
+    path: list[Placement] = []
     for t in job.tasks:
         task = problem.tasks[t]
         if task.fixed is not None:
             ready = max(ready, task.fixed[2])
+            path.append(task.fixed)
             continue
-        best = None
+        best: Placement | None = None
         for machine in task.alts:
             wt = problem.machines[machine].wt
             spans = blocked.get(machine, [])
@@ -70,10 +123,11 @@ def critical_path_bound(problem: Problem, job_index: int) -> int | None:
                 if k < len(spans) and spans[k][0] < end:
                     cursor = spans[k][1]
                     continue
-                if best is None or end < best:
-                    best = end
+                if best is None or end < best[2]:
+                    best = (machine, start, end)
                 break
         if best is None:
             return None
-        ready = best
-    return ready
+        path.append(best)
+        ready = best[2]
+    return path

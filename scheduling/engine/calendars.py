@@ -201,7 +201,8 @@ class WorkingTime:
 
     def position(self, t: int) -> int:
         """Working minutes between the horizon start and ``t``."""
-        self.ensure(t + 1)
+        if t >= self.hi:
+            self.ensure(t + 1)
         k = bisect.bisect_right(self.starts, t) - 1
         if k < 0:
             return 0

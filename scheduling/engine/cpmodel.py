@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduling.engine.problem import Problem, Solution
+from scheduling.engine.problem import Job, Problem, Solution
 
 SolutionListener = Callable[[int, float], None]  # (objective value, objective bound)
 
@@ -55,6 +55,67 @@ class InfeasibleDomain(Exception):
         self.job = job
 
 
+def time_windows(
+    problem: Problem,
+    base: Solution,
+    variable: set[int],
+    latest_end: dict[int, int],
+    min_start: dict[int, int] | None = None,
+    jobs: Sequence[Job] | None = None,
+) -> tuple[dict[int, int], dict[int, dict[int, tuple[int, int]]]]:
+    """Earliest start of each variable task, and per alternative machine its [lo, hi] range of
+    working starts that can still meet the job's latest end (heads from releases and
+    predecessors' earliest ends, tails from the latest end back through the routing, both on
+    each machine's own calendar). Tasks outside ``variable`` sit at their ``base`` placement.
+    ``min_start`` optionally forbids some tasks to start earlier than given (a restriction:
+    "move planned work only later"). Raises InfeasibleDomain for a job whose task has no
+    possible start."""
+    tasks = problem.tasks
+    min_start = min_start or {}
+    earliest: dict[int, int] = {}
+    alt_ranges: dict[int, dict[int, tuple[int, int]]] = {}
+    for job in problem.jobs if jobs is None else jobs:
+        if any(t not in variable and t not in base for t in job.tasks):
+            continue  # a job left out (the request while checking the board)
+        ready = job.ready
+        for t in job.tasks:
+            if t not in variable:
+                ready = base[t][2]
+                continue
+            ready = max(ready, min_start.get(t, ready))
+            earliest[t] = ready
+            best_end = None
+            for m in tasks[t].alts:
+                wt = problem.machines[m].wt
+                s = wt.next_working(ready)
+                e = wt.end_after(s, tasks[t].minutes) if s is not None else None
+                if e is not None and (best_end is None or e < best_end):
+                    best_end = e
+            if best_end is None:
+                raise InfeasibleDomain(job.index)
+            ready = best_end
+        bound = latest_end.get(job.index)
+        for t in reversed(job.tasks):
+            if t not in variable:
+                bound = base[t][1]
+                continue
+            if bound is None:
+                raise ValueError(f"job {job.id} has no latest end")
+            ranges: dict[int, tuple[int, int]] = {}
+            for m in tasks[t].alts:
+                wt = problem.machines[m].wt
+                lo = wt.next_working(earliest[t])
+                hi = wt.start_before(bound, tasks[t].minutes)
+                if lo is None or hi is None or lo > hi:
+                    continue
+                ranges[m] = (lo, hi)
+            if not ranges:
+                raise InfeasibleDomain(job.index)
+            alt_ranges[t] = ranges
+            bound = max(hi for _, hi in ranges.values())
+    return earliest, alt_ranges
+
+
 class ScheduleModel:
     def __init__(
         self,
@@ -64,6 +125,7 @@ class ScheduleModel:
         latest_end: dict[int, int],
         *,
         soft_deadlines: dict[int, int] | None = None,
+        min_start: dict[int, int] | None = None,
     ) -> None:
         """Model the tasks in ``variable``; every other task stays at its ``base`` placement.
 
@@ -79,59 +141,16 @@ class ScheduleModel:
         self.vars: dict[int, TaskVars] = {}
         self.lateness: dict[int, cp_model.IntVar] = {}
         self.late_flags: dict[int, cp_model.IntVar] = {}
-        self._build(latest_end, soft_deadlines or {})
+        self._build(latest_end, soft_deadlines or {}, min_start or {})
 
     # -- building ---------------------------------------------------------------------------
-    def _build(self, latest_end: dict[int, int], soft: dict[int, int]) -> None:
+    def _build(
+        self, latest_end: dict[int, int], soft: dict[int, int], min_start: dict[int, int]
+    ) -> None:
         problem, base, variable = self.problem, self.base, self.variable
         model = self.model
         tasks = problem.tasks
-        earliest: dict[int, int] = {}
-        latest: dict[int, int] = {}
-        alt_ranges: dict[int, dict[int, tuple[int, int]]] = {}
-        for job in problem.jobs:
-            if any(t not in variable and t not in base for t in job.tasks):
-                continue  # a job left out of this model (the request while checking the board)
-            # Forward: earliest start of each variable task.
-            ready = job.ready
-            for t in job.tasks:
-                if t not in variable:
-                    ready = base[t][2]
-                    continue
-                earliest[t] = ready
-                best_end = None
-                for m in tasks[t].alts:
-                    wt = problem.machines[m].wt
-                    s = wt.next_working(ready)
-                    e = wt.end_after(s, tasks[t].minutes) if s is not None else None
-                    if e is not None and (best_end is None or e < best_end):
-                        best_end = e
-                if best_end is None:
-                    raise InfeasibleDomain(job.index)
-                ready = best_end
-            # Backward: latest start of each variable task, per alternative.
-            bound = latest_end.get(job.index)
-            for t in reversed(job.tasks):
-                if t not in variable:
-                    bound = base[t][1]
-                    continue
-                if bound is None:
-                    raise ValueError(f"job {job.id} has no latest end")
-                ranges: dict[int, tuple[int, int]] = {}
-                best_latest = None
-                for m in tasks[t].alts:
-                    wt = problem.machines[m].wt
-                    lo = wt.next_working(earliest[t])
-                    hi = wt.start_before(bound, tasks[t].minutes)
-                    if lo is None or hi is None or lo > hi:
-                        continue
-                    ranges[m] = (lo, hi)
-                    best_latest = hi if best_latest is None else max(best_latest, hi)
-                if not ranges or best_latest is None:
-                    raise InfeasibleDomain(job.index)
-                alt_ranges[t] = ranges
-                latest[t] = bound
-                bound = best_latest
+        earliest, alt_ranges = time_windows(problem, base, variable, latest_end, min_start)
 
         occupations: dict[int, list[tuple[cp_model.IntervalVar, int]]] = {}
         reach: dict[int, list[int]] = {}  # machine -> [min start, max end] of its variables
@@ -325,6 +344,9 @@ class ScheduleModel:
             params.max_deterministic_time = max(0.01, deterministic_limit)
         params.num_workers = max(1, workers)
         params.random_seed = seed
+        # Probing in presolve costs seconds of wall time on these models (many enforced
+        # domain constraints) for little gain; the search does its own propagation.
+        params.cp_model_probing_level = 0
         callback = _Callback(listener, cancel)
         stop = threading.Event()
         watcher = None

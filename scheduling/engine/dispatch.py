@@ -133,29 +133,41 @@ def insert_job(
 def dispatch(
     problem: Problem,
     *,
-    keep: Solution | None = None,
+    anchor: Solution | None = None,
+    pinned: Solution | None = None,
     priority: dict[int, int] | None = None,
     skip_jobs: frozenset[int] = frozenset(),
+    compact: bool = False,
+    stop_when_late: bool = False,
 ) -> Solution | None:
     """A complete schedule of all jobs (except ``skip_jobs``) by serial list scheduling.
 
-    Running tasks are fixed. Every other task is taken in priority order (lower first; default
-    its baseline start, else its latest start given its order's deadline), once its predecessor
-    is placed, and put at its earliest fit no earlier than its baseline start: so a still-valid
-    baseline is reproduced and a broken one is repaired by shifting work right.
+    With ``compact`` the anchor only orders the tasks: each may also move earlier, into any
+    gap its predecessor allows (a left-justified re-dispatch of the same sequence). With
+    ``stop_when_late`` the first order to miss its deadline ends the attempt (None).
+
+    Running tasks and ``pinned`` placements are fixed. Every other task is taken in priority
+    order (lower first; default its ``anchor`` start, else its baseline start, else
+    ``priority``), once its predecessor is placed, and put at its earliest fit no earlier than
+    its anchor (or baseline) start: so a still-valid plan is reproduced and a broken one is
+    repaired by shifting work right.
     """
-    keep = keep or {}
+    anchor = anchor or {}
+    pinned = pinned or {}
     lanes = Lanes(problem)
     fixed = [t.fixed for t in problem.tasks if t.fixed is not None]
-    if not lanes.occupy_all(fixed):
+    if not lanes.occupy_all(fixed + list(pinned.values())):
         return None
     solution: Solution = {t.index: t.fixed for t in problem.tasks if t.fixed is not None}
-    priority = priority or {}
+    solution.update(pinned)
+    priority = dict(priority or {})
+    for t, (_, start, _) in anchor.items():
+        priority[t] = start
     heap: list[tuple[int, int, int]] = []
     next_position = {}
     ready_of: dict[int, int] = {}
     for job in problem.jobs:
-        if job.index in skip_jobs:
+        if job.index in skip_jobs or (job.tasks and job.tasks[0] in pinned):
             continue
         position = 0
         ready = job.ready
@@ -171,13 +183,20 @@ def dispatch(
         _, t, job_index = heapq.heappop(heap)
         task = problem.tasks[t]
         ready = ready_of[job_index]
-        if task.baseline is not None:
+        if compact:
+            pass
+        elif t in anchor:
+            ready = max(ready, anchor[t][1])
+        elif task.baseline is not None:
             ready = max(ready, task.baseline[1])
         placement = lanes.place(t, ready)
         if placement is None:
             return None
         solution[t] = placement
         job = problem.jobs[job_index]
+        if stop_when_late and job.deadline is not None and t == job.tasks[-1]:
+            if placement[2] > job.deadline:
+                return None
         position = next_position[job_index] + 1
         ready_end = placement[2]
         while position < len(job.tasks) and problem.tasks[job.tasks[position]].fixed is not None:

@@ -11,11 +11,11 @@ A *solution* maps every task index to ``(machine, start, end)``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from scheduling.engine.calendars import WorkingTime, to_minute
-from scheduling.engine.model import Board, Order, Request
+from scheduling.engine.model import Board, Order, Request, Span
 
 Placement = tuple[int, int, int]  # (machine index, start, end)
 Solution = dict[int, Placement]
@@ -169,6 +169,29 @@ def build_problem(
     return problem
 
 
+def with_option(problem: Problem, machine: int, extra: Sequence[Span]) -> Problem:
+    """A copy of ``problem`` in which one machine also works ``extra`` (a capacity option).
+
+    Only that machine's working time and the running tasks on it change; everything else is
+    shared with the original, so evaluating an option on a 50,000-operation board is cheap.
+    """
+    original = problem.machines[machine]
+    wt = original.wt
+    calendar_wt = WorkingTime(wt.calendar, wt.now, wt.lo, wt.hi, (*wt.option_extra, *extra))
+    machines = list(problem.machines)
+    machines[machine] = Machine(original.index, original.id, original.capacity, calendar_wt)
+    tasks = list(problem.tasks)
+    for task in problem.tasks:
+        if task.fixed is not None and task.fixed[0] == machine:
+            _, start, _ = task.fixed
+            # The board's minutes are what the running task needs in total from its start.
+            end = calendar_wt.end_after(start, task.minutes)
+            assert end is not None
+            tasks[task.index] = replace(task, fixed=(machine, start, max(0, end)))
+    return Problem(machines=machines, tasks=tasks, jobs=problem.jobs, now=problem.now,
+                   request_job=problem.request_job, machine_by_id=problem.machine_by_id)
+
+
 def baseline_solution(problem: Problem) -> Solution | None:
     """The baseline placements (ends recomputed on today's calendars), or None if incomplete."""
     solution: Solution = {}
@@ -193,6 +216,8 @@ def violations(problem: Problem, solution: Solution, *, deadlines: bool = True) 
     whether the baseline can be kept; the independent ``verify`` has the last word)."""
     found: list[str] = []
     for job in problem.jobs:
+        if job.is_request and job.tasks and job.tasks[0] not in solution:
+            continue  # checking the board without the request
         previous_end: int | None = None
         for position, t in enumerate(job.tasks):
             task = problem.tasks[t]

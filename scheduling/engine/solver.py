@@ -27,10 +27,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from scheduling.engine.bounds import critical_path_bound
+from scheduling.engine.bounds import critical_path, critical_path_bound
 from scheduling.engine.calendars import to_instant
 from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
 from scheduling.engine.dispatch import dispatch, insert_job
+from scheduling.engine.neighbourhood import right_shift_neighbourhood
 from scheduling.engine.model import (
     Answer,
     Board,
@@ -39,21 +40,29 @@ from scheduling.engine.model import (
     ScheduledOperation,
 )
 from scheduling.engine.problem import (
+    Placement,
     Problem,
     Solution,
     baseline_solution,
     build_problem,
     late_jobs,
     violations,
+    with_option,
 )
 from scheduling.engine.verify import verify
 
 # Boards with at most this many movable operations are optimised whole from the start: the
 # model is small enough that CP-SAT's bound is then a bound for the whole problem.
-FULL_MODEL_TASKS = 1500
+FULL_MODEL_TASKS = 250
+# Beyond this many movable operations the whole board is never modelled at once (CP-SAT's
+# presolve alone would eat the time limit); windows around the request are.
+WHOLE_BOARD_TASKS = 3000
 # Share of the time limit for finding the best completion when options are evaluated too.
-_PHASE1_SHARE = 0.5
-_OPTIONS_SHARE = 0.3
+_PHASE1_SHARE = 0.65
+# Python-side model building cost (measured ~0.15 ms per modelled operation), so that a solve
+# is not started when building its model alone would overrun the time limit.
+_BUILD_SECONDS_PER_TASK = 0.00015
+_OPTIONS_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ class _Clock:
         self.lower: int | None = None
         self.cancelled = False
         self.deterministic = False  # set with workers == 1: solves get fixed work limits
+        self.reserve = 0.0  # seconds kept back for assembling and verifying the answer
 
     def work_limit(self, share: float) -> float | None:
         """A deterministic work limit of ``share`` of the time limit, when determinism is on
@@ -100,7 +110,13 @@ class _Clock:
         return time.monotonic() - self.started
 
     def remaining(self) -> float:
-        return max(0.0, self.time_limit - self.elapsed())
+        return max(0.0, self.time_limit - self.reserve - self.elapsed())
+
+    def keep_for_answer(self, problem: Problem) -> None:
+        """Keep back the time that building and verifying an answer of this size takes
+        (measured: verify() costs ~0.1 ms per operation), so a quote returns within its
+        time limit."""
+        self.reserve = min(0.5 * self.time_limit, 0.02 + 0.00012 * len(problem.tasks))
 
     def is_cancelled(self) -> bool:
         if not self.cancelled and self.cancel_fn is not None and self.cancel_fn():
@@ -148,10 +164,11 @@ def quote(
     clock = _Clock(time_limit, progress, cancel, board.now)
     clock.deterministic = workers == 1
     problem = build_problem(board, options=apply_options)
+    clock.keep_for_answer(problem)
     request = problem.request_job
     assert request is not None
     option_ids = [o.id for o in board.capacity_options or () if o.id not in apply_options]
-    phase1_share = _PHASE1_SHARE if (evaluate_options and option_ids) else 0.75
+    phase1_share = _PHASE1_SHARE if (evaluate_options and option_ids) else 0.8
 
     existing = _existing_schedule(problem, clock, workers, seed, share=0.5 * phase1_share)
     if existing.solution is None:
@@ -160,23 +177,28 @@ def quote(
             status=status, request=board.request.id, at_fault=tuple(existing.at_fault),
             message=existing.message), apply_options)
 
-    lower = critical_path_bound(problem, request)
+    path = critical_path(problem, request)
+    lower = path[-1][2] if path else None
     search = _CompletionSearch(problem, existing.solution, clock, workers, seed)
+    if path is not None:
+        search.try_request_first(path)
     if search.best is None:
         return _finish(board, clock, Answer(
             status="no_solution", request=board.request.id,
             message="the request cannot be placed: no working time on its work centers"),
             apply_options)
     search.lower = max(search.lower, lower or 0)
+    if (search.completion or 0) <= search.lower:
+        search.proven = True
     clock.report("completion", search.completion, search.lower)
     search.run(deadline=clock.elapsed() + phase1_share * clock.remaining(), share=phase1_share)
 
     options: list[OptionResult] = []
-    if evaluate_options and option_ids and not clock.is_cancelled():
+    if evaluate_options and option_ids:
         share = _OPTIONS_SHARE / (1 - phase1_share) * clock.remaining() / len(option_ids)
         for option_id in option_ids:
             options.append(_evaluate_option(
-                board, apply_options, option_id, search, clock, workers, seed, share))
+                board, problem, option_id, search, clock, workers, seed, share))
             clock.report("options")
 
     best = search.best
@@ -224,6 +246,7 @@ def check(
     clock = _Clock(time_limit, progress, cancel, board.now)
     clock.deterministic = workers == 1
     problem = build_problem(board, options=apply_options, with_request=False)
+    clock.keep_for_answer(problem)
     existing = _existing_schedule(problem, clock, workers, seed, share=0.6)
     if existing.solution is None:
         status = "infeasible" if existing.at_fault else "no_solution"
@@ -361,6 +384,22 @@ class _CompletionSearch:
             self.best: Solution | None = existing
             return
         self.best = insert_job(problem, existing, self.request)
+        self.existing = existing
+
+    def try_request_first(self, path: list[Placement]) -> None:
+        """Pin the request on ``path`` (its lower-bound path) and shift the existing work right
+        around it; keep the result if every promise still holds. When it does, the request
+        completes at its lower bound: optimal without a search."""
+        if self.request is None or self.best is None:
+            return
+        tasks = self.problem.jobs[self.request].tasks
+        pinned = dict(zip(tasks, path, strict=True))
+        # Existing work only shifts later (least disruption); give up at the first late order.
+        candidate = dispatch(self.problem, anchor=self.existing, pinned=pinned, stop_when_late=True)
+        if candidate is None or late_jobs(self.problem, candidate):
+            return
+        if candidate[tasks[-1]][2] < (self.completion or 0):
+            self.best = candidate
 
     @property
     def completion(self) -> int | None:
@@ -368,52 +407,58 @@ class _CompletionSearch:
             return None
         return self.best[self.problem.jobs[self.request].tasks[-1]][2]
 
-    def windows(self) -> list[set[int] | None]:
-        """Growing sets of movable tasks: everything planned to start before T, T doubling
-        from the incumbent's completion; None (everything) last."""
+    def levels(self) -> list[_Level]:
+        """Growing neighbourhoods of the incumbent to re-optimise, the whole problem last.
+
+        Small boards are optimised whole at once (the bound is then global). On larger ones
+        CP-SAT first gets the operations that can interact with the request when work may only
+        move later (neighbourhood.py), then all work planned before the incumbent's completion
+        (later only: small domains, fast to build and search), then that window free to move
+        both ways; the whole board only while it stays tractable.
+        """
         problem, best = self.problem, self.best
-        assert best is not None
+        assert best is not None and self.request is not None
         movable = [t for t in problem.tasks if t.fixed is None]
         if len(movable) <= FULL_MODEL_TASKS:
-            return [None]
+            return [_Level(None, None)]
         completion = self.completion or 0
-        last_start = max(best[t.index][1] for t in movable)
-        levels: list[set[int] | None] = []
-        threshold = max(completion, 60) * 2
-        while threshold < last_start:
-            chosen = {t.index for t in movable if best[t.index][1] < threshold}
-            if len(chosen) > 4 * FULL_MODEL_TASKS * (len(levels) + 1):
-                break
-            if not levels or len(chosen) > len(levels[-1] or ()):
-                levels.append(chosen)
-            threshold *= 2
-        levels.append(None)
+        request_tasks = set(problem.jobs[self.request].tasks)
+        window = {t.index for t in movable if best[t.index][1] < completion} | request_tasks
+        later_only = {t: best[t][1] for t in window if t not in request_tasks}
+        levels = []
+        nearby = right_shift_neighbourhood(problem, best, self.request, completion)
+        if nearby is not None and len(nearby) < len(window):
+            levels.append(_Level(nearby, {t: s for t, s in later_only.items() if t in nearby}))
+        levels += [_Level(window, later_only), _Level(window, None)]
+        if len(movable) <= WHOLE_BOARD_TASKS:
+            levels.append(_Level(None, None))
         return levels
 
     def run(self, *, deadline: float, share: float) -> None:
         if self.request is None or self.best is None:
             return
-        windows = self.windows()
-        for window in windows:
+        levels = self.levels()
+        for level in levels:
             if self.proven or self.clock.is_cancelled():
                 return
             budget = deadline - self.clock.elapsed()
-            if budget <= 0.01:
-                return
-            self.solve_window(window, budget, self.clock.work_limit(share / len(windows)))
+            size = len(self.problem.tasks) if level.variable is None else len(level.variable)
+            if budget <= _BUILD_SECONDS_PER_TASK * size + 0.03:
+                return  # building the model alone would overrun: keep the incumbent
+            self.solve_level(level, budget, self.clock.work_limit(share / len(levels)))
 
-    def solve_window(self, window: set[int] | None, budget: float, work: float | None) -> None:
+    def solve_level(self, level: _Level, budget: float, work: float | None) -> None:
         problem, best = self.problem, self.best
         assert best is not None and self.request is not None
         movable = {t.index for t in problem.tasks if t.fixed is None}
-        variable = movable if window is None else window | set(problem.jobs[self.request].tasks)
-        restricted = variable != movable
+        variable = movable if level.variable is None else level.variable
+        restricted = variable != movable or bool(level.min_start)
         completion = self.completion
         assert completion is not None
         latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
         latest[self.request] = completion
         try:
-            model = ScheduleModel(problem, best, variable, latest)
+            model = ScheduleModel(problem, best, variable, latest, min_start=level.min_start)
         except InfeasibleDomain:
             return  # the incumbent itself fits, so this only means "nothing better here"
         model.minimize_job_end(self.request)
@@ -436,6 +481,12 @@ class _CompletionSearch:
                 self.proven = True
         if (self.completion or 0) <= self.lower:
             self.proven = True
+
+
+@dataclass
+class _Level:
+    variable: set[int] | None  # None: every movable task
+    min_start: dict[int, int] | None  # tasks that may only move later
 
 
 def _minimise_disruption(
@@ -471,7 +522,7 @@ def _minimise_disruption(
 
 def _evaluate_option(
     board: Board,
-    apply_options: Sequence[str],
+    problem: Problem,
     option_id: str,
     search: _CompletionSearch,
     clock: _Clock,
@@ -479,23 +530,39 @@ def _evaluate_option(
     seed: int,
     budget: float,
 ) -> OptionResult:
+    """The completion the request would get with one more capacity option.
+
+    Always a real schedule's completion, never an estimate: the answer's own schedule stays
+    valid with the option (starts remain working time, ends can only come earlier), so it is
+    the starting point; then the request is re-inserted into the gaps the option opens and,
+    while its share of the time lasts, re-optimised.
+    """
+    assert search.best is not None and search.request is not None
     base_completion = search.completion
-    assert base_completion is not None and search.best is not None
-    problem = build_problem(board, options=(*apply_options, option_id))
-    # The schedule without the option stays valid with it: starts remain working time and
-    # ends can only come earlier, so it is the option's warm start.
-    hint: Solution = {}
-    for task in problem.tasks:
-        if task.fixed is not None:
-            hint[task.index] = task.fixed
-        else:
-            machine, start, _ = search.best[task.index]
-            hint[task.index] = problem.place(task.index, machine, start)
-    option_search = _CompletionSearch(problem, {}, clock, workers, seed)
-    option_search.best = hint
-    option_search.lower = 0
-    option_search.run(deadline=clock.elapsed() + budget,
-                      share=_OPTIONS_SHARE / max(1, len(board.capacity_options or ())))
+    assert base_completion is not None
+    option = next(o for o in board.capacity_options or () if o.id == option_id)
+    machine = problem.machine_by_id[option.work_center]
+    option_problem = with_option(problem, machine, option.extra)
+    request_tasks = set(problem.jobs[search.request].tasks)
+
+    def reflow(solution: Solution) -> Solution:
+        result = dict(solution)
+        for t, (m, start, _) in solution.items():
+            if m == machine:
+                task = option_problem.tasks[t]
+                result[t] = task.fixed if task.fixed is not None else option_problem.place(
+                    t, m, start)
+        return result
+
+    hint = reflow(search.best)
+    existing = {t: p for t, p in reflow(search.existing).items() if t not in request_tasks}
+    option_search = _CompletionSearch(option_problem, existing, clock, workers, seed)
+    final = problem.jobs[search.request].tasks[-1]
+    if option_search.best is None or option_search.best[final][2] > hint[final][2]:
+        option_search.best = hint
+    if not clock.is_cancelled():
+        option_search.run(deadline=clock.elapsed() + budget,
+                          share=_OPTIONS_SHARE / max(1, len(board.capacity_options or ())))
     completion = min(option_search.completion or base_completion, base_completion)
     buffer = board.order_buffer(board.request) if board.request else board.buffer_minutes
     return OptionResult(
