@@ -23,8 +23,16 @@ run: venv
 	  echo ""; echo "  Open http://$(HOST):$(PORT)/  (logins: sales, scheduler, manager, customer-<code>; password demo)"; echo ""; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload'
 
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-n 2 -k board"`.
+PYTEST_ARGS ?=
+
+# Lint (cheap) first, then the suite. pytest's exit 5 ("no tests collected") is a failure too:
+# a suite that silently collects nothing must not pass.
 test: venv
-	$(BIN)/pytest
+	$(BIN)/ruff check .
+	@status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	  exit $$status
 
 lint: venv
 	$(BIN)/ruff check .
