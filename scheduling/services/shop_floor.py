@@ -1,0 +1,286 @@
+"""Shop-floor events: an operation started or finished, a work center down for a period.
+
+Each service records the fact, then re-validates every promise with the engine's check on the
+board as it now is, all in one transaction that holds the current schedule version's row lock
+(so no quote or replan commits between the re-validation and its commit).
+
+The design choice, against invariant 1 ("the current schedule always satisfies the rules") and
+the rule that a promise changes only through an explicit, audited re-promise:
+
+- If check finds a schedule in which every promise still holds (with its buffer), it becomes the
+  new current version through `schedule_commit(kind="shop_floor")`, verified like any other.
+- If no such schedule exists ("infeasible"), the event is still recorded: reality is reality and
+  refusing to record that a machine broke would make the board lie. But no promise row is
+  written or moved, and no new version is committed, because any schedule that represents the
+  new reality breaks rule 5 for some order, and the verifier would (rightly) refuse it. The
+  orders at fault are returned as at risk so the page shows them and a scheduler re-promises
+  them (an audited re-promise commits a repaired schedule with the new dates). Until then the
+  last verified version stays current, and the next commit of any kind re-checks against the
+  recorded facts, so nothing can be promised on top of the broken plan.
+- If check finds no schedule within its time limit ("no_solution"), the same holds and the
+  message says so; nothing is marked at risk because nothing was proven late.
+
+Validation errors (finish before start, a predecessor not done, a work center the operation
+cannot use, a period that ends before it starts, a time in the future) raise ValidationError
+with per-field messages before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from orders.models import Operation, Order
+from scheduling.boards import board_now, board_snapshot
+from scheduling.models import ScheduleVersion, WorkCenter, WorkCenterDowntime
+from scheduling.services.board_io import board_check
+from scheduling.services.commit import ScheduleRejected, schedule_commit
+
+
+@dataclass(frozen=True)
+class ShopFloorResult:
+    """What a shop-floor event did to the job board."""
+
+    version: ScheduleVersion | None  # the new current version, None when none was committed
+    at_risk: tuple[str, ...]  # codes of orders whose promise can no longer be kept
+    message: str
+
+
+def _minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+def _require_aware(errors: dict[str, list[str]], name: str, value: datetime | None) -> bool:
+    if value is None:
+        errors.setdefault(name, []).append("This field is required.")
+        return False
+    if value.tzinfo is None or value.utcoffset() is None:
+        errors.setdefault(name, []).append("Give a time with a time zone.")
+        return False
+    return True
+
+
+def _not_future(errors: dict[str, list[str]], name: str, value: datetime) -> None:
+    if _minute(value) > board_now():
+        errors.setdefault(name, []).append("Cannot record something that has not happened yet.")
+
+
+def _revalidate(*, user: AbstractBaseUser | None, reason: str) -> ShopFloorResult:
+    """Check every promise on the board as recorded now and commit a valid schedule if any."""
+    current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
+    now = board_now()
+    board = board_snapshot(version=current, now=now).board
+    answer = board_check(board)
+    if answer.status == "promised":
+        try:
+            # A savepoint: if the verifier refuses, the recorded event still stands.
+            with transaction.atomic():
+                result = schedule_commit(
+                    expected_version_id=current.pk if current else None,
+                    now=now,
+                    answer=answer,
+                    kind=ScheduleVersion.Kind.SHOP_FLOOR,
+                    reason=reason[:500],
+                    created_by=user,
+                )
+        except ScheduleRejected as exc:
+            return ShopFloorResult(
+                version=None,
+                at_risk=(),
+                message=f"Recorded. The repaired schedule was refused by the verifier ({exc}); "
+                "the previous version stays current: run a check/repair.",
+            )
+        moved = len(answer.moved)
+        return ShopFloorResult(
+            version=result.version,
+            at_risk=(),
+            message=f"Recorded. Every promise still holds; schedule v{result.version.number} "
+            f"is current ({moved} operation(s) moved).",
+        )
+    if answer.status == "infeasible":
+        at_risk = tuple(sorted(answer.at_fault))
+        return ShopFloorResult(
+            version=None,
+            at_risk=at_risk,
+            message=f"Recorded. No schedule keeps every promise any more: {len(at_risk)} order(s) "
+            f"at risk ({', '.join(at_risk)}). No promise was moved; re-promise them."
+            + (f" {answer.message}" if answer.message else ""),
+        )
+    return ShopFloorResult(
+        version=None,
+        at_risk=(),
+        message="Recorded. The engine found no schedule within its time limit; the previous "
+        "version stays current: run a check/repair." + (f" {answer.message}" if answer.message else ""),
+    )
+
+
+def operation_start(
+    *,
+    operation_id: int,
+    work_center_id: int,
+    at: datetime,
+    user: AbstractBaseUser | None,
+) -> ShopFloorResult:
+    """Record that an operation started on a work center at `at`, then re-validate promises.
+
+    Writes: the operation (state running, work_center, actual_start), its order's status (in
+    progress), and a new schedule version when every promise still holds (see module docstring).
+    Enqueues nothing. Raises ValidationError (nothing written) when the operation is not planned,
+    an earlier operation of its order is not done, the work center is not one it may use or is
+    fully occupied by running operations, or `at` is in the future or before the predecessor
+    finished.
+    """
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        operation = (
+            Operation.objects.select_for_update()
+            .select_related("order")
+            .filter(pk=operation_id)
+            .first()
+        )
+        if operation is None:
+            raise ValidationError({"operation_id": ["No such operation."]})
+        work_center = WorkCenter.objects.filter(pk=work_center_id).first()
+        if operation.state != Operation.State.PLANNED:
+            errors.setdefault("operation_id", []).append(
+                f"Operation {operation} is {operation.state}, not planned."
+            )
+        earlier = list(
+            Operation.objects.filter(order=operation.order, sequence__lt=operation.sequence)
+        )
+        not_done = [op for op in earlier if op.state != Operation.State.DONE]
+        if not_done:
+            # board/1 allows at most one running operation per order (done*, running?, planned*).
+            errors.setdefault("operation_id", []).append(
+                "Finish the earlier operation(s) first: "
+                + ", ".join(f"{op.sequence} ({op.state})" for op in not_done)
+                + "."
+            )
+        if work_center is None:
+            errors.setdefault("work_center_id", []).append("No such work center.")
+        elif not operation.work_centers.filter(pk=work_center.pk).exists():
+            errors.setdefault("work_center_id", []).append(
+                f"Operation {operation} cannot run on {work_center.code}."
+            )
+        else:
+            running = Operation.objects.filter(
+                work_center=work_center, state=Operation.State.RUNNING
+            ).count()
+            if running >= work_center.capacity:
+                errors.setdefault("work_center_id", []).append(
+                    f"{work_center.code} already runs {running} operation(s), its capacity."
+                )
+        if _require_aware(errors, "at", at):
+            _not_future(errors, "at", at)
+            finished = [op.actual_end for op in earlier if op.actual_end is not None]
+            if finished and _minute(at) < _minute(max(finished)):
+                errors.setdefault("at", []).append(
+                    "The operation cannot start before the previous one finished "
+                    f"({max(finished):%Y-%m-%d %H:%M} UTC)."
+                )
+        if errors:
+            raise ValidationError(errors)
+        assert work_center is not None
+        operation.state = Operation.State.RUNNING
+        operation.work_center = work_center
+        operation.actual_start = _minute(at)
+        operation.save(update_fields=["state", "work_center", "actual_start"])
+        Order.objects.filter(pk=operation.order_id, status=Order.Status.OPEN).update(
+            status=Order.Status.IN_PROGRESS
+        )
+        return _revalidate(
+            user=user, reason=f"Operation {operation} started on {work_center.code}"
+        )
+
+
+def operation_finish(
+    *, operation_id: int, at: datetime, user: AbstractBaseUser | None
+) -> ShopFloorResult:
+    """Record that a running operation finished at `at`, then re-validate promises.
+
+    Writes: the operation (state done, actual_end), its order (done with completed_at when it
+    was the last operation), and a new schedule version when every promise still holds.
+    Enqueues nothing. Raises ValidationError (nothing written) when the operation is not running,
+    or `at` is before its start or in the future.
+    """
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        operation = (
+            Operation.objects.select_for_update()
+            .select_related("order")
+            .filter(pk=operation_id)
+            .first()
+        )
+        if operation is None:
+            raise ValidationError({"operation_id": ["No such operation."]})
+        if operation.state != Operation.State.RUNNING:
+            errors.setdefault("operation_id", []).append(
+                f"Operation {operation} is {operation.state}; only a running operation finishes."
+            )
+        if _require_aware(errors, "at", at):
+            _not_future(errors, "at", at)
+            if operation.actual_start is not None and _minute(at) < operation.actual_start:
+                errors.setdefault("at", []).append(
+                    "An operation cannot finish before it started "
+                    f"({operation.actual_start:%Y-%m-%d %H:%M} UTC)."
+                )
+        if errors:
+            raise ValidationError(errors)
+        operation.state = Operation.State.DONE
+        operation.actual_end = _minute(at)
+        operation.save(update_fields=["state", "actual_end"])
+        order = operation.order
+        if not order.operations.exclude(state=Operation.State.DONE).exists():
+            order.status = Order.Status.DONE
+            order.completed_at = _minute(at)
+            order.save(update_fields=["status", "completed_at"])
+        return _revalidate(user=user, reason=f"Operation {operation} finished")
+
+
+def work_center_downtime_record(
+    *,
+    work_center_id: int,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    user: AbstractBaseUser | None,
+) -> ShopFloorResult:
+    """Record a work center down from `start` to `end`, then re-validate promises.
+
+    Writes: a WorkCenterDowntime row (the engine sees it as closed time on that work center
+    only) and a new schedule version when every promise still holds. Enqueues nothing. Raises
+    ValidationError (nothing written) when the work center does not exist, `end` is not after
+    `start`, or the reason is empty. A downtime may lie in the future (planned maintenance).
+    """
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        work_center = WorkCenter.objects.filter(pk=work_center_id).first()
+        if work_center is None:
+            errors.setdefault("work_center_id", []).append("No such work center.")
+        start_ok = _require_aware(errors, "start", start)
+        end_ok = _require_aware(errors, "end", end)
+        if start_ok and end_ok and _minute(end) <= _minute(start):
+            errors.setdefault("end", []).append("The end must be after the start.")
+        if not reason or not reason.strip():
+            errors.setdefault("reason", []).append("Say why the work center is down.")
+        elif len(reason) > 200:
+            errors.setdefault("reason", []).append("At most 200 characters.")
+        if errors:
+            raise ValidationError(errors)
+        assert work_center is not None
+        WorkCenterDowntime.objects.create(
+            work_center=work_center,
+            start=_minute(start),
+            end=_minute(end),
+            reason=reason.strip(),
+            created_by=user,
+        )
+        return _revalidate(
+            user=user,
+            reason=f"{work_center.code} down {_minute(start):%Y-%m-%d %H:%M}-"
+            f"{_minute(end):%Y-%m-%d %H:%M} UTC: {reason.strip()}",
+        )

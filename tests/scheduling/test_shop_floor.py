@@ -1,0 +1,241 @@
+"""Shop-floor events re-validate every promise: a new verified version, or at-risk orders and
+no promise moved; bad input writes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from orders.models import Operation, Order, Promise
+from scheduling import engine
+from scheduling.boards import board_now, board_snapshot
+from scheduling.engine.boardio import format_instant
+from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter, WorkCenterDowntime
+from scheduling.services.board_io import board_import
+from scheduling.services.shop_floor import (
+    operation_finish,
+    operation_start,
+    work_center_downtime_record,
+)
+
+pytestmark = pytest.mark.django_db
+ROUND_THE_CLOCK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.fixture(autouse=True)
+def _small_engine_limits(settings: Any) -> None:
+    settings.ENGINE_TIME_LIMIT = 2
+    settings.ENGINE_WORKERS = 1
+
+
+@pytest.fixture
+def now() -> datetime:
+    return board_now()
+
+
+@pytest.fixture
+def shop(now: datetime) -> None:
+    """Three orders on three round-the-clock machines (so real time of day does not matter),
+    due in two to three days: plenty of slack for small events, none for a week of downtime."""
+    due = {"A": 3, "B": 3, "C": 2}
+    doc = {
+        "format": "board/1",
+        "now": format_instant(now),
+        "buffer_minutes": 60,
+        "calendars": {"always": {"timezone": "UTC", "weekly": ROUND_THE_CLOCK}},
+        "work_centers": [
+            {"id": "CUT-1", "capacity": 1, "calendar": "always"},
+            {"id": "CUT-2", "capacity": 1, "calendar": "always"},
+            {"id": "OVEN-1", "capacity": 1, "calendar": "always"},
+        ],
+        "orders": [
+            {
+                "id": "A",
+                "due": format_instant(now + timedelta(days=due["A"])),
+                "operations": [
+                    {"id": "10", "work_centers": ["CUT-1", "CUT-2"], "minutes": 60},
+                    {"id": "20", "work_centers": ["OVEN-1"], "minutes": 120},
+                ],
+            },
+            {
+                "id": "B",
+                "due": format_instant(now + timedelta(days=due["B"])),
+                "operations": [
+                    {"id": "10", "work_centers": ["CUT-1"], "minutes": 60},
+                    {"id": "20", "work_centers": ["OVEN-1"], "minutes": 60},
+                ],
+            },
+            {
+                "id": "C",
+                "due": format_instant(now + timedelta(days=due["C"])),
+                "operations": [{"id": "10", "work_centers": ["OVEN-1"], "minutes": 240}],
+            },
+        ],
+    }
+    board_import(board=engine.load_board(doc), created_by=None, source="test")
+
+
+def op(order: str, sequence: int) -> Operation:
+    return Operation.objects.get(order__code=order, sequence=sequence)
+
+
+def wc(code: str) -> WorkCenter:
+    return WorkCenter.objects.get(code=code)
+
+
+def promises() -> list[tuple[Any, ...]]:
+    return list(Promise.objects.order_by("pk").values_list("pk", "order__code", "due", "buffer_minutes"))
+
+
+def assert_current_is_verified() -> ScheduleVersion:
+    version = ScheduleVersion.objects.get(is_current=True)
+    board = board_snapshot(version=version, now=version.planned_at).board
+    answer = engine.Answer(status="promised", schedule=board.schedule or ())
+    assert engine.verify(dataclasses.replace(board, schedule=None), answer) == []
+    return version
+
+
+def test_start_commits_a_verified_version_without_touching_promises(shop: None, now: datetime) -> None:
+    before, old = promises(), ScheduleVersion.objects.get(is_current=True)
+    result = operation_start(
+        operation_id=op("A", 10).pk, work_center_id=wc("CUT-2").pk, at=now - timedelta(minutes=5), user=None
+    )
+    assert result.version is not None and result.at_risk == ()
+    version = assert_current_is_verified()
+    assert version == result.version and version.parent == old and version.kind == "shop_floor"
+    started = op("A", 10)
+    assert started.state == "running" and started.work_center == wc("CUT-2")
+    assert started.actual_start == (now - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    assert Order.objects.get(code="A").status == "in_progress"
+    row = ScheduledOperation.objects.get(version=version, operation=started)
+    assert row.start == started.actual_start and row.work_center == wc("CUT-2")
+    assert promises() == before
+
+
+def test_finish_records_and_replans(shop: None, now: datetime) -> None:
+    before = promises()
+    operation_start(operation_id=op("C", 10).pk, work_center_id=wc("OVEN-1").pk,
+                    at=now - timedelta(minutes=30), user=None)
+    result = operation_finish(operation_id=op("C", 10).pk, at=now - timedelta(minutes=1), user=None)
+    assert result.version is not None
+    version = assert_current_is_verified()
+    finished = op("C", 10)
+    assert finished.state == "done" and finished.actual_end is not None
+    order = Order.objects.get(code="C")
+    assert order.status == "done" and order.completed_at == finished.actual_end
+    assert not ScheduledOperation.objects.filter(version=version, operation=finished).exists()
+    assert promises() == before
+
+
+def test_short_downtime_is_planned_around(shop: None, now: datetime) -> None:
+    before = promises()
+    start, end = now + timedelta(minutes=30), now + timedelta(hours=3)
+    result = work_center_downtime_record(
+        work_center_id=wc("OVEN-1").pk, start=start, end=end, reason="Burner fault", user=None
+    )
+    assert result.version is not None and result.at_risk == ()
+    version = assert_current_is_verified()
+    for row in ScheduledOperation.objects.filter(version=version, work_center=wc("OVEN-1")):
+        # Occupations may pause over the downtime but never work in it: none lies wholly inside.
+        assert not (start <= row.start and row.end <= end)
+    assert WorkCenterDowntime.objects.get().reason == "Burner fault"
+    assert promises() == before
+
+
+def test_long_downtime_surfaces_at_risk_orders_and_moves_no_promise(shop: None, now: datetime) -> None:
+    before, old = promises(), ScheduleVersion.objects.get(is_current=True)
+    result = work_center_downtime_record(
+        work_center_id=wc("OVEN-1").pk, start=now, end=now + timedelta(days=7),
+        reason="Furnace rebuild", user=None,
+    )
+    assert result.version is None
+    assert set(result.at_risk) == {"A", "B", "C"}
+    assert "re-promise" in result.message
+    assert ScheduleVersion.objects.get(is_current=True) == old  # last verified plan stays current
+    assert ScheduleVersion.objects.count() == 1
+    assert WorkCenterDowntime.objects.count() == 1  # reality is recorded
+    assert promises() == before
+    assert [o.promised_due for o in Order.objects.order_by("code")] == [p[2] for p in sorted(before, key=lambda p: p[1])]
+
+
+def _nothing_changed(snapshot: tuple[Any, ...]) -> None:
+    assert snapshot == (
+        list(Operation.objects.order_by("pk").values_list("state", "work_center", "actual_start", "actual_end")),
+        ScheduleVersion.objects.count(),
+        WorkCenterDowntime.objects.count(),
+        promises(),
+    )
+
+
+def _state() -> tuple[Any, ...]:
+    return (
+        list(Operation.objects.order_by("pk").values_list("state", "work_center", "actual_start", "actual_end")),
+        ScheduleVersion.objects.count(),
+        WorkCenterDowntime.objects.count(),
+        promises(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ("finish_planned", "operation_id"),
+        ("start_predecessor_planned", "operation_id"),
+        ("start_wrong_work_center", "work_center_id"),
+        ("start_in_future", "at"),
+        ("start_naive_time", "at"),
+        ("downtime_backwards", "end"),
+        ("downtime_no_reason", "reason"),
+    ],
+)
+def test_bad_events_raise_field_errors_and_write_nothing(
+    shop: None, now: datetime, event: str, field: str
+) -> None:
+    state = _state()
+    calls = {
+        "finish_planned": lambda: operation_finish(operation_id=op("A", 10).pk, at=now, user=None),
+        "start_predecessor_planned": lambda: operation_start(
+            operation_id=op("A", 20).pk, work_center_id=wc("OVEN-1").pk, at=now, user=None
+        ),
+        "start_wrong_work_center": lambda: operation_start(
+            operation_id=op("B", 10).pk, work_center_id=wc("CUT-2").pk, at=now, user=None
+        ),
+        "start_in_future": lambda: operation_start(
+            operation_id=op("B", 10).pk, work_center_id=wc("CUT-1").pk,
+            at=now + timedelta(hours=2), user=None,
+        ),
+        "start_naive_time": lambda: operation_start(
+            operation_id=op("B", 10).pk, work_center_id=wc("CUT-1").pk,
+            at=now.replace(tzinfo=None), user=None,
+        ),
+        "downtime_backwards": lambda: work_center_downtime_record(
+            work_center_id=wc("CUT-1").pk, start=now + timedelta(hours=2), end=now,
+            reason="x", user=None,
+        ),
+        "downtime_no_reason": lambda: work_center_downtime_record(
+            work_center_id=wc("CUT-1").pk, start=now, end=now + timedelta(hours=1),
+            reason="  ", user=None,
+        ),
+    }
+    with pytest.raises(ValidationError) as error:
+        calls[event]()
+    assert field in error.value.message_dict
+    _nothing_changed(state)
+
+
+def test_finish_before_start_and_full_work_center_are_refused(shop: None, now: datetime) -> None:
+    operation_start(operation_id=op("A", 10).pk, work_center_id=wc("CUT-1").pk,
+                    at=now - timedelta(minutes=30), user=None)
+    state = _state()
+    with pytest.raises(ValidationError) as error:
+        operation_finish(operation_id=op("A", 10).pk, at=now - timedelta(minutes=60), user=None)
+    assert "at" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        # CUT-1 has capacity 1 and A/10 is running on it.
+        operation_start(operation_id=op("B", 10).pk, work_center_id=wc("CUT-1").pk, at=now, user=None)
+    assert "capacity" in " ".join(error.value.message_dict["work_center_id"])
+    _nothing_changed(state)
