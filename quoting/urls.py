@@ -1,3 +1,19 @@
-from django.urls import URLPattern, URLResolver
+"""Sales pages: new quote, quote progress and answer, history, customers' date requests."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from quoting import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("quotes/", views.quote_list, name="quote-list"),
+    path("quotes/new/", views.quote_new, name="quote-new"),
+    path("quotes/<int:quote_id>/", views.quote_detail, name="quote-detail"),
+    path("quotes/<int:quote_id>/status/", views.quote_status, name="quote-status"),
+    path("quotes/<int:quote_id>/accept/", views.quote_accept, name="quote-accept"),
+    path("quotes/<int:quote_id>/cancel/", views.quote_cancel, name="quote-cancel"),
+    path(
+        "quotes/requests/<int:request_id>/close/",
+        views.date_request_close,
+        name="date-request-close",
+    ),
+]

@@ -1,3 +1,29 @@
-from django.urls import URLPattern, URLResolver
+"""Scheduler pages."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from scheduling import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("board/", views.job_board, name="job-board"),
+    path(
+        "board/proposals/<int:proposal_id>/approve/",
+        views.proposal_approve,
+        name="proposal-approve",
+    ),
+    path(
+        "board/proposals/<int:proposal_id>/reject/", views.proposal_reject, name="proposal-reject"
+    ),
+    path("shop-floor/", views.shop_floor, name="shop-floor"),
+    path(
+        "shop-floor/operations/<int:operation_id>/start/",
+        views.operation_start,
+        name="operation-start",
+    ),
+    path(
+        "shop-floor/operations/<int:operation_id>/finish/",
+        views.operation_finish,
+        name="operation-finish",
+    ),
+    path("shop-floor/downtime/", views.downtime_record, name="downtime-record"),
+]

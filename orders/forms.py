@@ -1,0 +1,38 @@
+"""Page forms of the orders app. They validate input only; writes go through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from orders.models import Order
+
+
+class EarlierDateForm(forms.Form):
+    """A customer asks for an earlier date: it becomes a request for sales, never a promise."""
+
+    requested_due = forms.DateTimeField(
+        label="Date you would like",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    note = forms.CharField(
+        label="Why (optional)",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = order
+
+    def clean_requested_due(self) -> Any:
+        value = self.cleaned_data["requested_due"]
+        if value <= timezone.now():
+            raise forms.ValidationError("Pick a date in the future.")
+        if value >= self.order.promised_due:
+            raise forms.ValidationError("That is not earlier than the date already promised.")
+        return value

@@ -1,0 +1,95 @@
+"""Template helpers shared by every page: role navigation and how times and durations read."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.page_access import NAVIGATION
+from orders.selectors import role_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/nav.html", takes_context=True)
+def role_nav(context: template.Context) -> dict[str, object]:
+    request: HttpRequest | None = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return {"links": []}
+    role = role_of(request.user)
+    links = [
+        {"url": reverse(name), "label": label, "active": False}
+        for name, label in NAVIGATION.get(role or "", [])
+    ]
+    # The longest matching prefix is the current page (/quotes/new/ is not /quotes/).
+    matching = [link for link in links if request.path.startswith(str(link["url"]))]
+    if matching:
+        max(matching, key=lambda link: len(str(link["url"])))["active"] = True
+    return {"links": links}
+
+
+@register.filter
+def role_label(user: object) -> str:
+    role = role_of(user)  # type: ignore[arg-type]
+    return {
+        "sales": "Sales",
+        "scheduler": "Scheduler",
+        "manager": "Manager",
+        "customer": "Customer",
+    }.get(role or "", "No role")
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """A shop instant as 'Mon 30 Nov 14:00' (UTC, the zone every page states)."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    return local.strftime("%a %d %b %H:%M")
+
+
+@register.filter
+def day(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return timezone.localtime(value).strftime("%a %d %b %Y")
+
+
+def _span(minutes: int) -> str:
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days}d")
+    if hours:
+        parts.append(f"{hours}h")
+    if mins and not days:
+        parts.append(f"{mins}m")
+    return " ".join(parts) or "0m"
+
+
+@register.filter
+def minutes(value: int | float | None) -> str:
+    """A number of minutes as '2d 3h'; negative values keep their sign."""
+    if value is None:
+        return "—"
+    number = round(value)
+    return ("\u2212" if number < 0 else "") + _span(abs(number))
+
+
+@register.filter
+def delta(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    return minutes(value.total_seconds() / 60)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.0f}%"

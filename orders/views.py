@@ -1,0 +1,141 @@
+"""Pages of the orders app: sign-in, the role-aware home, the customer portal, the dashboard.
+
+Thin views: the rows come from selectors (`orders.selectors` filters by the signed-in user, so
+a customer can only ever reach its own orders) and writes go through services.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from orders import charts
+from orders.forms import EarlierDateForm
+from orders.models import Order, Profile
+from orders.page_access import NAVIGATION, page_user, role_required
+from orders.selectors import order_details_visible_to, role_of
+from orders.selectors_dashboard import manager_dashboard
+from quoting import services as quoting_services
+from quoting.selectors import order_history
+from scheduling.boards import current_version
+from scheduling.selectors import buffer_status
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+logout = auth_views.LogoutView.as_view()
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its first page; a user without a role is told so (no page is theirs)."""
+    role = role_of(request.user)
+    if role in NAVIGATION:
+        return redirect(NAVIGATION[role][0][0])
+    return render(request, "orders/no_role.html", status=403)
+
+
+def _with_status(order: Order) -> Order:
+    """Attach the buffer status the portal shows (annotations come from the selector)."""
+    order.buffer = buffer_status(  # type: ignore[attr-defined]
+        promised_due=order.promised_due,
+        buffer_minutes=order.buffer_minutes,
+        projected_completion=order.projected_completion,  # type: ignore[attr-defined]
+    )
+    return order
+
+
+@role_required(Profile.Role.CUSTOMER)
+def portal(request: HttpRequest) -> HttpResponse:
+    orders = [
+        _with_status(o)
+        for o in order_details_visible_to(request.user).order_by("status", "promised_due")
+    ]
+    for order in orders:
+        ops = list(order.operations.all())
+        order.steps = ops  # type: ignore[attr-defined]
+        order.done_steps = sum(1 for op in ops if op.state == op.State.DONE)  # type: ignore[attr-defined]
+    return render(request, "orders/portal.html", {"orders": orders})
+
+
+def _own_order(request: HttpRequest, code: str) -> Order:
+    # The selector only holds this customer's orders: another customer's code is a 404,
+    # indistinguishable from an order that does not exist.
+    try:
+        return _with_status(order_details_visible_to(request.user).get(code=code))
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None
+
+
+def _order_page(
+    request: HttpRequest, order: Order, form: EarlierDateForm, *, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "orders/portal_order.html",
+        {
+            "order": order,
+            "steps": list(order.operations.all()),
+            "history": order_history(order, internal=False),
+            "requests": order.date_requests.order_by("-created_at")[:5],
+            "earlier_form": form,
+        },
+        status=status,
+    )
+
+
+@role_required(Profile.Role.CUSTOMER)
+def portal_order(request: HttpRequest, code: str) -> HttpResponse:
+    order = _own_order(request, code)
+    return _order_page(request, order, EarlierDateForm(order=order))
+
+
+@role_required(Profile.Role.CUSTOMER)
+@require_POST
+def portal_order_earlier(request: HttpRequest, code: str) -> HttpResponse:
+    """A request for an earlier date goes to sales; the promise is untouched."""
+    order = _own_order(request, code)
+    form = EarlierDateForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            quoting_services.quote_request_from_customer(
+                order_id=order.pk,
+                requested_due=form.cleaned_data["requested_due"],
+                note=form.cleaned_data["note"],
+                requested_by=page_user(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                "Request sent. Our sales team will check it against the schedule and answer; "
+                "your current promise stays until then.",
+            )
+            return redirect("portal-order", code=order.code)
+    return _order_page(request, order, form, status=400)
+
+
+@role_required(Profile.Role.MANAGER)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    data = manager_dashboard()
+    return render(
+        request,
+        "orders/dashboard.html",
+        {
+            "d": data,
+            "version": current_version(),
+            "on_time_chart": charts.line_chart(data.on_time_weekly, target=95),
+            "lead_chart": charts.histogram(data.lead_time_bins),
+            "lateness_chart": charts.histogram(data.lateness_bins, colors=data.lateness_colors),
+            "load_chart": charts.load_matrix(data.load_rows, data.load_weeks),
+        },
+    )

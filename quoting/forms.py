@@ -1,0 +1,56 @@
+"""Page forms of the quoting app. Input validation only; `quoting.services` writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from orders.models import Customer, Product
+from scheduling.models import CapacityOption
+
+
+class CapacityOptionsField(forms.ModelMultipleChoiceField):
+    """Options labelled with what a sales rep weighs: where, and what it costs."""
+
+    def label_from_instance(self, obj: CapacityOption) -> str:  # type: ignore[override]
+        return f"{obj.name} ({obj.work_center.code}, cost {obj.cost:,.0f})"
+
+
+class QuoteRequestForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.order_by("name"), empty_label="Choose a customer…"
+    )
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(routing__isnull=False).distinct().order_by("code"),
+        empty_label="Choose a product…",
+    )
+    quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1)
+    requested_due = forms.DateTimeField(
+        label="Requested date (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text="Optional. We answer whether it can be met, and the earliest date we can keep.",
+    )
+    capacity_options = CapacityOptionsField(
+        label="Capacity options to evaluate",
+        queryset=CapacityOption.objects.filter(status=CapacityOption.Status.AVAILABLE)
+        .select_related("work_center")
+        .order_by("code"),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every available option is evaluated.",
+    )
+
+    def clean_requested_due(self) -> Any:
+        value = self.cleaned_data.get("requested_due")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError("The requested date must be in the future.")
+        return value
+
+
+class QuoteAcceptForm(forms.Form):
+    capacity_option = forms.CharField(required=False, max_length=64)

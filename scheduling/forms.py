@@ -1,0 +1,65 @@
+"""Page forms of the scheduling app (shop floor, proposal decisions). Input validation only;
+every write goes through a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from scheduling.models import WorkCenter
+
+_LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+def _instant_field(label: str, **kwargs: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=_LOCAL_INPUT,
+        **kwargs,
+    )
+
+
+class OperationStartForm(forms.Form):
+    work_center = forms.ModelChoiceField(queryset=WorkCenter.objects.all(), to_field_name="code")
+    at = _instant_field("Started at (UTC)")
+
+    def clean_at(self) -> Any:
+        at = self.cleaned_data["at"]
+        if at > timezone.now():
+            raise forms.ValidationError("An operation cannot start in the future.")
+        return at
+
+
+class OperationFinishForm(forms.Form):
+    at = _instant_field("Finished at (UTC)")
+
+    def clean_at(self) -> Any:
+        at = self.cleaned_data["at"]
+        if at > timezone.now():
+            raise forms.ValidationError("An operation cannot finish in the future.")
+        return at
+
+
+class DowntimeForm(forms.Form):
+    work_center = forms.ModelChoiceField(
+        queryset=WorkCenter.objects.order_by("code"), to_field_name="code", empty_label="Choose…"
+    )
+    start = _instant_field("Down from (UTC)")
+    end = _instant_field("Back up at (UTC)")
+    reason = forms.CharField(max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "The work center must come back up after it went down.")
+        return data
+
+
+class ProposalRejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, widget=forms.TextInput(attrs={"placeholder": "Why not?"})
+    )

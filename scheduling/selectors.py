@@ -1,0 +1,491 @@
+"""Reads of the job board for the pages: the Gantt over a window and each order's buffer status.
+
+`job_board_for` turns the current schedule version into rows that a template can place without
+arithmetic: every bar, shaded off-shift period and axis tick carries its left offset and width
+as a percentage of the window. The board is rendered server-side (no client-side layout), so a
+1,000-operation board costs one query for the slots, one for the orders' projections and the
+calendars, and a template loop (bench/board_render.py measures it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from orders.models import Operation, Order
+from scheduling.boards import _calendars, board_now
+from scheduling.engine.calendars import calendar_windows, to_minute
+from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter, WorkCenterDowntime
+
+# Buffer status thresholds (fraction of the order's safety buffer the projected completion eats
+# into). Thirds are the usual buffer-management convention: a third used is normal variation,
+# two thirds means act now.
+YELLOW_FROM = 1 / 3
+RED_FROM = 2 / 3
+
+WINDOW_DAYS = {"day": 1, "week": 7, "2weeks": 14}
+
+
+@dataclass(frozen=True)
+class BufferStatus:
+    """How much of an order's safety buffer its projected completion consumes.
+
+    The buffer is the time between the planned completion target (promise minus buffer) and
+    the promise. `consumed` is 0 when the projection finishes before the buffer starts, 1 at
+    the promised date, more than 1 when the order is projected late."""
+
+    color: str  # green / yellow / red; grey when nothing is left on the schedule
+    consumed: float | None
+    slack_minutes: int | None  # promise minus projected completion; negative = late
+    label: str
+
+    @property
+    def at_risk(self) -> bool:
+        return self.color == "red"
+
+
+def buffer_status(
+    *, promised_due: datetime, buffer_minutes: int, projected_completion: datetime | None
+) -> BufferStatus:
+    if projected_completion is None:
+        return BufferStatus("grey", None, None, "Not scheduled")
+    slack = int((promised_due - projected_completion).total_seconds() // 60)
+    buffer = max(buffer_minutes, 1)
+    consumed = max(0.0, (buffer - slack) / buffer)
+    if slack < 0:
+        return BufferStatus("red", consumed, slack, "Late")
+    if consumed >= RED_FROM:
+        return BufferStatus("red", consumed, slack, "At risk")
+    if consumed >= YELLOW_FROM:
+        return BufferStatus("yellow", consumed, slack, "Watch")
+    return BufferStatus("green", consumed, slack, "On track")
+
+
+def projected_completions(
+    *, version: ScheduleVersion | None, order_ids: list[int] | None = None
+) -> dict[int, datetime]:
+    """Order id -> end of its last operation on `version`."""
+    if version is None:
+        return {}
+    rows = ScheduledOperation.objects.filter(version=version)
+    if order_ids is not None:
+        rows = rows.filter(operation__order_id__in=order_ids)
+    return {
+        row["operation__order_id"]: row["last"]
+        for row in rows.values("operation__order_id").annotate(last=Max("end"))
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The Gantt
+
+
+@dataclass
+class Bar:
+    pk: int  # orders.Operation id (0 for a proposal's new order, not yet created)
+    order_code: str
+    sequence: str
+    customer: str
+    operation: str  # "20 Machining"
+    work_center: str
+    start: datetime
+    end: datetime
+    left: float
+    width: float
+    lane: int = 0
+    color: str = "green"
+    state: str = Operation.State.PLANNED
+    promise: datetime | None = None
+    slack_minutes: int | None = None
+    status_label: str = ""
+    css: str = ""  # extra classes: ghost / moved / new / dim
+    note: str = ""  # proposal overlay: "moved +3h 20m" / "before the replan"
+
+    @property
+    def top(self) -> int:
+        return 4 + self.lane * 22
+
+
+@dataclass
+class Shade:
+    left: float
+    width: float
+    down: bool = False
+    title: str = ""
+
+
+@dataclass
+class BoardRow:
+    code: str
+    name: str
+    capacity: int
+    bars: list[Bar] = field(default_factory=list)
+    shades: list[Shade] = field(default_factory=list)
+    lanes: int = 1
+
+    @property
+    def height(self) -> int:
+        return 8 + self.lanes * 22
+
+
+@dataclass(frozen=True)
+class Tick:
+    left: float
+    label: str
+    major: bool
+
+
+@dataclass
+class JobBoard:
+    version: ScheduleVersion | None
+    start: datetime
+    end: datetime
+    window: str
+    rows: list[BoardRow]
+    ticks: list[Tick]
+    now_left: float | None
+    operation_count: int
+    status_counts: dict[str, int]
+    previous_start: datetime
+    next_start: datetime
+
+
+def working_windows(
+    *, work_centers: list[WorkCenter], start: datetime, end: datetime
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Work center code -> its working windows within [start, end), as the engine sees them
+    (weekly shifts in the calendar's zone, holidays, applied capacity options, downtime)."""
+    calendars, calendar_of = _calendars(work_centers)
+    by_id = {c.id: c for c in calendars}
+    horizon = to_minute(end, start)
+    return {
+        wc.code: [
+            (start + timedelta(minutes=a), start + timedelta(minutes=b))
+            for a, b in calendar_windows(by_id[calendar_of[wc.pk]], start, 0, horizon)
+        ]
+        for wc in work_centers
+    }
+
+
+def _pct(instant: datetime, start: datetime, span_seconds: float) -> float:
+    return round((instant - start).total_seconds() / span_seconds * 100, 3)
+
+
+def window_bounds(window: str, start: datetime | None) -> tuple[str, datetime, datetime]:
+    """A window kind and its [start, end); the start snaps to a UTC midnight."""
+    if window not in WINDOW_DAYS:
+        window = "week"
+    anchor = start or board_now()
+    anchor = anchor.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return window, anchor, anchor + timedelta(days=WINDOW_DAYS[window])
+
+
+def _ticks(start: datetime, end: datetime, window: str) -> list[Tick]:
+    span = (end - start).total_seconds()
+    ticks: list[Tick] = []
+    step_hours = {"day": 2, "week": 12, "2weeks": 24}[window]
+    at = start
+    while at < end:
+        major = at.hour == 0
+        if window == "day":
+            label = at.strftime("%a %d %b") if major else at.strftime("%H:%M")
+        elif window == "week":
+            label = at.strftime("%a %d") if major else "12:00"
+        else:
+            label = at.strftime("%d")
+        ticks.append(Tick(_pct(at, start, span), label, major))
+        at += timedelta(hours=step_hours)
+    return ticks
+
+
+def _assign_lanes(bars: list[Bar], capacity: int) -> int:
+    """Stack overlapping bars in lanes (a work center with capacity 3 runs 3 at once)."""
+    lane_ends: list[datetime] = []
+    for bar in sorted(bars, key=lambda b: (b.start, b.end)):
+        for index, lane_end in enumerate(lane_ends):
+            if lane_end <= bar.start:
+                bar.lane = index
+                lane_ends[index] = bar.end
+                break
+        else:
+            bar.lane = len(lane_ends)
+            lane_ends.append(bar.end)
+    return max(capacity, len(lane_ends), 1)
+
+
+def _slots(
+    version: ScheduleVersion, start: datetime, end: datetime
+) -> QuerySet[ScheduledOperation]:
+    return (
+        ScheduledOperation.objects.filter(version=version, end__gt=start, start__lt=end)
+        .select_related("operation__order__customer", "work_center")
+        .only(
+            "start",
+            "end",
+            "work_center__code",
+            "operation__id",
+            "operation__sequence",
+            "operation__name",
+            "operation__state",
+            "operation__order__id",
+            "operation__order__code",
+            "operation__order__promised_due",
+            "operation__order__buffer_minutes",
+            "operation__order__customer__name",
+        )
+        .order_by("start")
+    )
+
+
+def job_board_for(
+    *,
+    window: str = "week",
+    start: datetime | None = None,
+    version: ScheduleVersion | None = None,
+) -> JobBoard:
+    """The current schedule (or `version`) over a day / week window, ready to draw."""
+    window, start, end = window_bounds(window, start)
+    span = (end - start).total_seconds()
+    if version is None:
+        version = ScheduleVersion.objects.filter(is_current=True).first()
+
+    work_centers = list(WorkCenter.objects.select_related("calendar").order_by("code"))
+    rows = {wc.code: BoardRow(wc.code, wc.name, wc.capacity) for wc in work_centers}
+
+    # Off-shift shading from the same calendars the engine plans with.
+    working = working_windows(work_centers=work_centers, start=start, end=end)
+    for wc in work_centers:
+        cursor = start
+        for a, b in working[wc.code]:
+            if a > cursor:
+                rows[wc.code].shades.append(Shade(_pct(cursor, start, span), _pct(a, cursor, span)))
+            cursor = max(cursor, b)
+        if cursor < end:
+            rows[wc.code].shades.append(Shade(_pct(cursor, start, span), _pct(end, cursor, span)))
+    for down in WorkCenterDowntime.objects.filter(end__gt=start, start__lt=end).select_related(
+        "work_center"
+    ):
+        a, b = max(down.start, start), min(down.end, end)
+        rows[down.work_center.code].shades.append(
+            Shade(_pct(a, start, span), _pct(b, a, span), True, f"Down: {down.reason}")
+        )
+
+    bars: list[Bar] = []
+    counts: dict[str, int] = defaultdict(int)
+    if version is not None:
+        slots = list(_slots(version, start, end))
+        order_ids = list({slot.operation.order.id for slot in slots})
+        projection = projected_completions(version=version, order_ids=order_ids)
+        statuses: dict[int, BufferStatus] = {}
+        for slot in slots:
+            order: Order = slot.operation.order
+            status = statuses.get(order.id)
+            if status is None:
+                status = statuses[order.id] = buffer_status(
+                    promised_due=order.promised_due,
+                    buffer_minutes=order.buffer_minutes,
+                    projected_completion=projection.get(order.id),
+                )
+                counts[status.color] += 1
+            a, b = max(slot.start, start), min(slot.end, end)
+            bar = Bar(
+                pk=slot.operation.id,
+                order_code=order.code,
+                sequence=str(slot.operation.sequence),
+                customer=order.customer.name,
+                operation=f"{slot.operation.sequence} {slot.operation.name}",
+                work_center=slot.work_center.code,
+                start=slot.start,
+                end=slot.end,
+                left=_pct(a, start, span),
+                width=max(_pct(b, a, span), 0.05),
+                color=status.color,
+                state=slot.operation.state,
+                promise=order.promised_due,
+                slack_minutes=status.slack_minutes,
+                status_label=status.label,
+            )
+            bars.append(bar)
+            rows[bar.work_center].bars.append(bar)
+    for row in rows.values():
+        row.lanes = _assign_lanes(row.bars, row.capacity)
+
+    now = timezone.now()
+    return JobBoard(
+        version=version,
+        start=start,
+        end=end,
+        window=window,
+        rows=list(rows.values()),
+        ticks=_ticks(start, end, window),
+        now_left=_pct(now, start, span) if start <= now < end else None,
+        operation_count=len(bars),
+        status_counts=dict(counts),
+        previous_start=start - timedelta(days=WINDOW_DAYS[window]),
+        next_start=end,
+    )
+
+
+def _instant(text: str) -> datetime:
+    value = parse_datetime(text)
+    if value is None:
+        raise ValueError(f"not an instant: {text!r}")
+    return value
+
+
+def overlay_proposal(
+    board: JobBoard,
+    *,
+    answer_schedule: list[dict[str, Any]],
+    moved: list[dict[str, Any]],
+    request_id: str,
+    new_order_label: str,
+    customer: str,
+    promise: datetime | None,
+) -> None:
+    """Draw a proposal on `board` as before/after: each moved operation keeps a dashed ghost
+    where it is now and gets a highlighted bar where the proposal puts it; the new order's
+    operations appear in the proposal colour. Rows are the proposal's answer/1 `schedule` and
+    its diff's `moved` list (plain data: the quoting app owns the proposal)."""
+    span = (board.end - board.start).total_seconds()
+    rows = {row.code: row for row in board.rows}
+    shift = {(m["order"], str(m["operation"])): int(m.get("minutes", 0)) for m in moved}
+    current = {(b.order_code, b.sequence): b for row in board.rows for b in row.bars}
+    for entry in answer_schedule:
+        key = (entry["order"], str(entry["operation"]))
+        is_new = entry["order"] == request_id
+        if not is_new and key not in shift:
+            continue
+        start, end = _instant(entry["start"]), _instant(entry["end"])
+        before = current.get(key)
+        if before is not None:
+            before.css = "ghost"
+            before.note = "where it is now; the proposal moves it"
+        if end <= board.start or start >= board.end or entry["work_center"] not in rows:
+            continue
+        a, b = max(start, board.start), min(end, board.end)
+        minutes = shift.get(key, 0)
+        sign = "+" if minutes >= 0 else "\u2212"
+        bar = Bar(
+            pk=before.pk if before else 0,
+            order_code=new_order_label if is_new else entry["order"],
+            sequence=str(entry["operation"]),
+            customer=customer if is_new else (before.customer if before else ""),
+            operation=str(entry["operation"]) if before is None else before.operation,
+            work_center=entry["work_center"],
+            start=start,
+            end=end,
+            left=_pct(a, board.start, span),
+            width=max(_pct(b, a, span), 0.05),
+            color="green",
+            promise=promise if is_new else (before.promise if before else None),
+            slack_minutes=None if is_new else (before.slack_minutes if before else None),
+            status_label="new order" if is_new else (before.status_label if before else ""),
+            css="new" if is_new else "moved",
+            note="the new order"
+            if is_new
+            else f"moved {sign}{abs(minutes) // 60}h {abs(minutes) % 60:02d}m",
+        )
+        rows[bar.work_center].bars.append(bar)
+    for row in board.rows:
+        for existing in row.bars:
+            if not existing.css:
+                existing.css = "dim"  # unaffected: fade so the proposal's changes stand out
+        row.lanes = _assign_lanes(row.bars, row.capacity)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shop floor
+
+
+@dataclass(frozen=True)
+class FloorOperation:
+    operation: Operation
+    slot: ScheduledOperation | None
+    buffer: BufferStatus
+
+
+def shop_floor_queue(*, now: datetime | None = None, hours: int = 48) -> list[FloorOperation]:
+    """Operations running now, then those planned to start within `hours` on the current
+    schedule, earliest first: what the floor will report on next."""
+    now = now or timezone.now()
+    version = ScheduleVersion.objects.filter(is_current=True).first()
+    if version is None:
+        return []
+    slots = list(
+        ScheduledOperation.objects.filter(version=version)
+        .filter(_running_or_starting_before(now + timedelta(hours=hours)))
+        .select_related("operation__order__customer", "operation__work_center", "work_center")
+        .prefetch_related("operation__work_centers")
+        .order_by("start")
+    )
+    order_ids = list({s.operation.order_id for s in slots})
+    projection = projected_completions(version=version, order_ids=order_ids)
+    rows = []
+    for slot in slots:
+        order = slot.operation.order
+        rows.append(
+            FloorOperation(
+                slot.operation,
+                slot,
+                buffer_status(
+                    promised_due=order.promised_due,
+                    buffer_minutes=order.buffer_minutes,
+                    projected_completion=projection.get(order.id),
+                ),
+            )
+        )
+    rows.sort(
+        key=lambda r: (
+            r.operation.state != Operation.State.RUNNING,
+            r.slot.start if r.slot else now,
+        )
+    )
+    return rows
+
+
+def _running_or_starting_before(until: datetime) -> Q:
+    """Running now, or planned to start before `until` (a planned slot in the past is late
+    news the floor must report too)."""
+    return Q(operation__state=Operation.State.RUNNING) | Q(
+        operation__state=Operation.State.PLANNED, start__lt=until
+    )
+
+
+@dataclass(frozen=True)
+class OrderAtRisk:
+    order: Order
+    projected_completion: datetime | None
+    buffer: BufferStatus
+
+
+def orders_at_risk(*, order_ids: list[int] | None = None) -> list[OrderAtRisk]:
+    """Open orders whose projected completion on the current schedule eats two thirds of
+    their buffer or misses the promise, worst first."""
+    version = ScheduleVersion.objects.filter(is_current=True).first()
+    orders = Order.objects.filter(
+        status__in=[Order.Status.OPEN, Order.Status.IN_PROGRESS]
+    ).select_related("customer", "product")
+    if order_ids is not None:
+        orders = orders.filter(pk__in=order_ids)
+    orders_list = list(orders)
+    projection = projected_completions(
+        version=version, order_ids=[o.pk for o in orders_list] if order_ids is not None else None
+    )
+    result = []
+    for order in orders_list:
+        status = buffer_status(
+            promised_due=order.promised_due,
+            buffer_minutes=order.buffer_minutes,
+            projected_completion=projection.get(order.pk),
+        )
+        if status.at_risk:
+            result.append(OrderAtRisk(order, projection.get(order.pk), status))
+    result.sort(key=lambda r: r.buffer.slack_minutes if r.buffer.slack_minutes is not None else 0)
+    return result

@@ -1,0 +1,278 @@
+"""Scheduler pages: the job board (Gantt with replan proposals) and the shop floor.
+
+Views are thin: they parse the request, call one selector or service, and render. Every write
+goes through a service (quoting.services for proposals, scheduling.services.shop_floor for
+shop-floor events)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from orders.models import Profile
+from orders.page_access import page_user, role_required
+from orders.selectors import role_of
+from quoting import services as quoting_services
+from quoting.models import ReplanProposal
+from quoting.selectors import proposals_visible_to
+from scheduling.forms import (
+    DowntimeForm,
+    OperationFinishForm,
+    OperationStartForm,
+    ProposalRejectForm,
+)
+from scheduling.models import WorkCenter, WorkCenterDowntime
+from scheduling.selectors import (
+    job_board_for,
+    orders_at_risk,
+    overlay_proposal,
+    shop_floor_queue,
+)
+from scheduling.services import shop_floor as floor_services
+from scheduling.services.shop_floor import ShopFloorResult
+
+WINDOWS = [("day", "Day"), ("week", "Week"), ("2weeks", "2 weeks")]
+
+
+def _start_from(request: HttpRequest) -> datetime | None:
+    raw = request.GET.get("start", "")
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d")
+    except ValueError:
+        return None  # absent or malformed: the window starts today
+    return day.replace(tzinfo=UTC)
+
+
+# Proposals a scheduler can still act on (approve a pending one; reject any open one).
+OPEN_PROPOSAL_STATES = [
+    ReplanProposal.Status.PENDING,
+    ReplanProposal.Status.RESOLVING,
+    ReplanProposal.Status.STALE,
+    ReplanProposal.Status.FAILED,
+]
+
+
+def _board_page(
+    request: HttpRequest,
+    *,
+    reject_forms: dict[int, ProposalRejectForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    board = job_board_for(window=request.GET.get("window", "week"), start=_start_from(request))
+    proposals = list(
+        proposals_visible_to(request.user)
+        .filter(status__in=OPEN_PROPOSAL_STATES)
+        .select_related("quote__customer", "quote__product", "capacity_option")
+        .order_by("created_at", "id")
+    )
+    selected = None
+    raw = request.GET.get("proposal", "")
+    if raw.isdigit():
+        selected = next((p for p in proposals if p.pk == int(raw)), None)
+    if selected is not None and selected.answer:
+        overlay_proposal(
+            board,
+            answer_schedule=selected.answer.get("schedule", []),
+            moved=(selected.diff or {}).get("moved", []),
+            request_id=selected.quote.request_id,
+            new_order_label=selected.quote.order_code,
+            customer=selected.quote.customer.name,
+            promise=selected.promise,
+        )
+    for proposal in proposals:
+        proposal.reject_form = (reject_forms or {}).get(  # type: ignore[attr-defined]
+            proposal.pk, ProposalRejectForm(prefix=f"reject-{proposal.pk}")
+        )
+    return render(
+        request,
+        "scheduling/job_board.html",
+        {
+            "board": board,
+            "windows": WINDOWS,
+            "proposals": proposals,
+            "proposal": selected,
+            "proposal_id": selected.pk if selected else None,
+            "can_decide": role_of(request.user) == Profile.Role.SCHEDULER,
+        },
+        status=status,
+    )
+
+
+@role_required(Profile.Role.SCHEDULER, Profile.Role.MANAGER)
+def job_board(request: HttpRequest) -> HttpResponse:
+    return _board_page(request)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def proposal_approve(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    if not proposals_visible_to(request.user).filter(pk=proposal_id).exists():
+        raise Http404("No such proposal.")
+    try:
+        outcome = quoting_services.replan_proposal_approve(
+            proposal_id=proposal_id, approved_by=page_user(request)
+        )
+    except quoting_services.ProposalStale:
+        messages.warning(
+            request,
+            f"Proposal #{proposal_id} was solved on a board that has changed since, so it was "
+            "not committed. It is being re-solved on the current board and will come back "
+            "for approval.",
+        )
+    except quoting_services.QuotingConflict as exc:
+        messages.error(request, f"Not approved: {exc}")
+    else:
+        assert outcome.order is not None and outcome.promise is not None
+        messages.success(
+            request,
+            f"Approved: order {outcome.order.code} is on the board with promise "
+            f"{outcome.promise.due:%a %d %b %H:%M} UTC.",
+        )
+    return redirect("job-board")
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def proposal_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    if not proposals_visible_to(request.user).filter(pk=proposal_id).exists():
+        raise Http404("No such proposal.")
+    form = ProposalRejectForm(request.POST, prefix=f"reject-{proposal_id}")
+    if form.is_valid():
+        try:
+            quoting_services.replan_proposal_reject(
+                proposal_id=proposal_id,
+                rejected_by=page_user(request),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error("reason", exc)
+        except quoting_services.QuotingConflict as exc:
+            messages.error(request, f"Not rejected: {exc}")
+            return redirect("job-board")
+        else:
+            messages.info(request, f"Proposal #{proposal_id} rejected. The sales rep sees why.")
+            return redirect("job-board")
+    return _board_page(request, reject_forms={proposal_id: form}, status=400)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shop floor
+
+
+def _floor_page(
+    request: HttpRequest,
+    *,
+    bound: dict[int, forms.Form] | None = None,
+    downtime_form: DowntimeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now().replace(second=0, microsecond=0)
+    queue = shop_floor_queue(now=now)
+    rows = []
+    for item in queue:
+        form = (bound or {}).get(item.operation.pk)
+        rows.append({"item": item, "form": form})
+    return render(
+        request,
+        "scheduling/shop_floor.html",
+        {
+            "rows": rows,
+            "now": now,
+            "work_centers": WorkCenter.objects.order_by("code"),
+            "downtime_form": downtime_form or DowntimeForm(),
+            "at_risk": orders_at_risk(),
+            "recent_downtime": WorkCenterDowntime.objects.select_related("work_center").order_by(
+                "-created_at"
+            )[:5],
+        },
+        status=status,
+    )
+
+
+@role_required(Profile.Role.SCHEDULER)
+def shop_floor(request: HttpRequest) -> HttpResponse:
+    return _floor_page(request)
+
+
+def _report(request: HttpRequest, result: ShopFloorResult) -> None:
+    """Tell the scheduler what the event did to the promises: never a silent change."""
+    level = messages.WARNING if result.at_risk or result.version is None else messages.SUCCESS
+    messages.add_message(request, level, result.message)
+
+
+# Service field names -> page form field names, so a service's refusal lands on the right input.
+_SERVICE_FIELDS = {"work_center_id": "work_center", "operation_id": None}
+
+
+def _attach(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errs in error.message_dict.items():
+        field = _SERVICE_FIELDS.get(name, name)
+        form.add_error(field if field in form.fields else None, errs)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def operation_start(request: HttpRequest, operation_id: int) -> HttpResponse:
+    form = OperationStartForm(request.POST, prefix=f"start-{operation_id}")
+    if form.is_valid():
+        try:
+            result = floor_services.operation_start(
+                operation_id=operation_id,
+                work_center_id=form.cleaned_data["work_center"].pk,
+                at=form.cleaned_data["at"],
+                user=page_user(request),
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            _report(request, result)
+            return redirect("shop-floor")
+    return _floor_page(request, bound={operation_id: form}, status=400)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def operation_finish(request: HttpRequest, operation_id: int) -> HttpResponse:
+    form = OperationFinishForm(request.POST, prefix=f"finish-{operation_id}")
+    if form.is_valid():
+        try:
+            result = floor_services.operation_finish(
+                operation_id=operation_id, at=form.cleaned_data["at"], user=page_user(request)
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            _report(request, result)
+            return redirect("shop-floor")
+    return _floor_page(request, bound={operation_id: form}, status=400)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def downtime_record(request: HttpRequest) -> HttpResponse:
+    form = DowntimeForm(request.POST)
+    if form.is_valid():
+        try:
+            result = floor_services.work_center_downtime_record(
+                work_center_id=form.cleaned_data["work_center"].pk,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                reason=form.cleaned_data["reason"],
+                user=page_user(request),
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            _report(request, result)
+            return redirect("shop-floor")
+    return _floor_page(request, downtime_form=form, status=400)

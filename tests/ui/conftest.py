@@ -1,0 +1,47 @@
+"""Fixtures for the page tests: the quoting tests' small shop (SAW -> MILL -> ASSY, a night
+shift option on the mill, two customers with a buyer each) with a verified current schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from scheduling.boards import board_now
+from tests.quoting.conftest import Shop, make_shop, seed_orders
+
+
+@pytest.fixture(autouse=True)
+def _small_engine(settings: Any) -> None:
+    settings.ENGINE_TIME_LIMIT = 1.0
+    settings.ENGINE_WORKERS = 1
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def shop(db: None) -> Shop:
+    """The shop with one order per customer on the current schedule (ACME: SO-1, GLOBEX: SO-2)."""
+    shop = make_shop()
+    due = board_now() + timedelta(days=10)
+    seed_orders(
+        shop,
+        [
+            ("SO-1", shop.acme, shop.cylinder, 5, due),
+            ("SO-2", shop.globex, shop.bracket, 10, due),
+        ],
+    )
+    return shop
+
+
+@pytest.fixture
+def client_for(shop: Shop) -> Any:
+    """`client_for("sales")`: a test client signed in as one of the shop's users."""
+
+    def make(who: str) -> Client:
+        client = Client()
+        client.force_login(shop.users[who])
+        return client
+
+    return make

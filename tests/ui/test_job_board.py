@@ -1,0 +1,172 @@
+"""Job board: the Gantt of the current schedule, buffer colours, proposals with their diff."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from orders.models import Order
+from quoting.models import Quote, ReplanProposal
+from scheduling.boards import current_version
+from scheduling.models import ScheduledOperation
+from scheduling.selectors import buffer_status, job_board_for
+
+
+@pytest.mark.parametrize(
+    ("slack_minutes", "color"),
+    [
+        (3000, "green"),
+        (1440, "green"),
+        (900, "yellow"),
+        (1000, "green"),
+        (400, "red"),
+        (0, "red"),
+        (-60, "red"),
+    ],
+)
+def test_buffer_status_thirds(slack_minutes: int, color: str) -> None:
+    from django.utils import timezone
+
+    due = timezone.now()
+    status = buffer_status(
+        promised_due=due,
+        buffer_minutes=1440,
+        projected_completion=due - timedelta(minutes=slack_minutes),
+    )
+    assert status.color == color
+    assert status.slack_minutes == slack_minutes
+    assert (status.label == "Late") == (slack_minutes < 0)
+
+
+def test_board_draws_every_scheduled_operation_in_the_window(client_for: Any) -> None:
+    slots = ScheduledOperation.objects.filter(version=current_version())
+    first = min(s.start for s in slots)
+    response = client_for("scheduler").get(f"/board/?window=2weeks&start={first:%Y-%m-%d}")
+    html = response.content.decode()
+    assert response.status_code == 200
+    bars = re.findall(r'<div class="op [^"]*"[^>]*data-order="([^"]+)"', html)
+    assert sorted(bars) == sorted(
+        s.operation.order.code for s in slots.select_related("operation__order")
+    )
+    # Every work center has a row, and non-working time is shaded (two shifts: nights are off).
+    for code in ("SAW", "MILL", "ASSY"):
+        assert f'data-wc="{code}"' in html
+    assert 'class="offshift' in html
+
+
+def test_board_colours_an_order_eating_its_buffer(shop: Any) -> None:
+    version = current_version()
+    order = Order.objects.get(code="SO-1")
+    last_end = max(
+        s.end for s in ScheduledOperation.objects.filter(version=version, operation__order=order)
+    )
+    # Pretend the order had been promised tighter: half its buffer left after completion.
+    Order.objects.filter(pk=order.pk).update(
+        promised_due=last_end + timedelta(minutes=order.buffer_minutes // 2)
+    )
+    board = job_board_for(window="2weeks", start=last_end - timedelta(days=3))
+    colours = {b.order_code: b.color for row in board.rows for b in row.bars}
+    assert colours["SO-1"] == "yellow"
+    assert colours["SO-2"] == "green"
+
+
+def test_manager_sees_board_but_cannot_decide(client_for: Any) -> None:
+    html = client_for("manager").get("/board/").content.decode()
+    assert "Replan proposals" in html
+    assert "proposal-approve" not in html
+
+
+def _proposal(shop: Any) -> ReplanProposal:
+    """A pending proposal row as the quoting service writes it (diff and answer from a solve)."""
+    version = current_version()
+    slot = ScheduledOperation.objects.filter(version=version, operation__order__code="SO-2").first()
+    assert slot is not None
+    quote = Quote.objects.create(
+        customer=shop.acme,
+        product=shop.bracket,
+        quantity=3,
+        created_by=shop.users["sales"],
+        status=Quote.Status.DONE,
+        answer_status="promised",
+        schedule_version=version,
+    )
+    moved_to = slot.start + timedelta(hours=2)
+    answer = {
+        "status": "promised",
+        "schedule": [
+            {
+                "order": "SO-2",
+                "operation": "10",
+                "work_center": "MILL",
+                "start": moved_to.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "end": (moved_to + (slot.end - slot.start)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            {
+                "order": quote.request_id,
+                "operation": "10",
+                "work_center": "MILL",
+                "start": slot.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "end": (slot.start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        ],
+    }
+    return ReplanProposal.objects.create(
+        quote=quote,
+        status=ReplanProposal.Status.PENDING,
+        created_by=shop.users["sales"],
+        schedule_version=version,
+        answer=answer,
+        promise=slot.end + timedelta(days=2),
+        diff={
+            "moved": [{"order": "SO-2", "operation": "10", "minutes": 120}],
+            "orders": [{"order": "SO-2", "slack_before": 9000, "slack_after": 8880}],
+        },
+        moved_count=1,
+        resolve_count=1,
+    )
+
+
+def test_pending_proposal_shows_diff_and_before_after(client_for: Any, shop: Any) -> None:
+    proposal = _proposal(shop)
+    html = client_for("scheduler").get("/board/").content.decode()
+    assert f'data-proposal="{proposal.pk}"' in html
+    assert "SO-2/10" in html and "+2h" in html  # moved by two hours
+    assert "re-solved \u00d71" in html
+    assert f"/board/proposals/{proposal.pk}/approve/" in html
+    assert proposal.answer is not None
+    start = proposal.answer["schedule"][1]["start"][:10]
+    shown = client_for("scheduler").get(f"/board/?window=week&start={start}&proposal={proposal.pk}")
+    page = shown.content.decode()
+    assert 'class="op green ghost"' in page or "ghost" in page  # SO-2 where it is now
+    assert re.search(r'class="op [a-z]+ moved"[^>]*data-order="SO-2"', page)
+    assert re.search(r'class="op [a-z]+ new"[^>]*data-order="' + proposal.quote.order_code, page)
+
+
+def test_reject_needs_a_reason_and_keeps_the_proposal_pending(client_for: Any, shop: Any) -> None:
+    proposal = _proposal(shop)
+    client = client_for("scheduler")
+    response = client.post(
+        f"/board/proposals/{proposal.pk}/reject/", {f"reject-{proposal.pk}-reason": ""}
+    )
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == ReplanProposal.Status.PENDING
+    response = client.post(
+        f"/board/proposals/{proposal.pk}/reject/",
+        {f"reject-{proposal.pk}-reason": "customer can wait"},
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == ReplanProposal.Status.REJECTED
+    assert proposal.reject_reason == "customer can wait"
+
+
+def test_sales_cannot_approve(client_for: Any, shop: Any) -> None:
+    proposal = _proposal(shop)
+    assert client_for("sales").post(f"/board/proposals/{proposal.pk}/approve/").status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == ReplanProposal.Status.PENDING

@@ -1,0 +1,112 @@
+"""Sales quote pages: form validation, the polled status panel, the answer, accept, history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from orders.models import Order
+from quoting.models import Quote
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    old = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
+
+
+def test_bad_input_shows_field_errors_keeps_input_and_writes_nothing(
+    client_for: Any, shop: Any
+) -> None:
+    past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client_for("sales").post(
+        "/quotes/new/",
+        {"customer": "", "product": shop.cylinder.pk, "quantity": "0", "requested_due": past},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This field is required." in html  # customer
+    assert "greater than or equal to 1" in html  # quantity
+    assert "must be in the future" in html  # requested date
+    assert f'<option value="{shop.cylinder.pk}" selected>' in html  # what was typed is kept
+    assert 'value="0"' in html
+    assert not Quote.objects.exists()
+
+
+def test_unknown_capacity_option_is_a_field_error(client_for: Any, shop: Any) -> None:
+    response = client_for("sales").post(
+        "/quotes/new/",
+        {
+            "customer": shop.acme.pk,
+            "product": shop.cylinder.pk,
+            "quantity": 2,
+            "capacity_options": ["NOPE"],
+        },
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Quote.objects.exists()
+
+
+def test_queued_quote_page_shows_progress_and_polls(client_for: Any, shop: Any) -> None:
+    client = client_for("sales")
+    response = client.post(
+        "/quotes/new/", {"customer": shop.acme.pk, "product": shop.cylinder.pk, "quantity": 2}
+    )
+    quote = Quote.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/quotes/{quote.pk}/"
+    assert quote.created_by == shop.users["sales"]
+    html = client.get(f"/quotes/{quote.pk}/").content.decode()
+    assert 'role="progressbar"' in html
+    assert f'data-poll="/quotes/{quote.pk}/status/"' in html
+    partial = client.get(f"/quotes/{quote.pk}/status/").content.decode()
+    assert partial.lstrip().startswith('<div id="quote-status"')
+    # Another sales rep cannot open it.
+    assert client_for("sales2").get(f"/quotes/{quote.pk}/").status_code == 404
+
+
+@pytest.mark.slow
+def test_quote_answer_and_accept_commit_an_order(
+    client_for: Any, shop: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for("sales")
+    requested = (timezone.now() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/quotes/new/",
+            {
+                "customer": shop.acme.pk,
+                "product": shop.bracket.pk,
+                "quantity": 1,
+                "requested_due": requested,
+            },
+        )
+    quote = Quote.objects.get()
+    assert quote.status == Quote.Status.DONE, quote.error
+    html = client.get(f"/quotes/{quote.pk}/status/").content.decode()
+    assert "data-poll" not in html  # answered: polling stops
+    assert "can be met" in html
+    assert "no schedule can finish before this" in html
+    assert quote.promise is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/quotes/{quote.pk}/accept/", follow=True)
+    page = response.content.decode()
+    quote.refresh_from_db()
+    if quote.moved_count == 0:
+        order = Order.objects.get(code=quote.order_code)
+        assert order.promised_due == quote.promise
+        assert f"Order {order.code} committed" in page
+    else:  # the plan moves others: it waits for the scheduler, no order yet
+        assert "replan proposal" in page
+        assert not Order.objects.filter(code=quote.order_code).exists()
+    history = client.get("/quotes/").content.decode()
+    assert quote.request_id in history

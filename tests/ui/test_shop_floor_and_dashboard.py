@@ -1,0 +1,84 @@
+"""Shop floor forms (bad input writes nothing) and the manager dashboard's figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from orders.models import Order
+from scheduling.models import WorkCenterDowntime
+
+
+def test_shop_floor_lists_the_next_operations(client_for: Any) -> None:
+    html = client_for("scheduler").get("/shop-floor/").content.decode()
+    assert "SO-1" in html and "SO-2" in html
+    assert "Record downtime" in html
+
+
+def test_downtime_ending_before_it_starts_is_a_field_error(client_for: Any, shop: Any) -> None:
+    now = timezone.now()
+    response = client_for("scheduler").post(
+        "/shop-floor/downtime/",
+        {
+            "work_center": "MILL",
+            "start": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "end": (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "reason": "spindle",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "must come back up after it went down" in html
+    assert 'value="spindle"' in html
+    assert not WorkCenterDowntime.objects.exists()
+
+
+def test_start_in_the_future_is_refused(client_for: Any, shop: Any) -> None:
+    op = Order.objects.get(code="SO-2").operations.get()
+    future = (timezone.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client_for("scheduler").post(
+        f"/shop-floor/operations/{op.pk}/start/",
+        {f"start-{op.pk}-work_center": "MILL", f"start-{op.pk}-at": future},
+    )
+    assert response.status_code == 400
+    assert "cannot start in the future" in response.content.decode()
+    op.refresh_from_db()
+    assert op.state == "planned"
+
+
+def test_downtime_is_recorded_through_the_service_and_reported(client_for: Any, shop: Any) -> None:
+    now = timezone.now()
+    response = client_for("scheduler").post(
+        "/shop-floor/downtime/",
+        {
+            "work_center": "SAW",
+            "start": (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "end": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "reason": "blade change",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert WorkCenterDowntime.objects.get().reason == "blade change"
+    assert "Recorded." in response.content.decode()
+
+
+def test_dashboard_counts_on_time_deliveries(client_for: Any, shop: Any) -> None:
+    now = timezone.now()
+    one, two = Order.objects.get(code="SO-1"), Order.objects.get(code="SO-2")
+    Order.objects.filter(pk=one.pk).update(
+        status="done", completed_at=one.promised_due - timedelta(hours=1)
+    )
+    Order.objects.filter(pk=two.pk).update(
+        status="done", completed_at=two.promised_due + timedelta(hours=1)
+    )
+    # Completed in the past weeks window: move the promises so completion is before now.
+    Order.objects.filter(pk__in=[one.pk, two.pk]).update(promised_due=now - timedelta(days=1))
+    Order.objects.filter(pk=one.pk).update(completed_at=now - timedelta(days=1, hours=1))
+    Order.objects.filter(pk=two.pk).update(completed_at=now - timedelta(hours=20))
+    html = client_for("manager").get("/dashboard/").content.decode()
+    assert "50%" in html  # one on time, one late
+    assert "2 orders delivered" in html
+    assert html.count("<svg") >= 4
