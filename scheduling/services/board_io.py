@@ -32,7 +32,8 @@ What the shop does not keep, and so what an export will not give back: the `requ
 not part of the job board), baseline rows of done operations, calendars no work center uses, an
 explicit `"state": "planned"` (the default), the board's default `buffer_minutes` (export writes
 the shop's, or `--buffer-minutes`), and the file's ordering of lists. A document in the export's
-canonical form round-trips exactly (import, then export with the same `now` and default buffer). `BoardImportResult.notes` says which of these applied.
+canonical form round-trips exactly (import, then export with the same `now` and default buffer).
+`BoardImportResult.notes` says which of these applied.
 """
 
 from __future__ import annotations
@@ -84,9 +85,7 @@ class BoardImportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def board_check(
-    board: e.Board, *, time_limit: float | None = None, seed: int = 0
-) -> e.Answer:
+def board_check(board: e.Board, *, time_limit: float | None = None, seed: int = 0) -> e.Answer:
     """`engine.check` with the shop's engine limits (settings.ENGINE_TIME_LIMIT / WORKERS)."""
     return engine.check(
         dataclasses.replace(board, request=None),
@@ -112,9 +111,7 @@ def board_canonical(board: e.Board, *, buffer_minutes: int | None = None) -> e.B
     schedule = (
         None
         if board.schedule is None
-        else tuple(
-            sorted(board.schedule, key=lambda r: (r.order, _sequence_key(r.operation)))
-        )
+        else tuple(sorted(board.schedule, key=lambda r: (r.order, _sequence_key(r.operation))))
     )
     options = tuple(sorted(board.capacity_options or (), key=lambda o: o.id)) or None
     return dataclasses.replace(
@@ -128,7 +125,9 @@ def board_canonical(board: e.Board, *, buffer_minutes: int | None = None) -> e.B
     )
 
 
-def board_export(*, now: datetime | None = None, buffer_minutes: int | None = None) -> dict[str, Any]:
+def board_export(
+    *, now: datetime | None = None, buffer_minutes: int | None = None
+) -> dict[str, Any]:
     """The current schedule as a board/1 document (reads only).
 
     `now` defaults to the current minute; `buffer_minutes` is the board default written at the
@@ -158,7 +157,7 @@ def _shop_contents() -> list[str]:
 
 def _check_importable(board: e.Board) -> None:
     """What board/1 allows but the shop's tables cannot hold; raises BoardError naming the field."""
-    for index, calendar in enumerate(board.calendars):
+    for calendar in board.calendars:
         if len(calendar.id) > _CODE_MAX:
             raise engine.BoardError(f"calendars.{calendar.id}", f"at most {_CODE_MAX} characters")
     for index, wc in enumerate(board.work_centers):
@@ -188,9 +187,7 @@ def _check_importable(board: e.Board) -> None:
         except InvalidOperation as exc:  # load_board only lets finite numbers through
             raise engine.BoardError(f"{path}.cost", "must be a number") from exc
         if cost != cost.quantize(Decimal("0.01")) or cost >= Decimal("1e10"):
-            raise engine.BoardError(
-                f"{path}.cost", "at most 2 decimals and below 10,000,000,000"
-            )
+            raise engine.BoardError(f"{path}.cost", "at most 2 decimals and below 10,000,000,000")
 
 
 def _routing_signature(order: e.Order) -> tuple[tuple[str, tuple[str, ...], int], ...]:
@@ -237,6 +234,7 @@ def _create_shop_rows(board: e.Board) -> dict[str, Order]:
     )
     products: dict[tuple[tuple[str, tuple[str, ...], int], ...], Product] = {}
     orders: dict[str, Order] = {}
+    pending: list[tuple[Operation, tuple[str, ...]]] = []
     for order in board.orders:
         signature = _routing_signature(order)
         product = products.get(signature)
@@ -251,7 +249,7 @@ def _create_shop_rows(board: e.Board) -> dict[str, Order]:
             if states & {"running", "done"}
             else Order.Status.OPEN
         )
-        row = Order.objects.create(
+        order_row = Order.objects.create(
             code=order.id,
             customer=customer,
             product=product,
@@ -263,23 +261,37 @@ def _create_shop_rows(board: e.Board) -> dict[str, Order]:
         )
         for op in order.operations:
             started = op.effective_state != "planned"
-            operation = Operation.objects.create(
-                order=row,
-                sequence=int(op.id),
-                name=f"Operation {op.id}",
-                minutes=op.minutes,
-                state=op.effective_state,
-                work_center=work_centers[op.work_center] if started and op.work_center else None,
-                actual_start=op.start if started else None,
+            pending.append(
+                (
+                    Operation(
+                        order=order_row,
+                        sequence=int(op.id),
+                        name=f"Operation {op.id}",
+                        minutes=op.minutes,
+                        state=op.effective_state,
+                        work_center=work_centers[op.work_center]
+                        if started and op.work_center
+                        else None,
+                        actual_start=op.start if started else None,
+                    ),
+                    op.work_centers,
+                )
             )
-            operation.work_centers.set([work_centers[code] for code in op.work_centers])
-        orders[order.id] = row
+        orders[order.id] = order_row
+    # In bulk: a board may carry thousands of operations.
+    created = Operation.objects.bulk_create([operation for operation, _ in pending])
+    through = Operation.work_centers.through
+    through.objects.bulk_create(
+        [
+            through(operation_id=operation.pk, workcenter_id=work_centers[code].pk)
+            for operation, (_, allowed) in zip(created, pending, strict=True)
+            for code in allowed
+        ]
+    )
     return orders
 
 
-def _create_product(
-    number: int, order: e.Order, work_centers: dict[str, WorkCenter]
-) -> Product:
+def _create_product(number: int, order: e.Order, work_centers: dict[str, WorkCenter]) -> Product:
     steps = " > ".join(f"{op.id} {'|'.join(op.work_centers)}" for op in order.operations)
     product = Product.objects.create(
         code=f"{IMPORT_PRODUCT_PREFIX}{number:03d}",
@@ -320,7 +332,9 @@ def _notes(board: e.Board) -> list[str]:
         notes.append(
             f'{explicit} operation(s) say "state": "planned", the default; exports leave it out'
         )
-    finished = [o.id for o in board.orders if all(op.effective_state == "done" for op in o.operations)]
+    finished = [
+        o.id for o in board.orders if all(op.effective_state == "done" for op in o.operations)
+    ]
     if finished:
         notes.append(
             f"order(s) {', '.join(finished)} have every operation done: imported as done "
@@ -353,8 +367,7 @@ def board_import(
         present = _shop_contents()
         if present:
             raise ValueError(
-                "board_import fills an empty shop only; this one already has "
-                + ", ".join(present)
+                "board_import fills an empty shop only; this one already has " + ", ".join(present)
             )
         orders = _create_shop_rows(board)
         # The board exactly as schedule_commit will rebuild it from the rows just written.

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ def parse_weekly(text: str) -> dict[str, list[list[str]]]:
     result: dict[str, list[list[str]]] = {}
     for d, spans in windows.items():
         spans.sort()
-        for (a1, b1), (a2, _) in zip(spans, spans[1:], strict=False):
+        for (a1, b1), (a2, _) in itertools.pairwise(spans):
             if a2 < b1:
                 raise ValueError(f"windows overlap on {DAYS[d]} ({_clock(a1)}-{_clock(b1)})")
         result[DAYS[d]] = [[_clock(a), _clock(b)] for a, b in spans]
@@ -273,7 +274,9 @@ class _Rows:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
-def _read(source: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...], errors: list[CsvRowError]) -> _Rows:
+def _read(
+    source: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...], errors: list[CsvRowError]
+) -> _Rows:
     result = _Rows(file=source.name)
     reader = csv.reader(io.StringIO(source.text.lstrip("\ufeff")))  # Excel writes a BOM
     try:
@@ -307,7 +310,9 @@ def _read(source: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...], 
             if len(cells) != len(names):
                 errors.append(
                     CsvRowError(
-                        source.name, row, "(row)",
+                        source.name,
+                        row,
+                        "(row)",
                         f"{len(cells)} cells for {len(names)} columns",
                     )
                 )
@@ -322,7 +327,11 @@ def _read(source: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...], 
 
 
 def _cell(
-    errors: list[CsvRowError], file: str, row: int, values: dict[str, str], name: str,
+    errors: list[CsvRowError],
+    file: str,
+    row: int,
+    values: dict[str, str],
+    name: str,
     parse: Callable[[str], Any],
 ) -> Any:
     try:
@@ -365,9 +374,9 @@ class _OrderSpec:
     buffer_minutes: int
 
 
-def _validate_work_centers(rows: _Rows, errors: list[CsvRowError]) -> tuple[
-    list[_WorkCenterSpec], dict[str, tuple[str, dict[str, list[list[str]]]]]
-]:
+def _validate_work_centers(
+    rows: _Rows, errors: list[CsvRowError]
+) -> tuple[list[_WorkCenterSpec], dict[str, tuple[str, dict[str, list[list[str]]]]]]:
     specs: list[_WorkCenterSpec] = []
     calendars: dict[str, tuple[str, dict[str, list[list[str]]]]] = {}
     calendar_row: dict[str, int] = {}
@@ -392,7 +401,9 @@ def _validate_work_centers(rows: _Rows, errors: list[CsvRowError]) -> tuple[
             if calendar in calendars and calendars[calendar] != (tz, weekly):
                 errors.append(
                     CsvRowError(
-                        f, row, "calendar",
+                        f,
+                        row,
+                        "calendar",
                         f"calendar {calendar} has a different timezone or weekly pattern on row "
                         f"{calendar_row[calendar]}",
                     )
@@ -400,7 +411,9 @@ def _validate_work_centers(rows: _Rows, errors: list[CsvRowError]) -> tuple[
             elif calendar in stored and stored[calendar] != (tz, weekly):
                 errors.append(
                     CsvRowError(
-                        f, row, "calendar",
+                        f,
+                        row,
+                        "calendar",
                         f"calendar {calendar} already exists with a different timezone or "
                         "weekly pattern",
                     )
@@ -432,7 +445,9 @@ def _validate_routings(
             unknown = [c for c in centers if c not in work_centers]
             if unknown:
                 errors.append(
-                    CsvRowError(f, row, "work_centers", f"unknown work center(s) {', '.join(unknown)}")
+                    CsvRowError(
+                        f, row, "work_centers", f"unknown work center(s) {', '.join(unknown)}"
+                    )
                 )
                 centers = None
         if step_name == "":
@@ -454,7 +469,9 @@ def _validate_routings(
         elif name and name != products[code][0]:
             errors.append(
                 CsvRowError(
-                    f, row, "product_name",
+                    f,
+                    row,
+                    "product_name",
                     f"differs from row {first_row[code]} ('{products[code][0]}')",
                 )
             )
@@ -463,7 +480,10 @@ def _validate_routings(
         if sequence is not None and sequence in taken:
             errors.append(
                 CsvRowError(
-                    f, row, "sequence", f"{code} already has step {sequence} on row {taken[sequence]}"
+                    f,
+                    row,
+                    "sequence",
+                    f"{code} already has step {sequence} on row {taken[sequence]}",
                 )
             )
             continue
@@ -506,23 +526,35 @@ def _validate_orders(
         product = _cell(errors, f, row, values, "product_code", _code)
         quantity = _cell(errors, f, row, values, "quantity", lambda t: _integer(t, minimum=1))
         release = _cell(
-            errors, f, row, values, "release",
+            errors,
+            f,
+            row,
+            values,
+            "release",
             lambda t: _instant(t, end_of_day=False) if t else None,
         )
         due = _cell(
-            errors, f, row, values, "due",
+            errors,
+            f,
+            row,
+            values,
+            "due",
             lambda t: _instant(t, end_of_day=True) if t else _raise("required"),
         )
         buffer_minutes = _cell(errors, f, row, values, "buffer_minutes", buffer)
         if code is not None:
             if code in seen:
-                errors.append(CsvRowError(f, row, "order_code", f"{code} is also on row {seen[code]}"))
+                errors.append(
+                    CsvRowError(f, row, "order_code", f"{code} is also on row {seen[code]}")
+                )
             elif code in existing_orders:
                 errors.append(CsvRowError(f, row, "order_code", f"order {code} already exists"))
             seen.setdefault(code, row)
         if product is not None and product not in products:
             errors.append(
-                CsvRowError(f, row, "product_code", f"unknown product {product} (or it has no routing)")
+                CsvRowError(
+                    f, row, "product_code", f"unknown product {product} (or it has no routing)"
+                )
             )
             product = None
         if customer is not None and customer not in existing_customers:
@@ -530,14 +562,18 @@ def _validate_orders(
                 if customer_name and customer_name != new_customers[customer]:
                     errors.append(
                         CsvRowError(
-                            f, row, "customer_name",
+                            f,
+                            row,
+                            "customer_name",
                             f"differs from row {customer_row[customer]} "
                             f"('{new_customers[customer]}')",
                         )
                     )
             elif not customer_name:
                 errors.append(
-                    CsvRowError(f, row, "customer_name", f"required for the new customer {customer}")
+                    CsvRowError(
+                        f, row, "customer_name", f"required for the new customer {customer}"
+                    )
                 )
                 customer = None
             else:
@@ -596,9 +632,9 @@ def csv_import(
         product_specs: dict[str, tuple[str, list[_StepSpec]]] = {}
         if routing_rows is not None:
             product_specs = _validate_routings(routing_rows, errors, known_centers)
-        routed = set(
-            RoutingStep.objects.values_list("product__code", flat=True).distinct()
-        ) | {code for code, (_, steps) in product_specs.items() if steps}
+        routed = set(RoutingStep.objects.values_list("product__code", flat=True).distinct()) | {
+            code for code, (_, steps) in product_specs.items() if steps
+        }
         order_specs: list[_OrderSpec] = []
         new_customers: dict[str, str] = {}
         if order_rows is not None:
@@ -640,7 +676,10 @@ def csv_import(
             result.customers += 1
         if order_specs:
             result.version = _orders_with_promises(
-                order_specs, current, created_by, orders.name if orders else "orders.csv",
+                order_specs,
+                current,
+                created_by,
+                orders.name if orders else "orders.csv",
                 time_limit,
             )
             result.orders = len(order_specs)
@@ -654,7 +693,9 @@ def _orders_with_promises(
     file: str,
     time_limit: float | None,
 ) -> ScheduleVersion:
-    customers = {c.code: c for c in Customer.objects.filter(code__in={s.customer_code for s in specs})}
+    customers = {
+        c.code: c for c in Customer.objects.filter(code__in={s.customer_code for s in specs})
+    }
     products = {p.code: p for p in Product.objects.filter(code__in={s.product_code for s in specs})}
     steps = {
         code: list(p.routing.order_by("sequence").prefetch_related("work_centers"))
@@ -695,7 +736,9 @@ def _orders_with_promises(
         if not problems:
             problems = [
                 CsvRowError(
-                    file, 0, "due",
+                    file,
+                    0,
+                    "due",
                     f"the engine found no schedule ({answer.status}): {answer.message}",
                 )
             ]

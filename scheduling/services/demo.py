@@ -49,7 +49,9 @@ SEED_CHECK_SECONDS = 3.0
 PROVISIONAL_DAYS = 365
 
 
-def _weekly(windows: list[list[str]], days: tuple[str, ...] = WEEKDAYS) -> dict[str, list[list[str]]]:
+def _weekly(
+    windows: list[list[str]], days: tuple[str, ...] = WEEKDAYS
+) -> dict[str, list[list[str]]]:
     return {
         day: [list(w) for w in windows] if day in days else []
         for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -57,7 +59,11 @@ def _weekly(windows: list[list[str]], days: tuple[str, ...] = WEEKDAYS) -> dict[
 
 
 CALENDARS = {
-    "berlin-1shift": ("One shift (06:00-14:00), Mon-Fri", "Europe/Berlin", _weekly([["06:00", "14:00"]])),
+    "berlin-1shift": (
+        "One shift (06:00-14:00), Mon-Fri",
+        "Europe/Berlin",
+        _weekly([["06:00", "14:00"]]),
+    ),
     "berlin-2shift": (
         "Two shifts (06:00-22:00), Mon-Fri",
         "Europe/Berlin",
@@ -268,7 +274,9 @@ def _latest_working_before(
         if _working(calendar, t, closed):
             return t
         t -= timedelta(minutes=15)
-    raise RuntimeError(f"calendar {calendar} has no working time in the three weeks before {instant}")
+    raise RuntimeError(
+        f"calendar {calendar} has no working time in the three weeks before {instant}"
+    )
 
 
 def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> DemoShopResult:
@@ -312,7 +320,11 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
                 end=shutdown[1],
                 reason="Plant shutdown (bridge days)",
             )
-        closed_by_calendar = {"berlin-1shift": [shutdown], "berlin-2shift": [shutdown], "utc-24x7": []}
+        closed_by_calendar = {
+            "berlin-1shift": [shutdown],
+            "berlin-2shift": [shutdown],
+            "utc-24x7": [],
+        }
         work_centers = {
             code: WorkCenter.objects.create(
                 code=code, name=name, capacity=capacity, calendar=calendars[calendar]
@@ -471,8 +483,10 @@ def _capacity_options(now: datetime, work_centers: dict[str, WorkCenter]) -> Non
             "MILL-2",
             Decimal("4200.00"),
             [
-                (_local(next_monday + timedelta(days=d), "14:00"),
-                 _local(next_monday + timedelta(days=d), "22:00"))
+                (
+                    _local(next_monday + timedelta(days=d), "14:00"),
+                    _local(next_monday + timedelta(days=d), "22:00"),
+                )
                 for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)
             ],
         ),
@@ -491,8 +505,10 @@ def _capacity_options(now: datetime, work_centers: dict[str, WorkCenter]) -> Non
             "TEST-1",
             Decimal("650.00"),
             [
-                (_local(next_monday + timedelta(days=d), "14:00"),
-                 _local(next_monday + timedelta(days=d), "17:00"))
+                (
+                    _local(next_monday + timedelta(days=d), "14:00"),
+                    _local(next_monday + timedelta(days=d), "17:00"),
+                )
                 for d in range(5)
             ],
         ),
@@ -534,7 +550,9 @@ def _on_the_floor(
         if second_center is None:
             continue
         start = _latest_working_before(
-            calendar_of[second_center], now - timedelta(minutes=45), closed[calendar_of[second_center]]
+            calendar_of[second_center],
+            now - timedelta(minutes=45),
+            closed[calendar_of[second_center]],
         )
         done_end = start - timedelta(minutes=rng.choice([30, 60, 90]))
         first = ops[0]
@@ -568,7 +586,10 @@ def _users(customers: list[Customer], password: str) -> list[DemoLogin]:
     logins: list[DemoLogin] = []
     for username, first, last, role in STAFF_USERS:
         user = User.objects.create(
-            username=username, password=hashed, first_name=first, last_name=last,
+            username=username,
+            password=hashed,
+            first_name=first,
+            last_name=last,
             email=f"{username}@shop.example",
         )
         Profile.objects.create(user=user, role=role)
@@ -582,8 +603,11 @@ def _users(customers: list[Customer], password: str) -> list[DemoLogin]:
         logins.append(DemoLogin(username=username, role="customer", customer=customer.code))
     if not User.objects.filter(username="admin").exists():
         admin = User.objects.create(
-            username="admin", password=hashed, email="admin@shop.example",
-            is_staff=True, is_superuser=True,
+            username="admin",
+            password=hashed,
+            email="admin@shop.example",
+            is_staff=True,
+            is_superuser=True,
         )
         # A manager profile so the role-aware pages have something to show the superuser.
         Profile.objects.create(user=admin, role=Profile.Role.MANAGER)

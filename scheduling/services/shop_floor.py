@@ -114,7 +114,8 @@ def _revalidate(*, user: AbstractBaseUser | None, reason: str) -> ShopFloorResul
         version=None,
         at_risk=(),
         message="Recorded. The engine found no schedule within its time limit; the previous "
-        "version stays current: run a check/repair." + (f" {answer.message}" if answer.message else ""),
+        "version stays current: run a check/repair."
+        + (f" {answer.message}" if answer.message else ""),
     )
 
 
@@ -192,9 +193,7 @@ def operation_start(
         Order.objects.filter(pk=operation.order_id, status=Order.Status.OPEN).update(
             status=Order.Status.IN_PROGRESS
         )
-        return _revalidate(
-            user=user, reason=f"Operation {operation} started on {work_center.code}"
-        )
+        return _revalidate(user=user, reason=f"Operation {operation} started on {work_center.code}")
 
 
 def operation_finish(
@@ -277,7 +276,7 @@ def work_center_downtime_record(
             start=_minute(start),
             end=_minute(end),
             reason=reason.strip(),
-            created_by=user,
+            created_by=user,  # type: ignore[misc]  # the stubs want User; any auth user is one
         )
         return _revalidate(
             user=user,

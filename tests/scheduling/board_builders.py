@@ -37,8 +37,7 @@ def canonical_board_doc(*, now: datetime, seed: int = 1, orders: int = 8) -> dic
             "berlin-day": {
                 "timezone": "Europe/Berlin",
                 "weekly": {
-                    d: ([["07:00", "15:30"]] if d not in ("sat", "sun") else [])
-                    for d in _WEEKDAYS
+                    d: ([["07:00", "15:30"]] if d not in ("sat", "sun") else []) for d in _WEEKDAYS
                 },
                 "closed": [[_at(holiday), _at(holiday + timedelta(days=1))]],
             },
@@ -83,7 +82,9 @@ def canonical_board_doc(*, now: datetime, seed: int = 1, orders: int = 8) -> dic
         if index == 0:
             # History: the first operation is done, the second runs on the 24/7 oven.
             operations[0].update(
-                state="done", start=_at(now - timedelta(hours=5)), work_center=operations[0]["work_centers"][0]
+                state="done",
+                start=_at(now - timedelta(hours=5)),
+                work_center=operations[0]["work_centers"][0],
             )
             operations[1].update(
                 work_centers=["HEAT-1"],

@@ -1,4 +1,5 @@
-"""import_csv: ERP files in, every bad row reported, nothing written on any error, verified promises."""
+"""import_csv: ERP files in, every bad row reported, nothing written on any error, verified
+promises."""
 
 from __future__ import annotations
 
@@ -43,7 +44,16 @@ def run(tmp_path: Path, **files: str) -> tuple[str, str]:
 def nothing_written() -> bool:
     return not any(
         m.objects.exists()
-        for m in (Calendar, WorkCenter, Product, RoutingStep, Customer, Order, Promise, ScheduleVersion)
+        for m in (
+            Calendar,
+            WorkCenter,
+            Product,
+            RoutingStep,
+            Customer,
+            Order,
+            Promise,
+            ScheduleVersion,
+        )
     )
 
 
@@ -52,7 +62,9 @@ def _at(instant: datetime) -> str:
 
 
 def orders_csv(rows: list[str]) -> str:
-    header = "order_code,customer_code,customer_name,product_code,quantity,release,due,buffer_minutes"
+    header = (
+        "order_code,customer_code,customer_name,product_code,quantity,release,due,buffer_minutes"
+    )
     return "\n".join([header, *rows]) + "\n"
 
 
@@ -60,9 +72,12 @@ def test_sample_files_import_with_verified_promises() -> None:
     out = io.StringIO()
     call_command(
         "import_csv",
-        "--work-centers", str(SAMPLES / "work_centers.csv"),
-        "--routings", str(SAMPLES / "routings.csv"),
-        "--orders", str(SAMPLES / "orders.csv"),
+        "--work-centers",
+        str(SAMPLES / "work_centers.csv"),
+        "--routings",
+        str(SAMPLES / "routings.csv"),
+        "--orders",
+        str(SAMPLES / "orders.csv"),
         stdout=out,
     )
     assert "3 order(s)" in out.getvalue()
@@ -76,7 +91,8 @@ def test_sample_files_import_with_verified_promises() -> None:
     pump = Product.objects.get(code="PMP-016")
     assert list(pump.routing.values_list("sequence", flat=True)) == [10, 20, 30, 40]
     assert sorted(pump.routing.get(sequence=20).work_centers.values_list("code", flat=True)) == [
-        "MILL-1", "MILL-2",
+        "MILL-1",
+        "MILL-2",
     ]
     order = Order.objects.get(code="SO-9002")
     assert order.customer.name == "Acme Agricultural Machines"
@@ -128,10 +144,14 @@ def test_every_bad_row_is_reported_and_nothing_is_written(tmp_path: Path) -> Non
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command(
             "import_csv",
-            "--work-centers", str(tmp_path / "work_centers.csv"),
-            "--routings", str(tmp_path / "routings.csv"),
-            "--orders", str(tmp_path / "orders.csv"),
-            stdout=out, stderr=err,
+            "--work-centers",
+            str(tmp_path / "work_centers.csv"),
+            "--routings",
+            str(tmp_path / "routings.csv"),
+            "--orders",
+            str(tmp_path / "orders.csv"),
+            stdout=out,
+            stderr=err,
         )
     lines = err.getvalue().splitlines()
     expected = [
@@ -180,8 +200,10 @@ def test_a_later_good_file_does_not_rescue_a_bad_one(tmp_path: Path) -> None:
 def test_orders_no_schedule_can_keep_are_named_and_nothing_is_written(tmp_path: Path) -> None:
     call_command(
         "import_csv",
-        "--work-centers", str(SAMPLES / "work_centers.csv"),
-        "--routings", str(SAMPLES / "routings.csv"),
+        "--work-centers",
+        str(SAMPLES / "work_centers.csv"),
+        "--routings",
+        str(SAMPLES / "routings.csv"),
         stdout=io.StringIO(),
     )
     now = board_now()
@@ -206,12 +228,16 @@ def test_orders_no_schedule_can_keep_are_named_and_nothing_is_written(tmp_path: 
 def test_orders_join_an_existing_schedule_keeping_old_promises(tmp_path: Path) -> None:
     call_command(
         "import_csv",
-        "--work-centers", str(SAMPLES / "work_centers.csv"),
-        "--routings", str(SAMPLES / "routings.csv"),
+        "--work-centers",
+        str(SAMPLES / "work_centers.csv"),
+        "--routings",
+        str(SAMPLES / "routings.csv"),
         stdout=io.StringIO(),
     )
     now = board_now()
-    run(tmp_path, orders=orders_csv([f"SO-A,ACME,Acme,CYL-040,3,,{_at(now + timedelta(days=30))},"]))
+    run(
+        tmp_path, orders=orders_csv([f"SO-A,ACME,Acme,CYL-040,3,,{_at(now + timedelta(days=30))},"])
+    )
     first = ScheduleVersion.objects.get(is_current=True)
     run(tmp_path, orders=orders_csv([f"SO-B,ACME,,PMP-016,2,,{_at(now + timedelta(days=30))},120"]))
     second = ScheduleVersion.objects.get(is_current=True)
@@ -224,10 +250,17 @@ def test_orders_join_an_existing_schedule_keeping_old_promises(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("pattern", "expected"),
     [
-        ("mon-fri 06:00-14:00", {"mon": [["06:00", "14:00"]], "fri": [["06:00", "14:00"]], "sat": []}),
+        (
+            "mon-fri 06:00-14:00",
+            {"mon": [["06:00", "14:00"]], "fri": [["06:00", "14:00"]], "sat": []},
+        ),
         (
             "mon-fri 06:00-14:00,14:00-22:00; sat 06:00-12:00",
-            {"tue": [["06:00", "14:00"], ["14:00", "22:00"]], "sat": [["06:00", "12:00"]], "sun": []},
+            {
+                "tue": [["06:00", "14:00"], ["14:00", "22:00"]],
+                "sat": [["06:00", "12:00"]],
+                "sun": [],
+            },
         ),
         ("24/7", {"sun": [["00:00", "24:00"]], "wed": [["00:00", "24:00"]]}),
         ("daily 00:00-24:00", {"sat": [["00:00", "24:00"]]}),

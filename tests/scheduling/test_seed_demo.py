@@ -16,7 +16,13 @@ from django.db import transaction
 from orders.models import Customer, Operation, Order, Product, Profile, Promise
 from scheduling import engine
 from scheduling.boards import board_now, board_snapshot
-from scheduling.models import Calendar, CalendarException, CapacityOption, ScheduleVersion, WorkCenter
+from scheduling.models import (
+    Calendar,
+    CalendarException,
+    CapacityOption,
+    ScheduleVersion,
+    WorkCenter,
+)
 from scheduling.services.demo import demo_shop_seed
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +99,9 @@ def test_seed_demo_schedule_is_current_verified_and_keeps_every_promise(seeded: 
     assert starts
     for start in starts:
         assert start.weekday() < 5 and 6 <= start.hour < 14
-    assert max(row.end for row in version.operations.all()) < version.planned_at + timedelta(days=120)
+    assert max(row.end for row in version.operations.all()) < version.planned_at + timedelta(
+        days=120
+    )
     assert isinstance(version.planned_at, datetime)
 
 

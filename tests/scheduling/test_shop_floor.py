@@ -23,7 +23,9 @@ from scheduling.services.shop_floor import (
 )
 
 pytestmark = pytest.mark.django_db
-ROUND_THE_CLOCK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+ROUND_THE_CLOCK = {
+    d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+}
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +90,9 @@ def wc(code: str) -> WorkCenter:
 
 
 def promises() -> list[tuple[Any, ...]]:
-    return list(Promise.objects.order_by("pk").values_list("pk", "order__code", "due", "buffer_minutes"))
+    return list(
+        Promise.objects.order_by("pk").values_list("pk", "order__code", "due", "buffer_minutes")
+    )
 
 
 def assert_current_is_verified() -> ScheduleVersion:
@@ -99,10 +103,15 @@ def assert_current_is_verified() -> ScheduleVersion:
     return version
 
 
-def test_start_commits_a_verified_version_without_touching_promises(shop: None, now: datetime) -> None:
+def test_start_commits_a_verified_version_without_touching_promises(
+    shop: None, now: datetime
+) -> None:
     before, old = promises(), ScheduleVersion.objects.get(is_current=True)
     result = operation_start(
-        operation_id=op("A", 10).pk, work_center_id=wc("CUT-2").pk, at=now - timedelta(minutes=5), user=None
+        operation_id=op("A", 10).pk,
+        work_center_id=wc("CUT-2").pk,
+        at=now - timedelta(minutes=5),
+        user=None,
     )
     assert result.version is not None and result.at_risk == ()
     version = assert_current_is_verified()
@@ -118,8 +127,12 @@ def test_start_commits_a_verified_version_without_touching_promises(shop: None, 
 
 def test_finish_records_and_replans(shop: None, now: datetime) -> None:
     before = promises()
-    operation_start(operation_id=op("C", 10).pk, work_center_id=wc("OVEN-1").pk,
-                    at=now - timedelta(minutes=30), user=None)
+    operation_start(
+        operation_id=op("C", 10).pk,
+        work_center_id=wc("OVEN-1").pk,
+        at=now - timedelta(minutes=30),
+        user=None,
+    )
     result = operation_finish(operation_id=op("C", 10).pk, at=now - timedelta(minutes=1), user=None)
     assert result.version is not None
     version = assert_current_is_verified()
@@ -146,11 +159,16 @@ def test_short_downtime_is_planned_around(shop: None, now: datetime) -> None:
     assert promises() == before
 
 
-def test_long_downtime_surfaces_at_risk_orders_and_moves_no_promise(shop: None, now: datetime) -> None:
+def test_long_downtime_surfaces_at_risk_orders_and_moves_no_promise(
+    shop: None, now: datetime
+) -> None:
     before, old = promises(), ScheduleVersion.objects.get(is_current=True)
     result = work_center_downtime_record(
-        work_center_id=wc("OVEN-1").pk, start=now, end=now + timedelta(days=7),
-        reason="Furnace rebuild", user=None,
+        work_center_id=wc("OVEN-1").pk,
+        start=now,
+        end=now + timedelta(days=7),
+        reason="Furnace rebuild",
+        user=None,
     )
     assert result.version is None
     assert set(result.at_risk) == {"A", "B", "C"}
@@ -159,12 +177,18 @@ def test_long_downtime_surfaces_at_risk_orders_and_moves_no_promise(shop: None, 
     assert ScheduleVersion.objects.count() == 1
     assert WorkCenterDowntime.objects.count() == 1  # reality is recorded
     assert promises() == before
-    assert [o.promised_due for o in Order.objects.order_by("code")] == [p[2] for p in sorted(before, key=lambda p: p[1])]
+    assert [o.promised_due for o in Order.objects.order_by("code")] == [
+        p[2] for p in sorted(before, key=lambda p: p[1])
+    ]
 
 
 def _nothing_changed(snapshot: tuple[Any, ...]) -> None:
     assert snapshot == (
-        list(Operation.objects.order_by("pk").values_list("state", "work_center", "actual_start", "actual_end")),
+        list(
+            Operation.objects.order_by("pk").values_list(
+                "state", "work_center", "actual_start", "actual_end"
+            )
+        ),
         ScheduleVersion.objects.count(),
         WorkCenterDowntime.objects.count(),
         promises(),
@@ -173,7 +197,11 @@ def _nothing_changed(snapshot: tuple[Any, ...]) -> None:
 
 def _state() -> tuple[Any, ...]:
     return (
-        list(Operation.objects.order_by("pk").values_list("state", "work_center", "actual_start", "actual_end")),
+        list(
+            Operation.objects.order_by("pk").values_list(
+                "state", "work_center", "actual_start", "actual_end"
+            )
+        ),
         ScheduleVersion.objects.count(),
         WorkCenterDowntime.objects.count(),
         promises(),
@@ -205,20 +233,30 @@ def test_bad_events_raise_field_errors_and_write_nothing(
             operation_id=op("B", 10).pk, work_center_id=wc("CUT-2").pk, at=now, user=None
         ),
         "start_in_future": lambda: operation_start(
-            operation_id=op("B", 10).pk, work_center_id=wc("CUT-1").pk,
-            at=now + timedelta(hours=2), user=None,
+            operation_id=op("B", 10).pk,
+            work_center_id=wc("CUT-1").pk,
+            at=now + timedelta(hours=2),
+            user=None,
         ),
         "start_naive_time": lambda: operation_start(
-            operation_id=op("B", 10).pk, work_center_id=wc("CUT-1").pk,
-            at=now.replace(tzinfo=None), user=None,
+            operation_id=op("B", 10).pk,
+            work_center_id=wc("CUT-1").pk,
+            at=now.replace(tzinfo=None),
+            user=None,
         ),
         "downtime_backwards": lambda: work_center_downtime_record(
-            work_center_id=wc("CUT-1").pk, start=now + timedelta(hours=2), end=now,
-            reason="x", user=None,
+            work_center_id=wc("CUT-1").pk,
+            start=now + timedelta(hours=2),
+            end=now,
+            reason="x",
+            user=None,
         ),
         "downtime_no_reason": lambda: work_center_downtime_record(
-            work_center_id=wc("CUT-1").pk, start=now, end=now + timedelta(hours=1),
-            reason="  ", user=None,
+            work_center_id=wc("CUT-1").pk,
+            start=now,
+            end=now + timedelta(hours=1),
+            reason="  ",
+            user=None,
         ),
     }
     with pytest.raises(ValidationError) as error:
@@ -228,14 +266,20 @@ def test_bad_events_raise_field_errors_and_write_nothing(
 
 
 def test_finish_before_start_and_full_work_center_are_refused(shop: None, now: datetime) -> None:
-    operation_start(operation_id=op("A", 10).pk, work_center_id=wc("CUT-1").pk,
-                    at=now - timedelta(minutes=30), user=None)
+    operation_start(
+        operation_id=op("A", 10).pk,
+        work_center_id=wc("CUT-1").pk,
+        at=now - timedelta(minutes=30),
+        user=None,
+    )
     state = _state()
     with pytest.raises(ValidationError) as error:
         operation_finish(operation_id=op("A", 10).pk, at=now - timedelta(minutes=60), user=None)
     assert "at" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         # CUT-1 has capacity 1 and A/10 is running on it.
-        operation_start(operation_id=op("B", 10).pk, work_center_id=wc("CUT-1").pk, at=now, user=None)
+        operation_start(
+            operation_id=op("B", 10).pk, work_center_id=wc("CUT-1").pk, at=now, user=None
+        )
     assert "capacity" in " ".join(error.value.message_dict["work_center_id"])
     _nothing_changed(state)

@@ -43,7 +43,9 @@ class Command(BaseCommand):
         parser.add_argument("--routings", metavar="CSV", help="routings file")
         parser.add_argument("--orders", metavar="CSV", help="open orders file")
         parser.add_argument(
-            "--time-limit", type=float, default=None,
+            "--time-limit",
+            type=float,
+            default=None,
             help="seconds for the engine's check (default: ENGINE_TIME_LIMIT)",
         )
 
@@ -72,9 +74,7 @@ class Command(BaseCommand):
         except service.CsvImportRejected as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
-            raise CommandError(
-                f"{len(exc.errors)} problem(s); nothing was imported"
-            ) from exc
+            raise CommandError(f"{len(exc.errors)} problem(s); nothing was imported") from exc
         except ScheduleRejected as exc:
             raise CommandError(f"{exc}; nothing was imported") from exc
         self.stdout.write(

@@ -25,7 +25,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--password", default="demo", help="password of every demo user")
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="do nothing (successfully) when a schedule version already exists",
         )
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
