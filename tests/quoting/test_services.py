@@ -300,7 +300,7 @@ def test_cancel_stops_a_running_solve_promptly(settings: Any) -> None:
     users = make_shop().users
     quote = Quote.objects.create(
         customer=Customer.objects.get(code="IMPORT"),
-        product=Product.objects.filter(code__startswith="IMPORT-").order_by("code").first(),
+        product=Product.objects.filter(code__startswith="IMPORT-").order_by("code")[0],
         quantity=1,
         created_by=users["sales"],
     )
