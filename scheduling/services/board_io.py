@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -343,12 +343,71 @@ def _notes(board: e.Board) -> list[str]:
     return notes
 
 
+def _import_schedule(
+    strict: e.Board,
+    lenient: e.Board,
+    rows: tuple[e.ScheduledOperation, ...] | None,
+    notes: list[str],
+    time_limit: float | None,
+    repromise_late: bool,
+) -> tuple[e.Answer, bool]:
+    """The schedule to commit and whether the engine built it: the file's own when the verifier
+    accepts it, else engine.check's; against the lenient board only with `repromise_late`."""
+    plan_only_late = False  # the file's plan is valid against itself, only late for the shop
+    if rows is not None:
+        candidate = e.Answer(status="promised", schedule=rows)
+        violations = engine.verify(strict, candidate)
+        if not violations:
+            return candidate, False
+        plan_only_late = not engine.verify(lenient, candidate)
+        if repromise_late and plan_only_late:
+            return candidate, False
+        notes.append(
+            f"the file's schedule breaks {len(violations)} rule(s) in this shop "
+            f"(first: {violations[0]}); engine.check repaired it"
+        )
+    else:
+        notes.append("the file has no schedule; engine.check built one")
+    answer = board_check(strict, time_limit=time_limit)
+    if answer.status != "promised" and repromise_late and rows is not None:
+        answer = board_check(lenient, time_limit=time_limit)
+    if answer.status != "promised":
+        faults = ", ".join(answer.at_fault) or "none named"
+        hint = (
+            " The file's own plan is valid but already late for these orders: import with "
+            "--repromise-late to promise them at completion + buffer."
+            if plan_only_late
+            else ""
+        )
+        raise BoardImportRejected(
+            f"no schedule keeps every promise of this board ({answer.status}; orders at "
+            f"fault: {faults}). {answer.message}".strip()
+            + hint,
+            at_fault=answer.at_fault,
+        )
+    return answer, True
+
+
+def _late_orders(board: e.Board, answer: e.Answer) -> dict[str, datetime]:
+    """Orders the answer finishes after due - buffer, with their completion."""
+    completion: dict[str, datetime] = {}
+    for row in answer.schedule:
+        completion[row.order] = max(completion.get(row.order, row.end), row.end)
+    return {
+        order.id: completion[order.id]
+        for order in board.orders
+        if order.id in completion
+        and completion[order.id] > order.due - timedelta(minutes=board.order_buffer(order))
+    }
+
+
 def board_import(
     *,
     board: e.Board,
     created_by: AbstractBaseUser | None,
     source: str = "board file",
     time_limit: float | None = None,
+    repromise_late: bool = False,
 ) -> BoardImportResult:
     """Fill an empty shop from `board` and commit its schedule (see the module docstring).
 
@@ -356,6 +415,12 @@ def board_import(
     and windows, the IMPORT customer (if missing), one product per distinct routing, orders and
     operations, then a schedule version (kind "import") with an "imported" promise per order via
     `schedule_commit`. Enqueues nothing.
+
+    An order the board's own schedule already finishes after `due - buffer` (allowed by board/1
+    against its baseline) cannot keep its promise in a shop with no earlier plan. With
+    `repromise_late`, such orders are imported with the promise the plan honours (completion +
+    buffer), said in the promise's reason and in the notes; without it the import is rejected
+    naming them.
 
     Raises BoardError for what the shop cannot hold (naming the field), ValueError when the shop
     is not empty, BoardImportRejected when no schedule keeps every promise (with the orders at
@@ -370,7 +435,8 @@ def board_import(
                 "board_import fills an empty shop only; this one already has " + ", ".join(present)
             )
         orders = _create_shop_rows(board)
-        # The board exactly as schedule_commit will rebuild it from the rows just written.
+        # The board exactly as schedule_commit will rebuild it from the rows just written: no
+        # baseline, so rule 5 holds every order to due - buffer.
         shop_board = board_snapshot(version=None, now=board.now).board
         done = {
             (o.id, op.id)
@@ -378,30 +444,49 @@ def board_import(
             for op in o.operations
             if op.effective_state == "done"
         }
-        repaired = True
-        answer: e.Answer | None = None
-        if board.schedule is not None:
-            rows = tuple(r for r in board.schedule if (r.order, r.operation) not in done)
-            candidate = e.Answer(status="promised", schedule=rows)
-            violations = engine.verify(shop_board, candidate)
-            if violations:
-                notes.append(
-                    f"the file's schedule breaks {len(violations)} rule(s) in this shop "
-                    f"(first: {violations[0]}); engine.check repaired it"
+        rows = (
+            None
+            if board.schedule is None
+            else tuple(r for r in board.schedule if (r.order, r.operation) not in done)
+        )
+        # The same board with the file's plan as its baseline: late orders may stay as late.
+        lenient = shop_board if rows is None else dataclasses.replace(shop_board, schedule=rows)
+        answer, repaired = _import_schedule(
+            shop_board, lenient, rows, notes, time_limit, repromise_late
+        )
+        late = _late_orders(shop_board, answer)
+        if late and not repromise_late:
+            names = ", ".join(sorted(late))
+            raise BoardImportRejected(
+                f"the board's schedule finishes order(s) {names} after due - buffer and no "
+                "schedule keeps their promise; import with --repromise-late to promise them at "
+                "completion + buffer",
+                at_fault=tuple(sorted(late)),
+            )
+        promises = []
+        for code, row in orders.items():
+            due, reason = row.promised_due, f"Imported from {source}"
+            if code in late:
+                due = late[code] + timedelta(minutes=row.buffer_minutes)
+                reason = (
+                    f"Imported from {source}: its plan ends {late[code]:%Y-%m-%d %H:%M} UTC, "
+                    f"after due - buffer; re-promised at completion + buffer (file due "
+                    f"{row.promised_due:%Y-%m-%d %H:%M} UTC)"
                 )
-            else:
-                answer, repaired = candidate, False
-        else:
-            notes.append("the file has no schedule; engine.check built one")
-        if answer is None:
-            answer = board_check(shop_board, time_limit=time_limit)
-            if answer.status != "promised":
-                faults = ", ".join(answer.at_fault) or "none named"
-                raise BoardImportRejected(
-                    f"no schedule keeps every promise of this board ({answer.status}; orders at "
-                    f"fault: {faults}). {answer.message}".strip(),
-                    at_fault=answer.at_fault,
+            promises.append(
+                PromiseSpec(
+                    order_id=row.pk,
+                    due=due,
+                    buffer_minutes=row.buffer_minutes,
+                    kind="imported",
+                    reason=reason[:500],
                 )
+            )
+        if late:
+            notes.append(
+                f"{len(late)} late order(s) re-promised at completion + buffer: "
+                + ", ".join(sorted(late))
+            )
         schedule_commit(
             expected_version_id=None,
             now=board.now,
@@ -409,16 +494,7 @@ def board_import(
             kind=ScheduleVersion.Kind.IMPORT,
             reason=f"Imported from {source}"[:500],
             created_by=created_by,
-            promises=[
-                PromiseSpec(
-                    order_id=row.pk,
-                    due=row.promised_due,
-                    buffer_minutes=row.buffer_minutes,
-                    kind="imported",
-                    reason=f"Imported from {source}"[:500],
-                )
-                for row in orders.values()
-            ],
+            promises=promises,
         )
         version = ScheduleVersion.objects.get(is_current=True)
     return BoardImportResult(version=version, orders=len(orders), repaired=repaired, notes=notes)

@@ -283,3 +283,29 @@ def test_export_writes_a_file(tmp_path: Path) -> None:
     target = tmp_path / "out.json"
     call_command("board_export", str(target), "--now", "2026-12-01T06:00:00Z", stdout=io.StringIO())
     assert engine.load_board(json.loads(target.read_text())).orders
+
+
+def test_order_late_in_the_files_plan_needs_repromise_late(tmp_path: Path) -> None:
+    doc = fixture_doc("example")
+    # The file's plan ends SO-1002 at 08:00 on Dec 1; due - buffer is 07:00 and SO-1002 cannot
+    # finish before 08:00 (the shift starts at 06:00 and it needs 120 minutes).
+    doc["orders"][1]["due"] = "2026-12-02T07:00:00Z"
+    with pytest.raises(CommandError) as error:
+        import_doc(doc, tmp_path)
+    assert "SO-1002" in str(error.value) and "--repromise-late" in str(error.value)
+    assert shop_is_empty()
+
+    out = io.StringIO()
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps(doc))
+    call_command("board_import", str(path), "--repromise-late", stdout=out)
+    assert "re-promised at completion + buffer: SO-1002" in out.getvalue()
+    promise = Promise.objects.get(order__code="SO-1002")
+    assert promise.due == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # completion 08:00 + 1 day
+    assert "file due 2026-12-02 07:00 UTC" in promise.reason
+    assert Promise.objects.get(order__code="SO-1001").due == datetime(
+        2026, 12, 8, 22, 0, tzinfo=UTC
+    )
+    assert_current_schedule_keeps_promises()
+    exported = export_doc(doc["now"], doc["buffer_minutes"])
+    assert exported["schedule"] == doc["schedule"]  # the file's plan, kept as it was

@@ -34,6 +34,12 @@ class Command(BaseCommand):
             default=None,
             help="seconds for the engine's check/repair (default: ENGINE_TIME_LIMIT)",
         )
+        parser.add_argument(
+            "--repromise-late",
+            action="store_true",
+            help="orders the file's own plan finishes after due - buffer are promised at "
+            "completion + buffer (said in the promise's reason) instead of failing the import",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
@@ -54,6 +60,7 @@ class Command(BaseCommand):
                 created_by=None,
                 source=path if path != "-" else "standard input",
                 time_limit=options["time_limit"],
+                repromise_late=options["repromise_late"],
             )
         except engine.BoardError as exc:
             raise CommandError(f"{path}: {exc} (nothing imported)") from exc
