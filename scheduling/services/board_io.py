@@ -26,7 +26,9 @@ The schedule committed is the file's own `schedule` when the verifier accepts it
 shop; when the file has none, or one the verifier rejects, `engine.check` builds (repairs) one.
 If no schedule can keep every promise the import is rejected with the orders at fault. The
 imported shop has no earlier schedule, so an order the file's schedule already finishes after its
-protected date (due - buffer) cannot be imported as it is: it needs a re-promise first.
+protected date (due - buffer) cannot keep its promise; unless a repaired schedule brings it back
+in time the import is rejected naming it, or, with `repromise_late`, the file's plan is kept and
+the order is promised at completion + buffer (recorded in the promise's reason).
 
 What the shop does not keep, and so what an export will not give back: the `request` (a quote,
 not part of the job board), baseline rows of done operations, calendars no work center uses, an
