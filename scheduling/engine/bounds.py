@@ -25,11 +25,15 @@ from scheduling.engine.problem import Job, Placement, Problem, Solution
 
 
 def compulsory_occupations(
-    problem: Problem, machines: set[int] | None = None
+    problem: Problem, machines: set[int] | None = None, before: int | None = None,
+    planned: Solution | None = None,
 ) -> dict[int, list[tuple[int, int]]]:
     """Per machine, spans that every valid schedule of the existing orders occupies (only
     jobs with an operation on ``machines`` are examined when given: the others cannot block
-    those machines)."""
+    those machines). With ``before`` and a ``planned`` schedule, only jobs with an operation on
+    those machines planned to start before that instant are examined: a bound at or below
+    ``before`` cannot be raised by occupations after it. (Any subset of jobs gives a valid
+    bound; the filters only trade strength for speed.)"""
     by_machine: dict[int, list[tuple[int, int]]] = {}
     fixed: Solution = {}
     for task in problem.tasks:
@@ -37,8 +41,12 @@ def compulsory_occupations(
             machine, start, end = task.fixed
             fixed[task.index] = task.fixed
             by_machine.setdefault(machine, []).append((start, end))
-    jobs = [j for j in problem.jobs if not j.is_request and (
-        machines is None or any(m in machines for t in j.tasks for m in problem.tasks[t].alts))]
+    def relevant(t: int) -> bool:
+        if machines is not None and not any(m in machines for m in problem.tasks[t].alts):
+            return False
+        return before is None or planned is None or t not in planned or planned[t][1] < before
+
+    jobs = [j for j in problem.jobs if not j.is_request and any(relevant(t) for t in j.tasks)]
     movable = {t for j in jobs for t in j.tasks if problem.tasks[t].fixed is None}
     deadlines = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
     try:
@@ -55,11 +63,14 @@ def compulsory_occupations(
     return by_machine
 
 
-def blocked_spans(problem: Problem, job: Job | None = None) -> dict[int, list[tuple[int, int]]]:
+def blocked_spans(
+    problem: Problem, job: Job | None = None, before: int | None = None,
+    planned: Solution | None = None,
+) -> dict[int, list[tuple[int, int]]]:
     """Per machine (those of ``job`` when given), the spans during which compulsory
     occupations fill every unit."""
     machines = None if job is None else {m for t in job.tasks for m in problem.tasks[t].alts}
-    by_machine = compulsory_occupations(problem, machines)
+    by_machine = compulsory_occupations(problem, machines, before, planned)
     blocked: dict[int, list[tuple[int, int]]] = {}
     for machine, spans in by_machine.items():
         capacity = problem.machines[machine].capacity
@@ -82,9 +93,12 @@ def blocked_spans(problem: Problem, job: Job | None = None) -> dict[int, list[tu
     return blocked
 
 
-def critical_path_bound(problem: Problem, job_index: int) -> int | None:
+def critical_path_bound(
+    problem: Problem, job_index: int, before: int | None = None, planned: Solution | None = None
+) -> int | None:
     """Earliest possible end of ``job_index`` on machines holding only compulsory work."""
-    path = critical_path(problem, job_index)
+    path = critical_path(problem, job_index, blocked_spans(
+        problem, problem.jobs[job_index], before, planned))
     return None if path is None else path[-1][2]
 
 

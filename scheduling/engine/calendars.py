@@ -35,7 +35,9 @@ def to_minute(instant: datetime, now: datetime) -> int:
 
 
 def to_instant(minute: int, now: datetime) -> datetime:
-    return (now + timedelta(minutes=minute)).astimezone(UTC)
+    instant = now + timedelta(minutes=minute)
+    # astimezone() dominates answer assembly on big boards; skip it when already UTC.
+    return instant if now.tzinfo is UTC else instant.astimezone(UTC)
 
 
 def merge_windows(windows: Iterable[Window]) -> list[Window]:

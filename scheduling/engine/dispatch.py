@@ -115,11 +115,13 @@ def insert_job(
     Into the earliest gaps (a valid warm start and an upper bound for the request's
     completion) or, with ``after_queue``, after each machine's planned work.
     """
+    job = problem.jobs[job_index]
+    machines = {m for t in job.tasks for m in problem.tasks[t].alts}
     lanes = Lanes(problem)
-    if not lanes.occupy_all(list(solution.values())):
+    # Only the job's own machines matter for where it fits.
+    if not lanes.occupy_all([p for p in solution.values() if p[0] in machines]):
         return None
     result = dict(solution)
-    job = problem.jobs[job_index]
     ready = job.ready
     for t in job.tasks:
         placement = lanes.place(t, ready, after_queue=after_queue)

@@ -211,9 +211,12 @@ def baseline_solution(problem: Problem) -> Solution | None:
     return solution
 
 
-def violations(problem: Problem, solution: Solution, *, deadlines: bool = True) -> list[str]:
+def violations(
+    problem: Problem, solution: Solution, *, deadlines: bool = True, ends_known: bool = False
+) -> list[str]:
     """Rule violations of an integer solution (the engine's own quick check, used to decide
-    whether the baseline can be kept; the independent ``verify`` has the last word)."""
+    whether the baseline can be kept; the independent ``verify`` has the last word).
+    ``ends_known``: the ends were computed from the calendar already (skip recomputing)."""
     found: list[str] = []
     for job in problem.jobs:
         if job.is_request and job.tasks and job.tasks[0] not in solution:
@@ -231,7 +234,9 @@ def violations(problem: Problem, solution: Solution, *, deadlines: bool = True) 
                 if machine not in task.alts:
                     found.append(f"{task.order}/{task.op} on a foreign machine")
                 wt = problem.machines[machine].wt
-                if not wt.is_working(start) or wt.end_after(start, task.minutes) != end:
+                if not wt.is_working(start) or (
+                    not ends_known and wt.end_after(start, task.minutes) != end
+                ):
                     found.append(f"{task.order}/{task.op} off calendar")
                 earliest = job.ready if position == 0 else 0
                 if start < max(earliest, 0):

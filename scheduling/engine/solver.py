@@ -27,11 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from scheduling.engine.bounds import critical_path, critical_path_bound
+from scheduling.engine.bounds import blocked_spans, critical_path, critical_path_bound
 from scheduling.engine.calendars import to_instant
 from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
 from scheduling.engine.dispatch import dispatch, insert_job
-from scheduling.engine.neighbourhood import right_shift_neighbourhood
 from scheduling.engine.model import (
     Answer,
     Board,
@@ -57,11 +56,12 @@ FULL_MODEL_TASKS = 250
 # Beyond this many movable operations the whole board is never modelled at once (CP-SAT's
 # presolve alone would eat the time limit); windows around the request are.
 WHOLE_BOARD_TASKS = 3000
+MAX_WINDOW_TASKS = 1500
 # Share of the time limit for finding the best completion when options are evaluated too.
 _PHASE1_SHARE = 0.65
-# Python-side model building cost (measured ~0.15 ms per modelled operation), so that a solve
+# Python-side model building cost (measured 0.15-0.3 ms per modelled operation), so that a solve
 # is not started when building its model alone would overrun the time limit.
-_BUILD_SECONDS_PER_TASK = 0.00015
+_BUILD_SECONDS_PER_TASK = 0.0003
 _OPTIONS_SHARE = 0.15
 
 
@@ -177,9 +177,10 @@ def quote(
             status=status, request=board.request.id, at_fault=tuple(existing.at_fault),
             message=existing.message), apply_options)
 
-    path = critical_path(problem, request)
-    lower = path[-1][2] if path else None
     search = _CompletionSearch(problem, existing.solution, clock, workers, seed)
+    path = critical_path(problem, request, blocked_spans(
+        problem, problem.jobs[request], search.completion, existing.solution))
+    lower = path[-1][2] if path else None
     if path is not None:
         search.try_request_first(path)
     if search.best is None:
@@ -331,7 +332,7 @@ def _existing_schedule(
     request = problem.request_job
     skip = frozenset() if request is None else frozenset({request})
     base = baseline_solution(problem)
-    if base is not None and not violations(problem, base):
+    if base is not None and not violations(problem, base, ends_known=True):
         return _Existing(base, [])
     clock.report("existing")
     hint = dispatch(problem, priority=_slack_priority(problem), skip_jobs=skip)
@@ -359,6 +360,8 @@ def _existing_schedule(
     late = late_jobs(problem, solution)
     if not late:
         return _Existing(solution, [])
+    if result.cancelled or clock.cancelled:
+        return _Existing(None, [], "cancelled")
     names = [problem.jobs[j].id for j in late]
     proof = "proven" if result.optimal else "best found within the time limit"
     return _Existing(None, names, f"{len(names)} order(s) cannot keep their promise "
@@ -385,6 +388,19 @@ class _CompletionSearch:
             return
         self.best = insert_job(problem, existing, self.request)
         self.existing = existing
+        self._by_machine: dict[int, list[int]] | None = None
+
+    def on_machine(self, machine: int) -> list[int]:
+        """Tasks placed on ``machine`` in the incumbent (or in the existing schedule)."""
+        if self._by_machine is None:
+            self._by_machine = {}
+            assert self.best is not None
+            for t, (m, _, _) in self.best.items():
+                self._by_machine.setdefault(m, []).append(t)
+            for t, (m, _, _) in self.existing.items():
+                if self.best.get(t, (None,))[0] != m:
+                    self._by_machine.setdefault(m, []).append(t)
+        return self._by_machine.get(machine, [])
 
     def try_request_first(self, path: list[Placement]) -> None:
         """Pin the request on ``path`` (its lower-bound path) and shift the existing work right
@@ -411,54 +427,74 @@ class _CompletionSearch:
         """Growing neighbourhoods of the incumbent to re-optimise, the whole problem last.
 
         Small boards are optimised whole at once (the bound is then global). On larger ones
-        CP-SAT first gets the operations that can interact with the request when work may only
-        move later (neighbourhood.py), then all work planned before the incumbent's completion
-        (later only: small domains, fast to build and search), then that window free to move
-        both ways; the whole board only while it stays tractable.
+        CP-SAT first gets the work planned before the incumbent's completion, allowed only to
+        move later (within its promise): small domains, fast to build and to search; then the
+        same window free to move both ways; the whole board only while it stays tractable.
+        Windows list their operations earliest planned first, so that ``run`` can cut them to
+        what the time left allows.
         """
         problem, best = self.problem, self.best
         assert best is not None and self.request is not None
         movable = [t for t in problem.tasks if t.fixed is None]
         if len(movable) <= FULL_MODEL_TASKS:
-            return [_Level(None, None)]
+            return [_Level(None, False)]
         completion = self.completion or 0
         request_tasks = set(problem.jobs[self.request].tasks)
-        window = {t.index for t in movable if best[t.index][1] < completion} | request_tasks
-        later_only = {t: best[t][1] for t in window if t not in request_tasks}
-        levels = []
-        nearby = right_shift_neighbourhood(problem, best, self.request, completion)
-        if nearby is not None and len(nearby) < len(window):
-            levels.append(_Level(nearby, {t: s for t, s in later_only.items() if t in nearby}))
-        levels += [_Level(window, later_only), _Level(window, None)]
+        early = [t for _, t in sorted((best[t.index][1], t.index) for t in movable
+                                      if best[t.index][1] < completion
+                                      and t.index not in request_tasks)]
+        window = early[:MAX_WINDOW_TASKS]
+        levels = [_Level(window, True), _Level(window, False)]
         if len(movable) <= WHOLE_BOARD_TASKS:
-            levels.append(_Level(None, None))
+            levels.append(_Level(None, False))
         return levels
 
     def run(self, *, deadline: float, share: float) -> None:
         if self.request is None or self.best is None:
             return
+        if deadline - self.clock.elapsed() <= _BUILD_SECONDS_PER_TASK * 50 + 0.03:
+            return  # not even a small model fits in the time left
         levels = self.levels()
+        request_tasks = self.problem.jobs[self.request].tasks
         for level in levels:
             if self.proven or self.clock.is_cancelled():
                 return
             budget = deadline - self.clock.elapsed()
-            size = len(self.problem.tasks) if level.variable is None else len(level.variable)
-            if budget <= _BUILD_SECONDS_PER_TASK * size + 0.03:
-                return  # building the model alone would overrun: keep the incumbent
-            self.solve_level(level, budget, self.clock.work_limit(share / len(levels)))
+            # Building the model may take at most a third of the time left: cut the window
+            # to its earliest-planned operations when needed.
+            affordable = int((budget - 0.03) / (3 * _BUILD_SECONDS_PER_TASK))
+            if level.window is None:
+                if len(self.problem.tasks) > affordable:
+                    continue
+                variable = None
+                min_start = None
+            else:
+                if affordable < 20:
+                    return
+                chosen = level.window[:affordable]
+                variable = set(chosen) | set(request_tasks)
+                min_start = ({t: self.best[t][1] for t in chosen} if level.later_only else None)
+            self.solve_level(variable, min_start, deadline,
+                             self.clock.work_limit(share / len(levels)))
 
-    def solve_level(self, level: _Level, budget: float, work: float | None) -> None:
+    def solve_level(
+        self,
+        window: set[int] | None,
+        min_start: dict[int, int] | None,
+        deadline: float,
+        work: float | None,
+    ) -> None:
         problem, best = self.problem, self.best
         assert best is not None and self.request is not None
         movable = {t.index for t in problem.tasks if t.fixed is None}
-        variable = movable if level.variable is None else level.variable
-        restricted = variable != movable or bool(level.min_start)
+        variable = movable if window is None else window
+        restricted = variable != movable or bool(min_start)
         completion = self.completion
         assert completion is not None
         latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
         latest[self.request] = completion
         try:
-            model = ScheduleModel(problem, best, variable, latest, min_start=level.min_start)
+            model = ScheduleModel(problem, best, variable, latest, min_start=min_start)
         except InfeasibleDomain:
             return  # the incumbent itself fits, so this only means "nothing better here"
         model.minimize_job_end(self.request)
@@ -468,6 +504,9 @@ class _CompletionSearch:
             lower = None if restricted else max(self.lower, math.ceil(bound - 1e-6))
             self.clock.report("completion", min(objective, self.completion or objective), lower)
 
+        budget = deadline - self.clock.elapsed()  # what is left once the model is built
+        if budget <= 0.02:
+            return
         result = model.solve(time_limit=budget, workers=self.workers, seed=self.seed,
                              listener=listener, cancel=self.clock.is_cancelled,
                              deterministic_limit=work)
@@ -485,8 +524,8 @@ class _CompletionSearch:
 
 @dataclass
 class _Level:
-    variable: set[int] | None  # None: every movable task
-    min_start: dict[int, int] | None  # tasks that may only move later
+    window: list[int] | None  # existing tasks to free, earliest planned first; None: all
+    later_only: bool  # planned work may only move later
 
 
 def _minimise_disruption(
@@ -504,8 +543,19 @@ def _minimise_disruption(
         return best
     clock.report("disruption")
     movable = {t.index for t in problem.tasks if t.fixed is None}
-    variable = search.variable if search.variable is not None else movable
-    variable = set(variable) | set(moved)
+    if search.variable is not None:
+        variable = set(search.variable) | set(moved)
+    elif len(movable) <= FULL_MODEL_TASKS:
+        variable = movable
+    else:
+        # Moved work and whatever shares its machines while it (or its baseline) runs.
+        machines = {best[t][0] for t in moved} | {baseline[t][0] for t in moved}
+        lo = min(min(best[t][1], baseline[t][1]) for t in moved)
+        hi = max(best[t][2] for t in moved)
+        variable = set(moved) | {t for t in movable if best[t][0] in machines
+                                 and best[t][1] < hi and best[t][2] > lo}
+    if clock.remaining() < _BUILD_SECONDS_PER_TASK * len(variable) + 0.05:
+        return best
     latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
     if search.request is not None:
         latest[search.request] = best[problem.jobs[search.request].tasks[-1]][2]
@@ -515,6 +565,8 @@ def _minimise_disruption(
         return best
     model.minimize_disruption({t: b for t, b in baseline.items() if t in variable})
     model.hint(best)
+    if clock.remaining() < 0.02:
+        return best
     result = model.solve(time_limit=clock.remaining(), workers=workers, seed=seed,
                          cancel=clock.is_cancelled, deterministic_limit=clock.work_limit(0.2))
     return result.solution if result.solution is not None else best
@@ -547,15 +599,15 @@ def _evaluate_option(
 
     def reflow(solution: Solution) -> Solution:
         result = dict(solution)
-        for t, (m, start, _) in solution.items():
-            if m == machine:
+        for t in search.on_machine(machine):
+            if t in solution:
                 task = option_problem.tasks[t]
                 result[t] = task.fixed if task.fixed is not None else option_problem.place(
-                    t, m, start)
+                    t, machine, solution[t][1])
         return result
 
     hint = reflow(search.best)
-    existing = {t: p for t, p in reflow(search.existing).items() if t not in request_tasks}
+    existing = reflow(search.existing)
     option_search = _CompletionSearch(option_problem, existing, clock, workers, seed)
     final = problem.jobs[search.request].tasks[-1]
     if option_search.best is None or option_search.best[final][2] > hint[final][2]:
