@@ -23,9 +23,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from pytest_django.plugin import blocking_manager_key
-
 from kombu import pools as kombu_pools
+from pytest_django.plugin import blocking_manager_key
 
 from config.celery import app as celery_app
 from scheduling.boards import board_now
