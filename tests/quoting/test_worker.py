@@ -49,8 +49,18 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-# A Redis database of its own, so a developer's worker on db 0 never takes these tasks.
-REDIS_DB = int(os.environ.get("QUOTING_TEST_REDIS_DB", "13"))
+
+
+def _redis_db() -> int:
+    """A Redis database of its own, so a developer's worker on db 0 never takes these tasks,
+    and one per pytest-xdist process, so parallel test processes never take each other's."""
+    if "QUOTING_TEST_REDIS_DB" in os.environ:
+        return int(os.environ["QUOTING_TEST_REDIS_DB"])
+    xdist = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ...
+    return 8 + (int(xdist[2:]) % 8 if xdist.startswith("gw") else 5)
+
+
+REDIS_DB = _redis_db()
 WORKER_ENGINE_TIME_LIMIT = 1.0
 STALE_SECONDS = 10  # the settings minimum; the sweeper treats a silent row as dead after this
 
