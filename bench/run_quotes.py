@@ -43,15 +43,16 @@ class SizePlan:
     plain_requests: int  # the plain model on the first N requests only (it is slow to build)
 
 
-# The time limit handed to quote() is 80 % of the latency target: quote counts model building
-# inside its limit, and the rest leaves room for the final verification and answer assembly.
-TIME_LIMIT_SHARE = 0.8
+# The time limit handed to quote() is the latency target itself: quote() treats its limit as the
+# whole wall-clock budget (model building included, with a reserve kept back for verifying and
+# assembling the answer), so a quote that keeps its limit meets the target.
+TIME_LIMIT_SHARE = 1.0
 DEFAULT_PLANS = {
-    1000: SizePlan(1000, 0.4, 0.5, 20, 20),
-    10000: SizePlan(10000, 1.6, 2.0, 20, 20),
+    1000: SizePlan(1000, 0.5, 0.5, 20, 20),
+    10000: SizePlan(10000, 2.0, 2.0, 20, 20),
     # 50k: fewer requests (and the plain model, ~2 min to build and ~5 GB, on only 3) to keep
     # `make bench` near 30 minutes on two cores
-    50000: SizePlan(50000, 8.0, 10.0, 10, 3),
+    50000: SizePlan(50000, 10.0, 10.0, 10, 3),
 }
 
 
@@ -270,8 +271,8 @@ def markdown(sizes: list[SizeResult], *, workers: int, seed: int) -> str:
         "(`bench/generate.py`), different requests of 3-6 operations against it. Latency is the "
         "wall clock around `quote()` (model building included, JSON parsing excluded), with "
         "capacity options evaluated as in the product (`evaluate_options=True`); "
-        "p95 is the nearest-rank percentile. The time limit handed to `quote()` is 80 % of "
-        "the latency target (the plain model gets the same). Every answer is checked with "
+        "p95 is the nearest-rank percentile. The time limit handed to `quote()` is the "
+        "latency target (the plain model gets the same). Every answer is checked with "
         "`scheduling.engine.verify`.",
         "",
         "| operations | work centers | orders | requests | time limit | latency p50 | "
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         "--time-limit",
         type=float,
         default=None,
-        help="override the per-size time limit (default: 80 %% of the p95 target)",
+        help="override the per-size time limit (default: the p95 target)",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
