@@ -446,7 +446,8 @@ def solves_sweep_stale(*, now: datetime | None = None) -> SweepReport:
 
     Writes: quotes `queued` that the broker never took, or took more than SOLVE_STALE_SECONDS
     ago, are enqueued again; quotes `solving` without a heartbeat for SOLVE_STALE_SECONDS go
-    back to `queued` (enqueued again) or, after MAX_SOLVE_ATTEMPTS, to `failed` with a message;
+    back to `queued` (enqueued again) or, after MAX_SOLVE_ATTEMPTS, to `failed` with a message
+    (to `cancelled` when a cancel was asked for);
     proposals `resolving` that were never enqueued or lost their worker are enqueued again.
     Duplicate messages are harmless: a run only works on a row it claimed."""
     now = now or timezone.now()
@@ -468,6 +469,9 @@ def solves_sweep_stale(*, now: datetime | None = None) -> SweepReport:
     for quote_id, attempts, task_id in dead.values_list("pk", "attempts", "solve_task_id"):
         row = Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id)
         row = row.filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
+        # Its worker died after someone asked to cancel it: nobody wants the answer.
+        if row.filter(cancel_requested=True).update(status=Quote.Status.CANCELLED):
+            continue
         if attempts >= MAX_SOLVE_ATTEMPTS:
             if row.update(
                 status=Quote.Status.FAILED,

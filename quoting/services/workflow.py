@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -34,6 +34,26 @@ from scheduling.services import (
     StaleSchedule,
     schedule_commit,
 )
+
+# A plan whose new or moved operations should have started this long ago is no longer a plan
+# (nobody started them); committing it would put work in the past. Re-solve instead. The grace
+# covers the minutes between a solve and a person's click.
+PLAN_START_GRACE = timedelta(minutes=15)
+
+
+class PlanExpired(Exception):
+    """The answer's new or moved operations start too far in the past to be committed."""
+
+
+def _check_fresh(answer: e.Answer, request_id: str) -> None:
+    oldest = timezone.now() - PLAN_START_GRACE
+    late = [r for r in answer.schedule if r.order == request_id and r.start < oldest]
+    late_moves = [m for m in answer.moved if m.to_start < oldest]
+    if late or late_moves:
+        raise PlanExpired(
+            "the plan was made too long ago: some of its operations should already have "
+            "started; re-solving it on today's board"
+        )
 
 
 class QuotingConflict(Exception):
@@ -206,8 +226,9 @@ def quote_accept(
     option, `resolving` and enqueues `quoting.solve_proposal` to solve with that option applied.
 
     Raises ValidationError (bad option), QuotingConflict (not answered, no promise, already
-    accepted), QuoteStale when the board changed since the solve: nothing is committed, the
-    quote goes back to `queued` and its re-solve is enqueued."""
+    accepted), QuoteStale when the board changed since the solve, or the plan's operations
+    should already have started (PLAN_START_GRACE): nothing is committed, the quote goes back
+    to `queued` and its re-solve is enqueued."""
     option: CapacityOption | None = None
     if capacity_option_code:
         option = CapacityOption.objects.filter(code=capacity_option_code).first()
@@ -222,10 +243,12 @@ def quote_accept(
             quote.accepted_option = option
             if option is None and quote.moved_count == 0:
                 reason = f"Quote {quote.request_id} accepted: moves no other order"
+                answer = load_answer(quote.answer)
+                _check_fresh(answer, quote.request_id)
                 result = schedule_commit(
                     expected_version_id=quote.schedule_version_id,
                     now=quote.board_now,  # type: ignore[arg-type]
-                    answer=load_answer(quote.answer),
+                    answer=answer,
                     kind=ScheduleVersion.Kind.QUOTE,
                     reason=reason,
                     created_by=accepted_by,
@@ -253,10 +276,12 @@ def quote_accept(
                     detail={"promise": result.promises[0].due.isoformat()},
                 )
                 return AcceptOutcome(quote=quote, order=result.order, promise=result.promises[0])
+            if option is None:
+                _check_fresh(load_answer(quote.answer), quote.request_id)
             quote.save(update_fields=["accepted_at", "accepted_by", "accepted_option"])
             proposal = _proposal_create(quote, option, accepted_by)
             return AcceptOutcome(quote=quote, proposal=proposal)
-    except (StaleSchedule, ScheduleRejected) as exc:
+    except (StaleSchedule, ScheduleRejected, PlanExpired) as exc:
         raise QuoteStale(_requeue_quote(quote_id, exc, accepted_by), exc) from exc
 
 
@@ -322,8 +347,9 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
     through `schedule_commit`, which locks the current version and verifies first.
 
     Raises QuotingConflict if the proposal is not pending; ProposalStale if the board changed
-    since it was solved (or the verifier rejects it on today's board): nothing is committed,
-    the proposal goes to `resolving` and its re-solve is enqueued."""
+    since it was solved, the verifier rejects it on today's board, or its plan should already
+    have started: nothing is committed, the proposal goes to `resolving` and its re-solve is
+    enqueued."""
     try:
         with transaction.atomic():
             proposal = ReplanProposal.objects.select_for_update().get(pk=proposal_id)
@@ -334,10 +360,12 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
             reason = f"Replan for quote {quote.request_id} approved" + (
                 f" with {option.code}" if option else ""
             )
+            answer = load_answer(proposal.answer)
+            _check_fresh(answer, quote.request_id)
             result = schedule_commit(
                 expected_version_id=proposal.schedule_version_id,
                 now=proposal.board_now,  # type: ignore[arg-type]
-                answer=load_answer(proposal.answer),
+                answer=answer,
                 kind=ScheduleVersion.Kind.REPLAN,
                 reason=reason,
                 created_by=approved_by,
@@ -381,7 +409,7 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
             return AcceptOutcome(
                 quote=quote, order=result.order, promise=result.promises[0], proposal=proposal
             )
-    except (StaleSchedule, ScheduleRejected) as exc:
+    except (StaleSchedule, ScheduleRejected, PlanExpired) as exc:
         with transaction.atomic():
             if ReplanProposal.objects.filter(
                 pk=proposal_id, status=ReplanProposal.Status.PENDING

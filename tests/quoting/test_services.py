@@ -16,6 +16,7 @@ from orders.models import Customer, Order, Product, Promise, RoutingStep
 from quoting import services, tasks
 from quoting.models import AuditEvent, Quote, ReplanProposal
 from quoting.selectors import date_requests_open, order_history
+from quoting.services import workflow
 from scheduling.boards import board_now, current_version
 from scheduling.models import CapacityOption, ScheduleVersion
 from tests.quoting.conftest import (
@@ -506,3 +507,32 @@ def test_a_customer_date_request_is_a_follow_up_not_a_promise(shop: Shop) -> Non
     customer_view = order_history(order, internal=False)
     assert {e.kind for e in customer_view} == {"promise", "schedule", "date_requested"}
     assert all(e.actor is None for e in customer_view)
+
+
+def test_a_plan_that_should_already_have_started_is_re_solved_not_committed(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quote = _quote(shop)
+    # As if the rep clicked accept two hours after the solve: the plan's start is long gone.
+    monkeypatch.setattr(workflow, "PLAN_START_GRACE", timedelta(hours=-2))
+    with pytest.raises(services.QuoteStale) as stale:
+        services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
+    assert "too long ago" in str(stale.value)
+    assert Order.objects.count() == 0 and Promise.objects.count() == 0
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DONE and quote.attempts == 2 and quote.accepted_at is None
+
+
+def test_the_sweeper_cancels_a_dead_solve_someone_cancelled(shop: Shop, settings: Any) -> None:
+    settings.SOLVE_STALE_SECONDS = 60
+    quote = _stored_quote(
+        shop,
+        status=Quote.Status.SOLVING,
+        solve_task_id="gone",
+        attempts=1,
+        cancel_requested=True,
+        heartbeat_at=timezone.now() - timedelta(minutes=5),
+    )
+    services.solves_sweep_stale()
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.CANCELLED
