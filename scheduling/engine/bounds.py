@@ -25,7 +25,9 @@ from scheduling.engine.problem import Job, Placement, Problem, Solution
 
 
 def compulsory_occupations(
-    problem: Problem, machines: set[int] | None = None, before: int | None = None,
+    problem: Problem,
+    machines: set[int] | None = None,
+    before: int | None = None,
     planned: Solution | None = None,
 ) -> dict[int, list[tuple[int, int]]]:
     """Per machine, spans that every valid schedule of the existing orders occupies (only
@@ -41,6 +43,7 @@ def compulsory_occupations(
             machine, start, end = task.fixed
             fixed[task.index] = task.fixed
             by_machine.setdefault(machine, []).append((start, end))
+
     def relevant(t: int) -> bool:
         if machines is not None and not any(m in machines for m in problem.tasks[t].alts):
             return False
@@ -64,7 +67,9 @@ def compulsory_occupations(
 
 
 def blocked_spans(
-    problem: Problem, job: Job | None = None, before: int | None = None,
+    problem: Problem,
+    job: Job | None = None,
+    before: int | None = None,
     planned: Solution | None = None,
 ) -> dict[int, list[tuple[int, int]]]:
     """Per machine (those of ``job`` when given), the spans during which compulsory
@@ -97,8 +102,9 @@ def critical_path_bound(
     problem: Problem, job_index: int, before: int | None = None, planned: Solution | None = None
 ) -> int | None:
     """Earliest possible end of ``job_index`` on machines holding only compulsory work."""
-    path = critical_path(problem, job_index, blocked_spans(
-        problem, problem.jobs[job_index], before, planned))
+    path = critical_path(
+        problem, job_index, blocked_spans(problem, problem.jobs[job_index], before, planned)
+    )
     return None if path is None else path[-1][2]
 
 

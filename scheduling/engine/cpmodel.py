@@ -158,9 +158,9 @@ class ScheduleModel:
             task = tasks[t]
             groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
             for m, (lo, hi) in alt_ranges[t].items():
-                for offset, spans in problem.machines[m].wt.offset_groups(
-                    lo, hi, task.minutes
-                ).items():
+                for offset, spans in (
+                    problem.machines[m].wt.offset_groups(lo, hi, task.minutes).items()
+                ):
                     groups[(m, offset)] = spans
             if not groups:
                 raise InfeasibleDomain(task.job)
@@ -178,9 +178,7 @@ class ScheduleModel:
                 size = offsets[0]
                 model.add(end == start + size)
             else:
-                size = model.new_int_var_from_domain(
-                    cp_model.Domain.from_values(offsets), f"d{t}"
-                )
+                size = model.new_int_var_from_domain(cp_model.Domain.from_values(offsets), f"d{t}")
                 model.add(end == start + size)
             presence: dict[int, cp_model.IntVar | bool] = {}
             if len(machines) == 1:
@@ -229,8 +227,9 @@ class ScheduleModel:
                 continue
             last_end = self.vars[job.tasks[-1]].end
             if job.index in soft:
-                late = model.new_int_var(0, max(0, _upper(last_end) - soft[job.index]),
-                                         f"late{job.index}")
+                late = model.new_int_var(
+                    0, max(0, _upper(last_end) - soft[job.index]), f"late{job.index}"
+                )
                 model.add(last_end <= soft[job.index] + late)
                 flag = model.new_bool_var(f"lateflag{job.index}")
                 model.add(late == 0).only_enforce_if(~flag)
@@ -279,9 +278,7 @@ class ScheduleModel:
     def minimize_lateness(self) -> None:
         """Fewest late orders first, then the least total lateness (minutes)."""
         total_cap = sum(_upper(v) for v in self.lateness.values()) + 1
-        self.model.minimize(
-            total_cap * sum(self.late_flags.values()) + sum(self.lateness.values())
-        )
+        self.model.minimize(total_cap * sum(self.late_flags.values()) + sum(self.lateness.values()))
 
     def minimize_disruption(self, baseline: dict[int, tuple[int, int]]) -> None:
         """Fewest moved operations first (start or work center differs from the baseline),
@@ -382,6 +379,7 @@ class ScheduleModel:
             bound = solver.best_objective_bound
         return SolveResult(
             status=solver.status_name(status),
+            work=solver.deterministic_time,
             solution=solution,
             objective=objective,
             bound=bound,
@@ -394,6 +392,7 @@ class ScheduleModel:
 @dataclass
 class SolveResult:
     status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN, MODEL_INVALID
+    work: float  # CP-SAT's deterministic time spent
     solution: Solution | None
     objective: int | None
     bound: float | None

@@ -117,19 +117,36 @@ def insert_job(
     """
     job = problem.jobs[job_index]
     machines = {m for t in job.tasks for m in problem.tasks[t].alts}
-    lanes = Lanes(problem)
     # Only the job's own machines matter for where it fits.
-    if not lanes.occupy_all([p for p in solution.values() if p[0] in machines]):
+    placements = place_job(
+        problem,
+        [p for p in solution.values() if p[0] in machines],
+        job_index,
+        after_queue=after_queue,
+    )
+    if placements is None:
         return None
     result = dict(solution)
-    ready = job.ready
-    for t in job.tasks:
+    result.update(zip(job.tasks, placements, strict=True))
+    return result
+
+
+def place_job(
+    problem: Problem, occupations: list[Placement], job_index: int, *, after_queue: bool = False
+) -> list[Placement] | None:
+    """Greedy placements of the tasks of ``job_index`` among fixed ``occupations``."""
+    lanes = Lanes(problem)
+    if not lanes.occupy_all(occupations):
+        return None
+    ready = problem.jobs[job_index].ready
+    placements = []
+    for t in problem.jobs[job_index].tasks:
         placement = lanes.place(t, ready, after_queue=after_queue)
         if placement is None:
             return None
-        result[t] = placement
+        placements.append(placement)
         ready = placement[2]
-    return result
+    return placements
 
 
 def dispatch(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from scheduling.engine.calendars import WorkingTime, to_minute
-from scheduling.engine.model import Board, Order, Request, Span
+from scheduling.engine.model import Board, Order, Request, ScheduledOperation, Span
 
 Placement = tuple[int, int, int]  # (machine index, start, end)
 Solution = dict[int, Placement]
@@ -44,6 +44,7 @@ class Task:
     alts: tuple[int, ...]  # machine indices, in the board's order of preference
     fixed: Placement | None = None  # running operations
     baseline: tuple[int, int] | None = None  # (machine, start) from board.schedule
+    baseline_row: ScheduledOperation | None = None  # that row, reused when nothing changed
 
 
 @dataclass
@@ -156,6 +157,7 @@ def build_problem(
                     machine = machine_by_id[row.work_center]
                     if machine in task.alts:
                         task.baseline = (machine, to_minute(row.start, now))
+                        task.baseline_row = row
             entry.tasks.append(task.index)
             problem.tasks.append(task)
         problem.jobs.append(entry)
@@ -188,8 +190,14 @@ def with_option(problem: Problem, machine: int, extra: Sequence[Span]) -> Proble
             end = calendar_wt.end_after(start, task.minutes)
             assert end is not None
             tasks[task.index] = replace(task, fixed=(machine, start, max(0, end)))
-    return Problem(machines=machines, tasks=tasks, jobs=problem.jobs, now=problem.now,
-                   request_job=problem.request_job, machine_by_id=problem.machine_by_id)
+    return Problem(
+        machines=machines,
+        tasks=tasks,
+        jobs=problem.jobs,
+        now=problem.now,
+        request_job=problem.request_job,
+        machine_by_id=problem.machine_by_id,
+    )
 
 
 def baseline_solution(problem: Problem) -> Solution | None:
