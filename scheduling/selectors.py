@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -29,7 +29,7 @@ from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter, W
 YELLOW_FROM = 1 / 3
 RED_FROM = 2 / 3
 
-WINDOW_DAYS = {"day": 1, "week": 7, "2weeks": 14}
+WINDOW_DAYS = {"day": 1, "week": 7, "2weeks": 14, "4weeks": 28}
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def window_bounds(window: str, start: datetime | None) -> tuple[str, datetime, d
 def _ticks(start: datetime, end: datetime, window: str) -> list[Tick]:
     span = (end - start).total_seconds()
     ticks: list[Tick] = []
-    step_hours = {"day": 2, "week": 12, "2weeks": 24}[window]
+    step_hours = {"day": 2, "week": 12, "2weeks": 24, "4weeks": 24}[window]
     at = start
     while at < end:
         major = at.hour == 0
@@ -197,8 +197,9 @@ def _ticks(start: datetime, end: datetime, window: str) -> list[Tick]:
             label = at.strftime("%a %d %b") if major else at.strftime("%H:%M")
         elif window == "week":
             label = at.strftime("%a %d") if major else "12:00"
-        else:
-            label = at.strftime("%d")
+        else:  # one tick a day; weeks start on Monday
+            major = at.weekday() == 0
+            label = at.strftime("%a %d %b") if major else at.strftime("%d")
         ticks.append(Tick(_pct(at, start, span), label, major))
         at += timedelta(hours=step_hours)
     return ticks
@@ -219,27 +220,29 @@ def _assign_lanes(bars: list[Bar], capacity: int) -> int:
     return max(capacity, len(lane_ends), 1)
 
 
-def _slots(
-    version: ScheduleVersion, start: datetime, end: datetime
-) -> QuerySet[ScheduledOperation]:
-    return (
+# One row per bar, as plain tuples: a 1,000-operation board would otherwise build 5,000 model
+# instances per request (slot, operation, order, customer, work center).
+_SLOT_FIELDS = (
+    "start",
+    "end",
+    "work_center__code",
+    "operation_id",
+    "operation__sequence",
+    "operation__name",
+    "operation__state",
+    "operation__order_id",
+    "operation__order__code",
+    "operation__order__promised_due",
+    "operation__order__buffer_minutes",
+    "operation__order__customer__name",
+)
+
+
+def _slots(version: ScheduleVersion, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
+    return list(
         ScheduledOperation.objects.filter(version=version, end__gt=start, start__lt=end)
-        .select_related("operation__order__customer", "work_center")
-        .only(
-            "start",
-            "end",
-            "work_center__code",
-            "operation__id",
-            "operation__sequence",
-            "operation__name",
-            "operation__state",
-            "operation__order__id",
-            "operation__order__code",
-            "operation__order__promised_due",
-            "operation__order__buffer_minutes",
-            "operation__order__customer__name",
-        )
         .order_by("start")
+        .values_list(*_SLOT_FIELDS)
     )
 
 
@@ -279,35 +282,48 @@ def job_board_for(
     bars: list[Bar] = []
     counts: dict[str, int] = defaultdict(int)
     if version is not None:
-        slots = list(_slots(version, start, end))
-        order_ids = list({slot.operation.order.id for slot in slots})
-        projection = projected_completions(version=version, order_ids=order_ids)
+        slots = _slots(version, start, end)
+        projection = projected_completions(
+            version=version, order_ids=list({row[7] for row in slots})
+        )
         statuses: dict[int, BufferStatus] = {}
-        for slot in slots:
-            order: Order = slot.operation.order
-            status = statuses.get(order.id)
+        for (
+            slot_start,
+            slot_end,
+            wc_code,
+            operation_id,
+            sequence,
+            name,
+            state,
+            order_id,
+            order_code,
+            promised_due,
+            buffer_minutes,
+            customer,
+        ) in slots:
+            status = statuses.get(order_id)
             if status is None:
-                status = statuses[order.id] = buffer_status(
-                    promised_due=order.promised_due,
-                    buffer_minutes=order.buffer_minutes,
-                    projected_completion=projection.get(order.id),
+                status = statuses[order_id] = buffer_status(
+                    promised_due=promised_due,
+                    buffer_minutes=buffer_minutes,
+                    projected_completion=projection.get(order_id),
                 )
                 counts[status.color] += 1
-            a, b = max(slot.start, start), min(slot.end, end)
+            a, b = max(slot_start, start), min(slot_end, end)
             bar = Bar(
-                pk=slot.operation.id,
-                order_code=order.code,
-                sequence=str(slot.operation.sequence),
-                customer=order.customer.name,
-                operation=f"{slot.operation.sequence} {slot.operation.name}",
-                work_center=slot.work_center.code,
-                start=slot.start,
-                end=slot.end,
+                pk=operation_id,
+                order_code=order_code,
+                sequence=str(sequence),
+                customer=customer,
+                operation=f"{sequence} {name}",
+                work_center=wc_code,
+                start=slot_start,
+                end=slot_end,
                 left=_pct(a, start, span),
                 width=max(_pct(b, a, span), 0.05),
                 color=status.color,
-                state=slot.operation.state,
-                promise=order.promised_due,
+                state=state,
+                promise=promised_due,
                 slack_minutes=status.slack_minutes,
                 status_label=status.label,
             )

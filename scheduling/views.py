@@ -38,7 +38,7 @@ from scheduling.selectors import (
 from scheduling.services import shop_floor as floor_services
 from scheduling.services.shop_floor import ShopFloorResult
 
-WINDOWS = [("day", "Day"), ("week", "Week"), ("2weeks", "2 weeks")]
+WINDOWS = [("day", "Day"), ("week", "Week"), ("2weeks", "2 weeks"), ("4weeks", "4 weeks")]
 
 
 def _start_from(request: HttpRequest) -> datetime | None:

@@ -43,13 +43,16 @@ def role_label(user: object) -> str:
     }.get(role or "", "No role")
 
 
+WHEN_FORMAT = "%a %d %b %H:%M"
+
+
 @register.filter
 def when(value: datetime | None) -> str:
     """A shop instant as 'Mon 30 Nov 14:00' (UTC, the zone every page states)."""
     if value is None:
         return "—"
     local = timezone.localtime(value)
-    return local.strftime("%a %d %b %H:%M")
+    return local.strftime(WHEN_FORMAT)
 
 
 @register.filter

@@ -1,0 +1,145 @@
+"""Server-side render time of the job board page with ~1,000 operations on screen.
+
+Builds a scratch shop (a fresh SQLite file in a temporary directory, or an empty PostgreSQL
+database given with --database-url), imports a generated board of N operations through the
+same `board_import` service the `board_import` command uses, then times, in process:
+
+- the selector (`job_board_for`: queries + layout of every bar, shade and tick), and
+- the whole page (`GET /board/?window=4weeks` through Django's test client: middleware,
+  auth, selector, template rendering), which is what the server spends per request.
+
+Browser-side paint is not included (the page is static HTML + CSS with absolutely positioned
+divs; no client-side layout code runs). Prints a Markdown table.
+
+Usage: python -m bench.board_render [--operations 1000] [--runs 15] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _importable(doc: dict[str, Any]) -> dict[str, Any]:
+    """The generator leaves done operations without start/work center (board/1 allows it, as
+    history); the shop needs both to store a done operation, so give them the day before."""
+    now = datetime.fromisoformat(doc["now"].replace("Z", "+00:00"))
+    yesterday = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for order in doc["orders"]:
+        for op in order["operations"]:
+            if op.get("state") == "done" and "start" not in op:
+                op["start"] = yesterday
+                op["work_center"] = op["work_centers"][0]
+    return doc
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--operations", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--database-url", default=None, help="an EMPTY database (default: scratch SQLite)"
+    )
+    args = parser.parse_args(argv)
+
+    scratch = tempfile.TemporaryDirectory(prefix="board-render-")
+    os.environ["VAR_DIR"] = scratch.name
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from bench.generate import generate_board
+    from orders.models import Profile
+    from scheduling.engine.boardio import load_board
+    from scheduling.models import ScheduledOperation
+    from scheduling.selectors import job_board_for
+    from scheduling.services.board_io import board_import
+    from tests.factories import UserFactory
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0, interactive=False)
+    doc = _importable(generate_board(operations=args.operations, seed=args.seed))
+    started = time.perf_counter()
+    board_import(board=load_board(doc), created_by=None, source="bench", repromise_late=True)
+    import_seconds = time.perf_counter() - started
+
+    slots = ScheduledOperation.objects.filter(version__is_current=True)
+    first = min(s.start for s in slots).astimezone(UTC)
+    start = first.strftime("%Y-%m-%d")
+    user: Any = UserFactory(username="bench-scheduler", role=Profile.Role.SCHEDULER)
+    client = Client()
+    client.force_login(user)
+    url = f"/board/?window=4weeks&start={start}"
+
+    board = job_board_for(window="4weeks", start=first)
+    in_view = board.operation_count
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(count):
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    page_bytes = len(response.content)
+    bars = response.content.count(b'<div class="op ')
+
+    selector: list[float] = []
+    page: list[float] = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        job_board_for(window="4weeks", start=first)
+        selector.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        client.get(url)
+        page.append((time.perf_counter() - t0) * 1000)
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(
+        f"Job board render, {slots.count()} scheduled operations imported in "
+        f"{import_seconds:.1f} s; {in_view} in the 4-week window ({bars} bars drawn), "
+        f"{engine}, {args.runs} runs, {len(queries)} queries per page, "
+        f"page {page_bytes / 1024:.0f} KiB"
+    )
+    print()
+    print("| measure | median ms | p95 ms | max ms |")
+    print("|---|---:|---:|---:|")
+    for name, samples in (
+        ("selector `job_board_for`", selector),
+        ("page GET /board/ (server)", page),
+    ):
+        print(
+            f"| {name} | {statistics.median(samples):.0f} | {_percentile(samples, 0.95):.0f} "
+            f"| {max(samples):.0f} |"
+        )
+    scratch.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
