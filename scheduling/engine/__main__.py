@@ -26,17 +26,25 @@ EXIT_BAD_INPUT = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scheduling.engine")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("quote", "earliest promise for the board's request"),
-                       ("check", "check and repair the board without a request")):
+    for name, text in (
+        ("quote", "earliest promise for the board's request"),
+        ("check", "check and repair the board without a request"),
+    ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("board", help="board/1 JSON file")
         sub.add_argument("--time-limit", type=float, default=10.0, metavar="S")
         sub.add_argument("--workers", type=int, default=2, metavar="W")
         sub.add_argument("--seed", type=int, default=0, metavar="N")
-        sub.add_argument("--option", action="append", default=[], metavar="ID",
-                         help="apply this capacity option (repeatable)")
-        sub.add_argument("-o", "--output", metavar="ANSWER.json",
-                         help="write the answer here instead of stdout")
+        sub.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="ID",
+            help="apply this capacity option (repeatable)",
+        )
+        sub.add_argument(
+            "-o", "--output", metavar="ANSWER.json", help="write the answer here instead of stdout"
+        )
     jssp = commands.add_parser("jssp", help="solve an OR-Library job-shop instance")
     jssp.add_argument("file")
     jssp.add_argument("instance")
@@ -93,11 +101,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _bad_input("--workers must be >= 1 and --time-limit > 0")
     answer: Answer
     if args.command == "quote":
-        answer = quote(board, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
-                       apply_options=tuple(args.option))
+        answer = quote(
+            board,
+            time_limit=args.time_limit,
+            workers=args.workers,
+            seed=args.seed,
+            apply_options=tuple(args.option),
+        )
     else:
-        answer = check(board, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
-                       apply_options=tuple(args.option))
+        answer = check(
+            board,
+            time_limit=args.time_limit,
+            workers=args.workers,
+            seed=args.seed,
+            apply_options=tuple(args.option),
+        )
     _write(dump_answer(answer), args.output)
     if answer.status != "promised":
         print(f"{answer.status}: {answer.message}".rstrip(": "), file=sys.stderr)

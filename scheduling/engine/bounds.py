@@ -53,7 +53,7 @@ def compulsory_occupations(
     movable = {t for j in jobs for t in j.tasks if problem.tasks[t].fixed is None}
     deadlines = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
     try:
-        earliest, ranges = time_windows(problem, fixed, movable, deadlines, jobs=jobs)
+        _, ranges = time_windows(problem, fixed, movable, deadlines, jobs=jobs)
     except InfeasibleDomain:
         return by_machine  # no valid schedule at all; the caller reports that elsewhere
     for t, alternatives in ranges.items():

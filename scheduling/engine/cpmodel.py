@@ -150,7 +150,7 @@ class ScheduleModel:
         problem, base, variable = self.problem, self.base, self.variable
         model = self.model
         tasks = problem.tasks
-        earliest, alt_ranges = time_windows(problem, base, variable, latest_end, min_start)
+        _, alt_ranges = time_windows(problem, base, variable, latest_end, min_start)
 
         occupations: dict[int, list[tuple[cp_model.IntervalVar, int]]] = {}
         reach: dict[int, list[int]] = {}  # machine -> [min start, max end] of its variables
@@ -317,7 +317,7 @@ class ScheduleModel:
             if not isinstance(tv.size, int):
                 self.model.add_hint(tv.size, end - start)
             for m, literal in tv.presence.items():
-                if literal is not True:
+                if not isinstance(literal, bool):
                     self.model.add_hint(literal, m == machine)
             for (m, offset), literal in tv.literals.items():
                 self.model.add_hint(literal, m == machine and offset == end - start)

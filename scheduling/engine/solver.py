@@ -33,6 +33,7 @@ from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
 from scheduling.engine.dispatch import dispatch, insert_job, place_job
 from scheduling.engine.model import (
     Answer,
+    AnswerStatus,
     Board,
     MovedOperation,
     OptionResult,
@@ -63,6 +64,10 @@ _PHASE1_SHARE = 0.65
 # is not started when building its model alone would overrun the time limit.
 _BUILD_SECONDS_PER_TASK = 0.0003
 _DISPATCH_SECONDS_PER_TASK = 0.00004
+# Pinning the request on its lower-bound path: windows (minutes either side of the path) in
+# which existing work may move to make room, and the share of the time limit they may use.
+_PINNED_WINDOWS = (480, 1440)
+_PINNED_SHARE = 0.35
 # Deterministic mode: CP-SAT work units granted per second of time limit (a work unit is
 # roughly a second of one unloaded core; a quarter leaves room for load and Python time).
 _WORK_PER_SECOND = 0.25
@@ -196,7 +201,7 @@ def quote(
 
     existing = _existing_schedule(problem, clock, workers, seed, share=0.5 * phase1_share)
     if existing.solution is None:
-        status = "infeasible" if existing.at_fault else "no_solution"
+        status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
         return _finish(
             board,
             clock,
@@ -237,6 +242,10 @@ def quote(
     if (search.completion or 0) <= search.lower:
         search.proven = True
     clock.report("completion", search.completion, search.lower)
+    if path is not None and not search.proven:
+        search.try_pinned(path, deadline=clock.elapsed() + _PINNED_SHARE * clock.remaining())
+        if search.proven:
+            clock.report("completion", search.completion, search.lower)
     search.run(deadline=clock.elapsed() + phase1_share * clock.remaining(), share=phase1_share)
 
     options: list[OptionResult] = []
@@ -295,7 +304,7 @@ def check(
     clock.keep_for_answer(problem)
     existing = _existing_schedule(problem, clock, workers, seed, share=0.6)
     if existing.solution is None:
-        status = "infeasible" if existing.at_fault else "no_solution"
+        status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
         return _finish(
             board,
             clock,
@@ -326,7 +335,7 @@ def append_baseline(board: Board, *, apply_options: Sequence[str] = ()) -> Answe
     request = problem.request_job
     assert request is not None
     base = baseline_solution(problem)
-    if base is None or violations(problem, base):
+    if base is None or violations(problem, base, ends_known=True):
         base = dispatch(problem, priority=_slack_priority(problem), skip_jobs=frozenset({request}))
         if base is None or late_jobs(problem, base):
             late = [problem.jobs[j].id for j in late_jobs(problem, base)] if base else []
@@ -350,7 +359,7 @@ def append_baseline(board: Board, *, apply_options: Sequence[str] = ()) -> Answe
             apply_options,
         )
     completion = solution[problem.jobs[request].tasks[-1]][2]
-    lower = critical_path_bound(problem, request) or completion
+    lower = critical_path_bound(problem, request, completion, base) or completion
     promise = to_instant(completion, board.now) + timedelta(
         minutes=board.order_buffer(board.request)
     )
@@ -503,6 +512,63 @@ class _CompletionSearch:
                 if self.best.get(t, (None,))[0] != m:
                     self._by_machine.setdefault(m, []).append(t)
         return self._by_machine.get(machine, [])
+
+    def try_pinned(self, path: list[Placement], deadline: float) -> None:
+        """Pin the request on its lower-bound path and let CP-SAT move the existing work
+        around it, in growing time windows around the path (work outside stays put).
+
+        The window is a restriction, but the target is the *global* lower bound: a schedule
+        found here is optimal, whatever was frozen. Each window's model is small (the work
+        planned near the request's path), so this usually settles a quote in well under a
+        second when the request can go straight through.
+        """
+        if self.request is None or self.best is None:
+            return
+        problem = self.problem
+        tasks = problem.jobs[self.request].tasks
+        pinned = dict(zip(tasks, path, strict=True))
+        base = dict(self.existing)
+        base.update(pinned)
+        hull_lo = min(start for _, start, _ in path)
+        hull_hi = max(end for _, _, end in path)
+        movable = [t.index for t in problem.tasks if t.fixed is None and t.index in self.existing]
+        latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
+        baseline = {
+            t.index: t.baseline for t in problem.tasks if t.baseline is not None and t.fixed is None
+        }
+        previous = -1
+        for width in _PINNED_WINDOWS:
+            lo, hi = hull_lo - width, hull_hi + width
+            variable = {t for t in movable if self.existing[t][1] < hi and self.existing[t][2] > lo}
+            if len(variable) == previous:
+                continue
+            previous = len(variable)
+            budget = deadline - self.clock.elapsed()
+            if budget < 3 * _BUILD_SECONDS_PER_TASK * len(variable) + 0.05:
+                return
+            try:
+                model = ScheduleModel(problem, base, variable, latest)
+            except InfeasibleDomain:
+                continue
+            # Least disruption of the board's plan among the schedules that reach the bound.
+            model.minimize_disruption({t: b for t, b in baseline.items() if t in variable})
+            budget = deadline - self.clock.elapsed()
+            if budget <= 0.02:
+                return
+            result = model.solve(
+                time_limit=self.clock.wall_limit(budget),
+                workers=self.workers,
+                seed=self.seed,
+                cancel=self.clock.is_cancelled,
+                deterministic_limit=self.clock.work_limit(_PINNED_SHARE / len(_PINNED_WINDOWS)),
+            )
+            self.clock.spent(result.work)
+            if result.solution is not None:
+                self.best = result.solution
+                self.proven = True
+                return
+            if result.status != "INFEASIBLE" or self.clock.is_cancelled():
+                return  # out of time in this window: a wider one would not fare better
 
     def try_request_first(self, path: list[Placement]) -> None:
         """Pin the request on ``path`` (its lower-bound path) and shift the existing work right

@@ -8,7 +8,7 @@ from scheduling.engine.calendars import WorkingTime, merge_windows, subtract_win
 from scheduling.engine.model import Calendar
 from scheduling.engine.problem import build_problem
 
-from .solver_boards import board, request, op
+from .solver_boards import board, op, request
 
 WEEKDAYS_ONLY = tuple(((360, 1320),) if d < 5 else () for d in range(7))
 ALL_DAY = tuple(((0, 1440),) for _ in range(7))
@@ -41,16 +41,22 @@ def test_autumn_change_day_has_25_hours_of_all_day_work():
 def test_closed_removes_and_extra_adds_with_closed_winning():
     now = utc(2026, 12, 7, 0, 0)  # Monday
     calendar = Calendar(
-        "c", "UTC", WEEKDAYS_ONLY,
-        closed=((utc(2026, 12, 8, 0, 0), utc(2026, 12, 9, 0, 0)),  # Tuesday off
-                (utc(2026, 12, 12, 10, 0), utc(2026, 12, 12, 11, 0))),
+        "c",
+        "UTC",
+        WEEKDAYS_ONLY,
+        closed=(
+            (utc(2026, 12, 8, 0, 0), utc(2026, 12, 9, 0, 0)),  # Tuesday off
+            (utc(2026, 12, 12, 10, 0), utc(2026, 12, 12, 11, 0)),
+        ),
         extra=((utc(2026, 12, 12, 6, 0), utc(2026, 12, 12, 14, 0)),),  # Saturday morning
     )
     wt = WorkingTime(calendar, now, 0, 14 * 1440)
     assert not wt.is_working(1440 + 600)  # Tuesday 10:00
     saturday = 5 * 1440
     assert wt.windows_between(saturday, saturday + 1440) == [
-        (saturday + 360, saturday + 600), (saturday + 660, saturday + 840)]
+        (saturday + 360, saturday + 600),
+        (saturday + 660, saturday + 840),
+    ]
 
 
 def test_operation_pauses_over_night_and_weekend():
@@ -65,9 +71,12 @@ def test_operation_pauses_over_night_and_weekend():
 
 def test_offset_groups_agree_with_end_after_at_every_start():
     now = utc(2026, 12, 7, 0, 0)
-    calendar = Calendar("c", "UTC", tuple(((360, 600), (660, 1000)) if d < 5 else ()
-                                          for d in range(7)),
-                        closed=((utc(2026, 12, 9, 7, 0), utc(2026, 12, 9, 9, 30)),))
+    calendar = Calendar(
+        "c",
+        "UTC",
+        tuple(((360, 600), (660, 1000)) if d < 5 else () for d in range(7)),
+        closed=((utc(2026, 12, 9, 7, 0), utc(2026, 12, 9, 9, 30)),),
+    )
     wt = WorkingTime(calendar, now, 0, 14 * 1440)
     for minutes in (1, 45, 300, 700):
         groups = wt.offset_groups(0, 5 * 1440, minutes)
@@ -87,14 +96,23 @@ def test_offset_groups_agree_with_end_after_at_every_start():
 def test_interval_helpers():
     assert merge_windows([(5, 8), (0, 2), (2, 3), (7, 9)]) == [(0, 3), (5, 9)]
     assert subtract_windows([(0, 10), (20, 30)], [(5, 22), (25, 26)]) == [
-        (0, 5), (22, 25), (26, 30)]
+        (0, 5),
+        (22, 25),
+        (26, 30),
+    ]
 
 
 def test_capacity_option_adds_windows_to_its_work_center_only_when_chosen():
     b = board(
         centers={"MILL": 1, "SAW": 1},
-        options=[{"id": "SAT", "work_center": "MILL", "cost": 1,
-                  "extra": [["2026-12-12T06:00:00Z", "2026-12-12T14:00:00Z"]]}],
+        options=[
+            {
+                "id": "SAT",
+                "work_center": "MILL",
+                "cost": 1,
+                "extra": [["2026-12-12T06:00:00Z", "2026-12-12T14:00:00Z"]],
+            }
+        ],
         request=request([op("10", "MILL", 60)]),
     )
     saturday_9 = 5 * 1440 + 180  # now is Monday 06:00

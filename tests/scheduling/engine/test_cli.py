@@ -13,8 +13,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scheduling.engine", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scheduling.engine", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def write(tmp_path: Path, document: dict, name: str = "board.json") -> str:
@@ -34,8 +39,14 @@ def test_quote_writes_a_promise_and_exits_zero(tmp_path):
 
 
 def test_check_infeasible_still_writes_the_answer_and_exits_one(tmp_path):
-    board = write(tmp_path, doc(orders=[{"id": "A", "due": "2026-12-07T08:00:00Z",
-                                         "operations": [op("10", "MILL", 600)]}]))
+    board = write(
+        tmp_path,
+        doc(
+            orders=[
+                {"id": "A", "due": "2026-12-07T08:00:00Z", "operations": [op("10", "MILL", 600)]}
+            ]
+        ),
+    )
     result = run("check", board, "--time-limit", "2")
     assert result.returncode == 1
     answer = json.loads(result.stdout)
@@ -44,8 +55,9 @@ def test_check_infeasible_still_writes_the_answer_and_exits_one(tmp_path):
 
 def test_bad_input_exits_two_naming_the_field(tmp_path):
     document = doc(request=request([op("10", "MILL", 60)]))
-    document["orders"] = [{"id": "A", "due": "2026-12-07T08:00:00Z",
-                           "operations": [op("10", "MILL", -5)]}]
+    document["orders"] = [
+        {"id": "A", "due": "2026-12-07T08:00:00Z", "operations": [op("10", "MILL", -5)]}
+    ]
     result = run("quote", write(tmp_path, document))
     assert result.returncode == 2
     assert result.stderr.startswith("error: orders[0].operations[0].minutes:")

@@ -53,37 +53,62 @@ def tiny_boards(draw: Any, *, max_ops: int = 4, with_options: bool = False) -> d
         length = draw(st.integers(1, ops_left))
         ops_left -= length
         operations = [
-            {"id": str(10 * (i + 1)),
-             "work_centers": draw(st.sampled_from([["A"], ["B"], ["A", "B"]])),
-             "minutes": draw(st.integers(1, 12))}
+            {
+                "id": str(10 * (i + 1)),
+                "work_centers": draw(st.sampled_from([["A"], ["B"], ["A", "B"]])),
+                "minutes": draw(st.integers(1, 12)),
+            }
             for i in range(length)
         ]
-        orders.append({"id": f"O{len(orders)}", "due": instant(draw(st.integers(40, 400))),
-                       "operations": operations})
-    request = {"id": "Q", "operations": [
-        {"id": str(i), "work_centers": draw(st.sampled_from([["A"], ["B"], ["A", "B"]])),
-         "minutes": draw(st.integers(1, 12))} for i in range(n_request)]}
+        orders.append(
+            {
+                "id": f"O{len(orders)}",
+                "due": instant(draw(st.integers(40, 400))),
+                "operations": operations,
+            }
+        )
+    request = {
+        "id": "Q",
+        "operations": [
+            {
+                "id": str(i),
+                "work_centers": draw(st.sampled_from([["A"], ["B"], ["A", "B"]])),
+                "minutes": draw(st.integers(1, 12)),
+            }
+            for i in range(n_request)
+        ],
+    }
     if draw(st.booleans()):
         request["release"] = instant(draw(st.integers(0, 30)))
     document: dict[str, Any] = {
-        "format": "board/1", "now": instant(0), "buffer_minutes": 0,
+        "format": "board/1",
+        "now": instant(0),
+        "buffer_minutes": 0,
         "calendars": {"c": {"timezone": "UTC", "weekly": weekly}},
         "work_centers": [{"id": c, "capacity": capacity[c], "calendar": "c"} for c in CENTERS],
-        "orders": orders, "request": request,
+        "orders": orders,
+        "request": request,
     }
     if with_options:
         start = draw(st.integers(0, 90))
-        document["capacity_options"] = [{"id": "X", "work_center": draw(st.sampled_from(CENTERS)),
-                                         "cost": 1, "extra": [[instant(start),
-                                                               instant(start + 30)]]}]
+        document["capacity_options"] = [
+            {
+                "id": "X",
+                "work_center": draw(st.sampled_from(CENTERS)),
+                "cost": 1,
+                "extra": [[instant(start), instant(start + 30)]],
+            }
+        ]
     return document
 
 
 # -- an independent brute force ---------------------------------------------------------------
 def brute_force_completion(document: dict[str, Any], horizon: int = 24 * 60 + 200) -> int | None:
     """Minimum request completion (minutes) over every start minute of every operation."""
-    weekly_mon = [(int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:]))
-                  for a, b in document["calendars"]["c"]["weekly"]["mon"]]
+    weekly_mon = [
+        (int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:]))
+        for a, b in document["calendars"]["c"]["weekly"]["mon"]
+    ]
     working = [False] * horizon
     for a, b in weekly_mon:
         for m in range(a, b):
@@ -106,14 +131,19 @@ def brute_force_completion(document: dict[str, Any], horizon: int = 24 * 60 + 20
     capacity = {wc["id"]: wc["capacity"] for wc in document["work_centers"]}
     jobs = []
     for o in document["orders"]:
-        deadline = int((datetime.fromisoformat(o["due"].replace("Z", "+00:00")) - NOW)
-                       .total_seconds() // 60)
+        deadline = int(
+            (datetime.fromisoformat(o["due"].replace("Z", "+00:00")) - NOW).total_seconds() // 60
+        )
         jobs.append((o["operations"], 0, deadline))
     request = document["request"]
     release = 0
     if "release" in request:
-        release = int((datetime.fromisoformat(request["release"].replace("Z", "+00:00")) - NOW)
-                      .total_seconds() // 60)
+        release = int(
+            (
+                datetime.fromisoformat(request["release"].replace("Z", "+00:00")) - NOW
+            ).total_seconds()
+            // 60
+        )
     best: list[int | None] = [None]
 
     # Depth-first over jobs and operations; the request goes last and stops at the first
@@ -169,8 +199,11 @@ def completion_minutes(answer) -> int:
     return int((answer.completion - NOW).total_seconds() // 60)
 
 
-SETTINGS = settings(max_examples=30, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @SETTINGS
@@ -211,7 +244,8 @@ def test_answers_verify_and_respect_the_lower_bound(document):
         again = quote(planned, time_limit=2, workers=1)
         assert again.status == "promised" and verify(planned, again) == []
         assert again.completion == answer.completion or not (
-            again.proven_optimal and answer.proven_optimal)
+            again.proven_optimal and answer.proven_optimal
+        )
 
 
 @SETTINGS
@@ -221,14 +255,16 @@ def test_more_capacity_never_makes_the_promise_later(document, center):
     base = quote(board, time_limit=2, workers=1, evaluate_options=False)
     if base.status != "promised" or not base.proven_optimal:
         return
-    with_option = quote(board, time_limit=2, workers=1, apply_options=("X",),
-                        evaluate_options=False)
+    with_option = quote(
+        board, time_limit=2, workers=1, apply_options=("X",), evaluate_options=False
+    )
     assert with_option.status == "promised"
     if with_option.proven_optimal:
         assert with_option.promise <= base.promise
     bigger = dict(document)
-    bigger["work_centers"] = [dict(wc, capacity=wc["capacity"] + (wc["id"] == center))
-                              for wc in document["work_centers"]]
+    bigger["work_centers"] = [
+        dict(wc, capacity=wc["capacity"] + (wc["id"] == center)) for wc in document["work_centers"]
+    ]
     more = quote(load_board(bigger), time_limit=2, workers=1, evaluate_options=False)
     assert more.status == "promised"
     if more.proven_optimal:
@@ -240,14 +276,34 @@ def test_brute_force_oracle_sanity():
     # 10-minute request on the same machine gets 5 minutes before the shift ends, pauses until
     # Tuesday 00:00 and ends there + 5 minutes.
     document = {
-        "format": "board/1", "now": instant(0), "buffer_minutes": 0,
-        "calendars": {"c": {"timezone": "UTC", "weekly": {
-            "mon": [["00:10", "00:30"]], "tue": [["00:00", "24:00"]], "wed": [], "thu": [],
-            "fri": [], "sat": [], "sun": []}}},
-        "work_centers": [{"id": "A", "capacity": 1, "calendar": "c"},
-                         {"id": "B", "capacity": 1, "calendar": "c"}],
-        "orders": [{"id": "O0", "due": instant(25),
-                    "operations": [{"id": "10", "work_centers": ["A"], "minutes": 15}]}],
+        "format": "board/1",
+        "now": instant(0),
+        "buffer_minutes": 0,
+        "calendars": {
+            "c": {
+                "timezone": "UTC",
+                "weekly": {
+                    "mon": [["00:10", "00:30"]],
+                    "tue": [["00:00", "24:00"]],
+                    "wed": [],
+                    "thu": [],
+                    "fri": [],
+                    "sat": [],
+                    "sun": [],
+                },
+            }
+        },
+        "work_centers": [
+            {"id": "A", "capacity": 1, "calendar": "c"},
+            {"id": "B", "capacity": 1, "calendar": "c"},
+        ],
+        "orders": [
+            {
+                "id": "O0",
+                "due": instant(25),
+                "operations": [{"id": "10", "work_centers": ["A"], "minutes": 15}],
+            }
+        ],
         "request": {"id": "Q", "operations": [{"id": "0", "work_centers": ["A"], "minutes": 10}]},
     }
     assert brute_force_completion(document) == 1440 + 5
