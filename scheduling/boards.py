@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,7 +25,7 @@ from scheduling.engine import model as e
 
 def _minute(value: datetime) -> datetime:
     """Instants on the board are whole minutes (board/1 resolution)."""
-    return value.astimezone(timezone.UTC).replace(second=0, microsecond=0)
+    return value.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def board_now() -> datetime:
