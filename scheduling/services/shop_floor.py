@@ -4,6 +4,9 @@ Each service records the fact, then re-validates every promise with the engine's
 board as it now is, all in one transaction that holds the current schedule version's row lock
 (so no quote or replan commits between the re-validation and its commit).
 
+Every event locks the current version first (before its operation row: see `_lock_board`), so
+concurrent events and commits serialise instead of failing as stale or deadlocking.
+
 The design choice, against invariant 1 ("the current schedule always satisfies the rules") and
 the rule that a promise changes only through an explicit, audited re-promise:
 
@@ -69,9 +72,26 @@ def _not_future(errors: dict[str, list[str]], name: str, value: datetime) -> Non
         errors.setdefault(name, []).append("Cannot record something that has not happened yet.")
 
 
-def _revalidate(*, user: AbstractBaseUser | None, reason: str) -> ShopFloorResult:
-    """Check every promise on the board as recorded now and commit a valid schedule if any."""
-    current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
+def _lock_board() -> ScheduleVersion | None:
+    """Lock the current schedule version, first thing in every event's transaction.
+
+    Lock order matters: committing a version takes key-share locks on the operations its rows
+    reference, so an event that locked its operation first and the board second deadlocks with
+    a commit that holds the board and reaches that operation. Board first, then operation.
+    A waiter whose locked row stopped being current meanwhile gets nothing from PostgreSQL's
+    re-check; a fresh statement then sees (and locks) the new current version."""
+    for _ in range(10):
+        current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
+        if current is not None or not ScheduleVersion.objects.exists():
+            return current
+    raise RuntimeError("could not lock the current schedule version (it kept changing)")
+
+
+def _revalidate(
+    *, current: ScheduleVersion | None, user: AbstractBaseUser | None, reason: str
+) -> ShopFloorResult:
+    """Check every promise on the board as recorded now and commit a valid schedule if any.
+    `current` is the version `_lock_board` locked at the start of the transaction."""
     now = board_now()
     board = board_snapshot(version=current, now=now).board
     answer = board_check(board)
@@ -137,6 +157,7 @@ def operation_start(
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
+        current = _lock_board()
         operation = (
             Operation.objects.select_for_update()
             .select_related("order")
@@ -193,7 +214,11 @@ def operation_start(
         Order.objects.filter(pk=operation.order_id, status=Order.Status.OPEN).update(
             status=Order.Status.IN_PROGRESS
         )
-        return _revalidate(user=user, reason=f"Operation {operation} started on {work_center.code}")
+        return _revalidate(
+            current=current,
+            user=user,
+            reason=f"Operation {operation} started on {work_center.code}",
+        )
 
 
 def operation_finish(
@@ -208,6 +233,7 @@ def operation_finish(
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
+        current = _lock_board()
         operation = (
             Operation.objects.select_for_update()
             .select_related("order")
@@ -237,7 +263,7 @@ def operation_finish(
             order.status = Order.Status.DONE
             order.completed_at = _minute(at)
             order.save(update_fields=["status", "completed_at"])
-        return _revalidate(user=user, reason=f"Operation {operation} finished")
+        return _revalidate(current=current, user=user, reason=f"Operation {operation} finished")
 
 
 def work_center_downtime_record(
@@ -257,6 +283,7 @@ def work_center_downtime_record(
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
+        current = _lock_board()
         work_center = WorkCenter.objects.filter(pk=work_center_id).first()
         if work_center is None:
             errors.setdefault("work_center_id", []).append("No such work center.")
@@ -279,6 +306,7 @@ def work_center_downtime_record(
             created_by=user,  # type: ignore[misc]  # the stubs want User; any auth user is one
         )
         return _revalidate(
+            current=current,
             user=user,
             reason=f"{work_center.code} down {_minute(start):%Y-%m-%d %H:%M}-"
             f"{_minute(end):%Y-%m-%d %H:%M} UTC: {reason.strip()}",

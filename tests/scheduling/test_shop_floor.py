@@ -4,11 +4,13 @@ no promise moved; bad input writes nothing."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from orders.models import Operation, Order, Promise
 from scheduling import engine
@@ -283,3 +285,46 @@ def test_finish_before_start_and_full_work_center_are_refused(shop: None, now: d
         )
     assert "capacity" in " ".join(error.value.message_dict["work_center_id"])
     _nothing_changed(state)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_events_serialise_on_the_board_lock(shop: None, now: datetime) -> None:
+    """Two operators record starts at the same moment: both facts are recorded and both
+    re-validations commit, one after the other (v1 -> v2 -> v3), none fails as stale."""
+    assert connection.vendor == "postgresql"
+    first = ScheduleVersion.objects.get(is_current=True)
+    events = [("A", "CUT-2"), ("B", "CUT-1")]
+    targets = [(op(order, 10).pk, wc(center).pk) for order, center in events]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def start(index: int) -> None:
+        operation_id, work_center_id = targets[index]
+        barrier.wait()
+        try:
+            outcomes.append(
+                operation_start(
+                    operation_id=operation_id,
+                    work_center_id=work_center_id,
+                    at=now - timedelta(minutes=2),
+                    user=None,
+                )
+            )
+        except Exception as exc:  # recorded for the assertion below, not swallowed
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert all(getattr(o, "version", None) is not None for o in outcomes), outcomes
+    assert {op("A", 10).state, op("B", 10).state} == {"running"}
+    versions = list(ScheduleVersion.objects.order_by("number"))
+    assert [v.number for v in versions] == [first.number, first.number + 1, first.number + 2]
+    assert versions[2].parent == versions[1] and versions[1].parent == first
+    assert_current_is_verified()
