@@ -51,23 +51,45 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _redis_db() -> int:
-    """A Redis database of its own, so a developer's worker on db 0 never takes these tasks,
-    and one per pytest-xdist process, so parallel test processes never take each other's."""
-    if "QUOTING_TEST_REDIS_DB" in os.environ:
-        return int(os.environ["QUOTING_TEST_REDIS_DB"])
-    xdist = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ...
-    return 8 + (int(xdist[2:]) % 8 if xdist.startswith("gw") else 5)
+# Each test session works on a Redis database of its own (8-15; db 0 is the developer's and
+# CI's broker), claimed with a lock key, so a worker started by another pytest session on this
+# machine (another developer, xdist) never takes these tasks, nor these workers theirs.
+REDIS_DBS = range(8, 16)
+LOCK_KEY = "quoting-test-session"
+SESSION = uuid.uuid4().hex
+_claimed: list[int] = []
 
 
-REDIS_DB = _redis_db()
+def _base_redis() -> tuple[str, str]:
+    base = urlsplit(redis_url() or "redis://127.0.0.1:6379/0")
+    return base.scheme, base.netloc
+
+
+def _redis_for(db: int) -> str:
+    scheme, netloc = _base_redis()
+    return urlunsplit((scheme, netloc, f"/{db}", "", ""))
+
+
+def _claim_redis_db() -> int:
+    if _claimed:
+        return _claimed[0]
+    for db in REDIS_DBS:
+        client = redis.Redis.from_url(_redis_for(db))
+        if (
+            client.set(LOCK_KEY, SESSION, nx=True, ex=1800)
+            or client.get(LOCK_KEY) == SESSION.encode()
+        ):
+            _claimed.append(db)
+            return db
+    raise RuntimeError("every Redis database 8-15 is claimed by another test session")
+
+
 WORKER_ENGINE_TIME_LIMIT = 1.0
 STALE_SECONDS = 10  # the settings minimum; the sweeper treats a silent row as dead after this
 
 
 def _broker_url() -> str:
-    base = urlsplit(redis_url() or "redis://127.0.0.1:6379/0")
-    return urlunsplit((base.scheme, base.netloc, f"/{REDIS_DB}", "", ""))
+    return _redis_for(_claim_redis_db())
 
 
 def _database_url() -> str:
@@ -143,7 +165,7 @@ class Worker:
                 self.kill()
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
+        return self.log.read_text(errors="replace")[-12000:]
 
 
 def _forget_connections() -> None:
@@ -157,6 +179,7 @@ def broker() -> Iterator[None]:
     """Point this process's Celery app at the test Redis database (and back afterwards)."""
     client = redis.Redis.from_url(_broker_url())
     client.flushdb()
+    client.set(LOCK_KEY, SESSION, ex=1800)  # still ours after the flush
     conf = celery_app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
     conf.broker_url = _broker_url()
@@ -166,7 +189,7 @@ def broker() -> Iterator[None]:
     yield
     _forget_connections()
     conf.broker_url, conf.broker_transport_options, conf.task_always_eager = saved
-    client.flushdb()
+    client.flushdb()  # the lock goes too: the next session may take this database
 
 
 @pytest.fixture
@@ -338,3 +361,34 @@ def make_shop_users() -> dict[str, Any]:
     from tests.factories import UserFactory
 
     return {"sales": UserFactory(username="sales", role="sales")}
+
+
+def test_broker_down_answers_202_and_the_quote_is_sent_when_it_returns(
+    shop: Shop, start_worker: Callable[..., Worker]
+) -> None:
+    sales = as_user(shop.users["sales"])
+    body = {"customer": shop.acme.pk, "product": shop.cylinder.pk, "quantity": 3}
+    # Nothing listens on port 1: the publish fails the way it does when Redis is down.
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    _forget_connections()
+    started = time.monotonic()
+    down = sales.post("/api/quotes/", body, format="json")
+    took = time.monotonic() - started
+    assert down.status_code == 202, down.content
+    assert down.json()["status"] == "queued" and down.json()["enqueued"] is False
+    assert "broker unavailable" in down.json()["enqueue_error"]
+    assert took < 10, f"the API waited {took:.1f} s for a dead broker"
+
+    celery_app.conf.broker_url = _broker_url()  # the broker is back
+    _forget_connections()
+    worker = start_worker()
+    tasks.sweep_stale_solves.delay()  # what beat sends every 60 s
+    quote_id = down.json()["id"]
+    answered = wait_for(
+        lambda: (q := Quote.objects.get(pk=quote_id)).status == Quote.Status.DONE and q,
+        timeout=90,
+        what="the quote stored while the broker was down to be answered",
+        worker=worker,
+    )
+    assert answered.enqueued and answered.enqueue_error == ""
+    assert answered.answer_status == "promised" and answered.attempts == 1
