@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,6 +81,8 @@ def redis_problem() -> str | None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    # WhiteNoise warns on every request when STATIC_ROOT is missing (no collectstatic in tests).
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     if not services_required():
         return
     problems = [p for p in (postgres_problem(), redis_problem()) if p is not None]

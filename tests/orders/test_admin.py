@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.admin.sites import site
@@ -10,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from orders.models import Customer, Operation, Order, Product, Profile, Promise, RoutingStep
-from tests.factories import OrderFactory
+from tests.factories import CapacityOptionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,36 @@ def admin_client_logged_in() -> Client:
 def test_every_model_of_the_app_is_in_the_admin() -> None:
     for model in (Customer, Profile, Product, RoutingStep, Order, Operation, Promise):
         assert site.is_registered(model), model
+
+
+def test_every_admin_page_of_orders_and_scheduling_renders(admin_client_logged_in: Client) -> None:
+    # At least one row of every model, so that each change page is rendered too.
+    OrderFactory.create(scheduled=True)
+    CapacityOptionFactory.create()
+    pages = 0
+    for model, model_admin in site._registry.items():
+        meta = model._meta
+        if meta.app_label not in ("orders", "scheduling", "auth"):
+            continue
+        base = f"/admin/{meta.app_label}/{meta.model_name}/"
+        assert admin_client_logged_in.get(base).status_code == 200, base
+        if model_admin.has_add_permission(_request_for(admin_client_logged_in)):
+            assert admin_client_logged_in.get(base + "add/").status_code == 200, base
+        row = model._default_manager.first()
+        if row is not None:
+            url = f"{base}{row.pk}/change/"
+            assert admin_client_logged_in.get(url).status_code == 200, url
+        pages += 1
+    assert pages >= 15
+
+
+def _request_for(client: Client) -> Any:
+    """A request carrying the logged-in superuser, for has_*_permission checks."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = get_user_model().objects.get(username="root")
+    return request
 
 
 def test_promise_admin_has_no_add_change_or_delete(admin_client_logged_in: Client) -> None:
