@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Customer, Order, Product, Promise, RoutingStep
+from orders.selectors import orders_visible_to
 from quoting.models import AuditEvent, DateChangeRequest, Quote, ReplanProposal
 from quoting.services.answers import request_from_doc
 from quoting.services.solving import enqueue_proposal_solve, enqueue_quote_solve
@@ -586,9 +587,12 @@ def quote_request_from_customer(
     *, order_id: int, requested_due: datetime, note: str, requested_by: User
 ) -> DateChangeRequest:
     """A customer asks for another date on one of its orders. Writes a DateChangeRequest (an
-    open follow-up for sales, who may quote it) and an AuditEvent; never a promise. The caller
-    must have checked the order is the customer's own (`orders_visible_to`)."""
+    open follow-up for sales, who may quote it) and an AuditEvent; never a promise. Raises
+    ValidationError when the order is not one the user may see (`orders_visible_to`: a
+    customer user only its own) or the date has no time zone."""
     _aware(requested_due, "requested_due")
+    if not orders_visible_to(requested_by).filter(pk=order_id).exists():
+        raise ValidationError({"order": "no such order"})
     with transaction.atomic():
         request = DateChangeRequest.objects.create(
             order_id=order_id,

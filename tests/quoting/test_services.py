@@ -536,3 +536,16 @@ def test_the_sweeper_cancels_a_dead_solve_someone_cancelled(shop: Shop, settings
     services.solves_sweep_stale()
     quote.refresh_from_db()
     assert quote.status == Quote.Status.CANCELLED
+
+
+def test_a_customer_cannot_ask_about_another_customers_order(shop: Shop) -> None:
+    quote = _quote(shop)  # an Acme order
+    order = _order_of(services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"]))
+    with pytest.raises(ValidationError):
+        services.quote_request_from_customer(
+            order_id=order.pk,
+            requested_due=order.promised_due - timedelta(days=1),
+            note="",
+            requested_by=shop.users["globex"],
+        )
+    assert not date_requests_open().exists()
