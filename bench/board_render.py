@@ -12,6 +12,7 @@ Browser-side paint is not included (the page is static HTML + CSS with absolutel
 divs; no client-side layout code runs). Prints a Markdown table.
 
 Usage: python -m bench.board_render [--operations 1000] [--runs 15] [--database-url URL]
+       [--browser]  (also load it in Chromium: response, DOM ready, load, first paint)
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", default=None, help="an EMPTY database (default: scratch SQLite)"
     )
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also load the page in /usr/bin/chromium and report its navigation/paint timings",
+    )
     args = parser.parse_args(argv)
 
     scratch = tempfile.TemporaryDirectory(prefix="board-render-")
@@ -62,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     import django
 
     django.setup()
@@ -137,8 +143,69 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {statistics.median(samples):.0f} | {_percentile(samples, 0.95):.0f} "
             f"| {max(samples):.0f} |"
         )
+    if args.browser:
+        print()
+        _browser_timings(user, url, args.runs)
     scratch.cleanup()
     return 0
+
+
+def _browser_timings(user: Any, path: str, runs: int) -> None:
+    """Load the board in Chromium through a live server and report what the browser measured:
+    response end (request sent -> last byte), DOM ready, load, and first contentful paint."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop in this thread
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test import Client
+    from django.test.testcases import LiveServerThread
+    from playwright.sync_api import sync_playwright
+
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    base = f"http://127.0.0.1:{server.port}"
+    samples: dict[str, list[float]] = {"response": [], "dom ready": [], "load": [], "fcp": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
+        page = context.new_page()
+        for _ in range(runs):
+            response = page.goto(base + path, wait_until="load")
+            if response is None or response.status != 200:
+                raise SystemExit(f"the board answered {response.status if response else None}")
+            timing = page.evaluate(
+                """() => {
+                  const n = performance.getEntriesByType("navigation")[0];
+                  const p = performance.getEntriesByName("first-contentful-paint")[0];
+                  return {response: n.responseEnd - n.requestStart,
+                          dom: n.domContentLoadedEventEnd - n.startTime,
+                          load: n.loadEventEnd - n.startTime,
+                          fcp: p ? p.startTime : null};
+                }"""
+            )
+            samples["response"].append(timing["response"])
+            samples["dom ready"].append(timing["dom"])
+            samples["load"].append(timing["load"])
+            if timing["fcp"] is not None:
+                samples["fcp"].append(timing["fcp"])
+        bars = page.locator(".op").count()
+        browser.close()
+    server.terminate()
+    print(f"In Chromium (headless, {runs} loads, {bars} bars in the DOM):")
+    print()
+    print("| measure | median ms | p95 ms |")
+    print("|---|---:|---:|")
+    for name, values in samples.items():
+        if values:
+            print(f"| {name} | {statistics.median(values):.0f} | {_percentile(values, 0.95):.0f} |")
 
 
 if __name__ == "__main__":

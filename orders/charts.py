@@ -100,7 +100,11 @@ def line_chart(
 
 
 def histogram(
-    bins: Sequence[Point], *, colors: Sequence[str] | None = None, y_unit: str = ""
+    bins: Sequence[Point],
+    *,
+    colors: Sequence[str] | None = None,
+    y_unit: str = "",
+    x_label: str = "",
 ) -> SafeString:
     """Vertical bars, one per bin (lead time in days, lateness in days)."""
     width, height, left, right, top, bottom = 640, 220, 40, 12, 12, 28
@@ -126,6 +130,10 @@ def histogram(
                 f'text-anchor="middle">{escape(b.label)}</text>'
             )
     base_y = top + plot_h
+    if x_label:
+        parts.append(
+            f'<text x="0" y="{height - 8}">{escape(x_label)}</text>'
+        )
     parts.append(
         f'<line class="baseline" x1="{left}" x2="{width - right}" y1="{base_y}" y2="{base_y}"/>'
     )

@@ -134,8 +134,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "d": data,
             "version": current_version(),
             "on_time_chart": charts.line_chart(data.on_time_weekly, target=95),
-            "lead_chart": charts.histogram(data.lead_time_bins),
-            "lateness_chart": charts.histogram(data.lateness_bins, colors=data.lateness_colors),
+            "lead_chart": charts.histogram(data.lead_time_bins, x_label="days"),
+            "lateness_chart": charts.histogram(
+                data.lateness_bins, colors=data.lateness_colors, x_label="days late"
+            ),
             "load_chart": charts.load_matrix(data.load_rows, data.load_weeks),
         },
     )

@@ -197,9 +197,12 @@ def _ticks(start: datetime, end: datetime, window: str) -> list[Tick]:
             label = at.strftime("%a %d %b") if major else at.strftime("%H:%M")
         elif window == "week":
             label = at.strftime("%a %d") if major else "12:00"
-        else:  # one tick a day; weeks start on Monday
+        else:  # one tick a day, weeks start on Monday; four weeks leave room for Mondays only
             major = at.weekday() == 0
-            label = at.strftime("%a %d %b") if major else at.strftime("%d")
+            if major:
+                label = at.strftime("%d %b")
+            else:
+                label = at.strftime("%d") if window == "2weeks" else ""
         ticks.append(Tick(_pct(at, start, span), label, major))
         at += timedelta(hours=step_hours)
     return ticks

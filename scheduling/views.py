@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from orders.models import Profile
 from orders.page_access import page_user, role_required
 from orders.selectors import role_of
 from quoting import services as quoting_services
-from quoting.models import ReplanProposal
+from quoting.models import AuditEvent, ReplanProposal
 from quoting.selectors import proposals_visible_to
 from scheduling.forms import (
     DowntimeForm,
@@ -70,6 +71,10 @@ def _board_page(
         proposals_visible_to(request.user)
         .filter(status__in=OPEN_PROPOSAL_STATES)
         .select_related("quote__customer", "quote__product", "capacity_option")
+        # Re-solves because the board changed (not the first solve with a capacity option).
+        .annotate(
+            stale_count=Count("audit", filter=Q(audit__kind=AuditEvent.Kind.PROPOSAL_STALE))
+        )
         .order_by("created_at", "id")
     )
     selected = None

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from orders.models import Order
-from quoting.models import Quote, ReplanProposal
+from quoting.models import AuditEvent, Quote, ReplanProposal
 from scheduling.boards import current_version
 from scheduling.models import ScheduledOperation
 from scheduling.selectors import buffer_status, job_board_for
@@ -113,7 +113,7 @@ def _proposal(shop: Any) -> ReplanProposal:
             },
         ],
     }
-    return ReplanProposal.objects.create(
+    proposal = ReplanProposal.objects.create(
         quote=quote,
         status=ReplanProposal.Status.PENDING,
         created_by=shop.users["sales"],
@@ -127,6 +127,11 @@ def _proposal(shop: Any) -> ReplanProposal:
         moved_count=1,
         resolve_count=1,
     )
+    # The board changed under it once and it was re-solved (what the quoting service records).
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.PROPOSAL_STALE, proposal=proposal, quote=quote, reason="test"
+    )
+    return proposal
 
 
 def test_pending_proposal_shows_diff_and_before_after(client_for: Any, shop: Any) -> None:
