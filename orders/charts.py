@@ -131,9 +131,7 @@ def histogram(
             )
     base_y = top + plot_h
     if x_label:
-        parts.append(
-            f'<text x="0" y="{height - 8}">{escape(x_label)}</text>'
-        )
+        parts.append(f'<text x="0" y="{height - 8}">{escape(x_label)}</text>')
     parts.append(
         f'<line class="baseline" x1="{left}" x2="{width - right}" y1="{base_y}" y2="{base_y}"/>'
     )

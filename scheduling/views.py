@@ -72,9 +72,7 @@ def _board_page(
         .filter(status__in=OPEN_PROPOSAL_STATES)
         .select_related("quote__customer", "quote__product", "capacity_option")
         # Re-solves because the board changed (not the first solve with a capacity option).
-        .annotate(
-            stale_count=Count("audit", filter=Q(audit__kind=AuditEvent.Kind.PROPOSAL_STALE))
-        )
+        .annotate(stale_count=Count("audit", filter=Q(audit__kind=AuditEvent.Kind.PROPOSAL_STALE)))
         .order_by("created_at", "id")
     )
     selected = None
