@@ -240,7 +240,7 @@ class CompletionSearch:
             self.clock.spent(result.work)
             if result.solution is not None:
                 self.best = result.solution
-                self.proven = True
+                self.proven = (self.completion or 0) <= self.lower
                 return
             if result.status != "INFEASIBLE" or self.clock.is_cancelled():
                 return  # out of time in this window: a wider one would not fare better

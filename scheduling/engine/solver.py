@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from scheduling.engine.bounds import blocked_spans, critical_path, critical_path_bound
+from scheduling.engine.bounds import critical_path_bound, request_bounds
 from scheduling.engine.budget import DISPATCH_SECONDS_PER_TASK, Clock, Progress
 from scheduling.engine.calendars import to_instant
 from scheduling.engine.dispatch import dispatch, insert_job
@@ -111,12 +111,7 @@ def quote(
         )
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
-    path = critical_path(
-        problem,
-        request,
-        blocked_spans(problem, problem.jobs[request], search.completion, existing.solution),
-    )
-    lower = path[-1][2] if path else None
+    path, lower = request_bounds(problem, request, search.completion, existing.solution)
     if (
         path is not None
         and (search.completion or 0) > path[-1][2]
@@ -138,7 +133,7 @@ def quote(
     if (search.completion or 0) <= search.lower:
         search.proven = True
     clock.report("completion", search.completion, search.lower)
-    if path is not None and not search.proven:
+    if path is not None and not search.proven and path[-1][2] <= search.lower:
         search.try_pinned(path, deadline=clock.elapsed() + PINNED_SHARE * clock.remaining())
         if search.proven:
             clock.report("completion", search.completion, search.lower)
@@ -166,7 +161,7 @@ def quote(
         request=board.request.id,
         completion=to_instant(completion, board.now),
         promise=promise,
-        lower_bound=to_instant(min(search.lower, completion), board.now),
+        lower_bound=to_instant(_checked_bound(search.lower, completion), board.now),
         proven_optimal=proven,
         requested_due_feasible=(
             None if board.request.requested_due is None else promise <= board.request.requested_due
@@ -264,7 +259,7 @@ def append_baseline(board: Board, *, apply_options: Sequence[str] = ()) -> Answe
         request=board.request.id,
         completion=to_instant(completion, board.now),
         promise=promise,
-        lower_bound=to_instant(min(lower, completion), board.now),
+        lower_bound=to_instant(_checked_bound(lower, completion), board.now),
         proven_optimal=completion <= lower,
         requested_due_feasible=(
             None if board.request.requested_due is None else promise <= board.request.requested_due
@@ -345,6 +340,14 @@ def _binding(
         ready = end
     orders = tuple(sorted(blockers, key=lambda o: (blockers[o], o)))
     return tuple(centers), orders
+
+
+def _checked_bound(lower: int, completion: int) -> int:
+    """A lower bound above a completion that a valid schedule reaches is a wrong bound: an
+    engine bug, never clipped away silently."""
+    if lower > completion:
+        raise EngineError([f"lower bound {lower} is after the completion {completion} reached"])
+    return lower
 
 
 def _finish(board: Board, clock: Clock, answer: Answer, options: Sequence[str]) -> Answer:
