@@ -362,24 +362,41 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
                 release = None
             else:
                 release = _local(now + timedelta(days=rng.randint(1, 28)), "06:00")
-            order = Order.objects.create(
-                code=f"SO-{24001 + index}",
-                customer=customer,
-                product=product,
-                quantity=quantity,
-                release=release,
-                promised_due=(release or now) + timedelta(days=PROVISIONAL_DAYS),
-                buffer_minutes=buffer_days[customer.code] * 1440,
+            orders.append(
+                Order(
+                    code=f"SO-{24001 + index}",
+                    customer=customer,
+                    product=product,
+                    quantity=quantity,
+                    release=release,
+                    promised_due=(release or now) + timedelta(days=PROVISIONAL_DAYS),
+                    buffer_minutes=buffer_days[customer.code] * 1440,
+                )
             )
-            for step in routing[product.pk]:
-                operation = Operation.objects.create(
+        # In bulk: row-by-row inserts were most of the seed's time.
+        orders = Order.objects.bulk_create(orders)
+        pending = [
+            (
+                Operation(
                     order=order,
                     sequence=step.sequence,
                     name=step.name,
-                    minutes=step.minutes_for(quantity),
-                )
-                operation.work_centers.set(list(step.work_centers.all()))
-            orders.append(order)
+                    minutes=step.minutes_for(order.quantity),
+                ),
+                step,
+            )
+            for order in orders
+            for step in routing[order.product_id]
+        ]
+        created = Operation.objects.bulk_create([operation for operation, _ in pending])
+        through = Operation.work_centers.through
+        through.objects.bulk_create(
+            [
+                through(operation_id=operation.pk, workcenter_id=center.pk)
+                for operation, (_, step) in zip(created, pending, strict=True)
+                for center in step.work_centers.all()
+            ]
+        )
 
         _on_the_floor(rng, now, orders, work_centers, calendar_of, closed_by_calendar)
 
