@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-gpu",
 ]
-VIEWPORT = {"width": 1440, "height": 900}
+VIEWPORT: Any = {"width": 1440, "height": 900}  # playwright ViewportSize
 
 
 def _wait(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None:
