@@ -701,26 +701,44 @@ def _orders_with_promises(
         code: list(p.routing.order_by("sequence").prefetch_related("work_centers"))
         for code, p in products.items()
     }
-    created: dict[str, Order] = {}
-    for spec in specs:
-        order = Order.objects.create(
-            code=spec.code,
-            customer=customers[spec.customer_code],
-            product=products[spec.product_code],
-            quantity=spec.quantity,
-            release=spec.release,
-            promised_due=spec.due,
-            buffer_minutes=spec.buffer_minutes,
-        )
-        for step in steps[spec.product_code]:
-            operation = Operation.objects.create(
+    # In bulk: an ERP export may carry thousands of open orders.
+    rows = Order.objects.bulk_create(
+        [
+            Order(
+                code=spec.code,
+                customer=customers[spec.customer_code],
+                product=products[spec.product_code],
+                quantity=spec.quantity,
+                release=spec.release,
+                promised_due=spec.due,
+                buffer_minutes=spec.buffer_minutes,
+            )
+            for spec in specs
+        ]
+    )
+    created = {order.code: order for order in rows}
+    pending = [
+        (
+            Operation(
                 order=order,
                 sequence=step.sequence,
                 name=step.name,
-                minutes=step.minutes_for(spec.quantity),
-            )
-            operation.work_centers.set(list(step.work_centers.all()))
-        created[spec.code] = order
+                minutes=step.minutes_for(order.quantity),
+            ),
+            step,
+        )
+        for order, spec in zip(rows, specs, strict=True)
+        for step in steps[spec.product_code]
+    ]
+    operations = Operation.objects.bulk_create([operation for operation, _ in pending])
+    through = Operation.work_centers.through
+    through.objects.bulk_create(
+        [
+            through(operation_id=operation.pk, workcenter_id=center.pk)
+            for operation, (_, step) in zip(operations, pending, strict=True)
+            for center in step.work_centers.all()
+        ]
+    )
     now = board_now()
     board = board_snapshot(version=current, now=now).board
     answer = board_check(board, time_limit=time_limit)
