@@ -24,6 +24,7 @@ from scheduling.models import (
     ScheduledOperation,
     ScheduleVersion,
     WorkCenter,
+    WorkCenterDowntime,
 )
 from tests.scheduling.board_builders import DEFAULT_BUFFER, canonical_board_doc
 
@@ -309,3 +310,43 @@ def test_order_late_in_the_files_plan_needs_repromise_late(tmp_path: Path) -> No
     assert_current_schedule_keeps_promises()
     exported = export_doc(doc["now"], doc["buffer_minutes"])
     assert exported["schedule"] == doc["schedule"]  # the file's plan, kept as it was
+
+
+def test_export_with_downtime_and_applied_option_imports_back_identically(tmp_path: Path) -> None:
+    """A work center whose time differs from its calendar is exported with a calendar of its
+    own (`<calendar>@<work center>`); that document survives another import and export."""
+    doc = fixture_doc("example")
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            import_doc(doc, tmp_path)
+            mill = WorkCenter.objects.get(code="MILL-1")
+            # Facts set up directly, far from anything scheduled: a repair stop and an option
+            # marked applied (as an approved proposal would).
+            WorkCenterDowntime.objects.create(
+                work_center=mill,
+                start=datetime(2026, 12, 14, 6, 0, tzinfo=UTC),
+                end=datetime(2026, 12, 14, 12, 0, tzinfo=UTC),
+                reason="Spindle bearing",
+            )
+            CapacityOption.objects.filter(code="SAT-MILL").update(status="applied")
+            first = export_doc(doc["now"], doc["buffer_minutes"])
+            raise Rollback  # promises refuse DELETE: a fresh shop comes from a rollback
+    except Rollback:
+        pass
+    assert shop_is_empty()
+    assert [wc["calendar"] for wc in first["work_centers"]] == [
+        "two-shift",
+        "two-shift",
+        "two-shift@MILL-1",
+    ]
+    own = first["calendars"]["two-shift@MILL-1"]
+    assert ["2026-12-14T06:00:00Z", "2026-12-14T12:00:00Z"] in own["closed"]
+    assert ["2026-12-05T06:00:00Z", "2026-12-05T14:00:00Z"] in own["extra"]
+    assert "capacity_options" not in first
+
+    import_doc(first, tmp_path, "first.json")
+    assert export_doc(first["now"], doc["buffer_minutes"]) == first
