@@ -21,6 +21,8 @@ from scheduling.engine.problem import Problem
 BUILD_SECONDS_PER_TASK = 0.0003
 # Greedy dispatch cost per operation (a full-board repair or request-first attempt).
 DISPATCH_SECONDS_PER_TASK = 0.00004
+# Converting a board into the engine's problem, per operation, on an idle core.
+BUILD_PROBLEM_SECONDS_PER_TASK = 0.00004
 # Deterministic mode: CP-SAT work units granted per second of time limit (a work unit is
 # roughly a second of one unloaded core; a quarter leaves room for load and Python time).
 WORK_PER_SECOND = 0.25
@@ -86,10 +88,13 @@ class Clock:
         return max(0.0, self.time_limit - self.reserve - self.elapsed())
 
     def keep_for_answer(self, problem: Problem) -> None:
-        """Keep back the time that building and verifying an answer of this size takes
-        (measured: verify() costs ~0.1 ms per operation), so a quote returns within its
-        time limit."""
-        self.reserve = min(0.6 * self.time_limit, 0.02 + 0.00014 * len(problem.tasks))
+        """Keep back the time that building and verifying an answer of this size takes, so
+        a quote returns within its time limit. verify() costs ~0.1 ms per operation on an
+        idle core; how long building the problem just took (~0.03 ms per operation when
+        idle) tells how loaded the machine is, and the reserve grows with that."""
+        tasks = max(1, len(problem.tasks))
+        slowdown = max(1.0, self.wall() / (BUILD_PROBLEM_SECONDS_PER_TASK * tasks))
+        self.reserve = min(0.6 * self.time_limit, 0.02 + 0.00012 * tasks * min(slowdown, 3.0))
 
     def is_cancelled(self) -> bool:
         if not self.cancelled and self.cancel_fn is not None and self.cancel_fn():

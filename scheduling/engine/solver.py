@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from scheduling.engine.bounds import critical_path_bound, request_bounds
+from scheduling.engine.bounds import critical_path, critical_path_bound, request_bounds
 from scheduling.engine.budget import DISPATCH_SECONDS_PER_TASK, Clock, Progress
 from scheduling.engine.calendars import to_instant
 from scheduling.engine.dispatch import dispatch, insert_job
@@ -59,6 +59,8 @@ from scheduling.engine.search import (
     slack_priority,
 )
 from scheduling.engine.verify import verify
+
+_BOUND_LOOKAHEAD_MINUTES = 3 * 1440
 
 __all__ = ["EngineError", "Progress", "append_baseline", "check", "quote"]
 
@@ -111,7 +113,13 @@ def quote(
         )
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
-    path, lower = request_bounds(problem, request, search.completion, existing.solution)
+    # Work planned long after the request's plain critical path rarely constrains it; any
+    # subset of the board gives a valid bound, so look no further than a few days past it.
+    plain = critical_path(problem, request, {})
+    horizon = search.completion
+    if plain is not None and horizon is not None:
+        horizon = min(horizon, plain[-1][2] + _BOUND_LOOKAHEAD_MINUTES)
+    path, lower = request_bounds(problem, request, horizon, existing.solution)
     if (
         path is not None
         and (search.completion or 0) > path[-1][2]
