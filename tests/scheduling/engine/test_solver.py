@@ -377,3 +377,32 @@ def test_an_answer_the_verifier_rejects_raises_engine_error(monkeypatch):
     with pytest.raises(EngineError) as caught:
         quote(board(request=request([op("10", "MILL", 60)])), time_limit=1)
     assert caught.value.violations == ["rule 3: fake"]
+
+
+def test_check_repairs_a_plan_overtaken_by_a_running_operation():
+    # A started Friday 20:00 needing 240 minutes: 120 before the weekend, so it runs until
+    # Monday 08:00, not 07:00 as the stale plan assumed for B.
+    b = board(
+        orders=[
+            order(
+                "A",
+                T.format(9, "22:00"),
+                op(
+                    "10",
+                    "MILL",
+                    240,
+                    state="running",
+                    start=T.format(4, "20:00"),
+                    work_center="MILL",
+                ),
+            ),
+            order("B", T.format(9, "22:00"), op("10", "MILL", 60)),
+        ],
+        schedule=[row("B", "10", "MILL", T.format(7, "07:00"), T.format(7, "08:00"))],
+    )
+    answer = check(b, time_limit=2, workers=1)
+    assert answer.status == "promised"
+    assert rows_by_key(answer)[("B", "10")].start == at(7, "08:00")
+    assert [(m.order, m.from_start, m.to_start) for m in answer.moved] == [
+        ("B", at(7, "07:00"), at(7, "08:00"))
+    ]
