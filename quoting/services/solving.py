@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone
 
@@ -154,26 +154,39 @@ class SolveMonitor:
         try:
             while not self._stop.wait(PROGRESS_INTERVAL):
                 now = time.monotonic()
-                fields: dict[str, Any] = {}
-                latest = self._latest
-                if self.model is Quote and latest is not None and latest is not self._written:
-                    fields["progress"] = min(1.0, max(0.0, float(latest.fraction)))
-                    if latest.best_completion is not None:
-                        fields["best_completion"] = latest.best_completion
-                    self._written = latest
-                if fields or now - last_beat >= HEARTBEAT_INTERVAL:
-                    fields["heartbeat_at"] = timezone.now()
-                    last_beat = now
-                    if self._mine().update(**fields) == 0:
-                        self.lost.set()
-                if now - last_poll >= CANCEL_POLL_INTERVAL:
-                    last_poll = now
-                    self._poll()
-        except Exception as exc:  # a monitor failure must not look like a solver answer
+                try:
+                    if self._write(now - last_beat >= HEARTBEAT_INTERVAL):
+                        last_beat = now
+                    if now - last_poll >= CANCEL_POLL_INTERVAL:
+                        last_poll = now
+                        self._poll()
+                except DatabaseError as exc:
+                    # A dropped connection must not fail a solve that may still finish: retry
+                    # on a new connection next tick. If the database stays away, the answer
+                    # cannot be stored either and the sweeper picks the row up later.
+                    logger.warning("solve monitor %s %s: %s", self.model.__name__, self.pk, exc)
+                    connection.close()
+        except Exception as exc:  # a bug here must not look like a solver answer
             logger.exception("solve monitor for %s %s failed", self.model.__name__, self.pk)
             self.errors.append(f"{type(exc).__name__}: {exc}")
         finally:
             connections.close_all()  # this thread's connections only
+
+    def _write(self, beat_due: bool) -> bool:
+        """Write new progress, and the heartbeat when due; True when a write was made."""
+        fields: dict[str, Any] = {}
+        latest = self._latest
+        if self.model is Quote and latest is not None and latest is not self._written:
+            fields["progress"] = min(1.0, max(0.0, float(latest.fraction)))
+            if latest.best_completion is not None:
+                fields["best_completion"] = latest.best_completion
+        if not fields and not beat_due:
+            return False
+        fields["heartbeat_at"] = timezone.now()
+        if self._mine().update(**fields) == 0:
+            self.lost.set()
+        self._written = latest
+        return True
 
 
 # --- boards ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -16,7 +17,7 @@ from orders.models import Customer, Order, Product, Promise, RoutingStep
 from quoting import services, tasks
 from quoting.models import AuditEvent, Quote, ReplanProposal
 from quoting.selectors import date_requests_open, order_history
-from quoting.services import workflow
+from quoting.services import SolveMonitor, solving, workflow
 from scheduling.boards import board_now, current_version
 from scheduling.models import CapacityOption, ScheduleVersion
 from tests.quoting.conftest import (
@@ -549,3 +550,22 @@ def test_a_customer_cannot_ask_about_another_customers_order(shop: Shop) -> None
             requested_by=shop.users["globex"],
         )
     assert not date_requests_open().exists()
+
+
+def test_a_dropped_database_connection_during_the_solve_does_not_fail_it(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = SolveMonitor._write
+    dropped: list[bool] = []
+
+    def flaky_write(self: SolveMonitor, beat_due: bool) -> bool:
+        if not dropped:
+            dropped.append(True)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_write(self, beat_due)
+
+    monkeypatch.setattr(SolveMonitor, "_write", flaky_write)
+    monkeypatch.setattr(solving, "PROGRESS_INTERVAL", 0.005)  # tick before a small solve ends
+    quote = _quote(shop)
+    assert dropped, "the monitor never wrote"
+    assert quote.status == Quote.Status.DONE and quote.answer_status == "promised", quote.error
