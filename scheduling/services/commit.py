@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -105,7 +105,7 @@ def schedule_commit(
     answer: e.Answer,
     kind: str,
     reason: str,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     request: e.Request | None = None,
     options: Sequence[str] = (),
     new_order: NewOrderSpec | None = None,
