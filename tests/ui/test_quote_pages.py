@@ -110,3 +110,21 @@ def test_quote_answer_and_accept_commit_an_order(
         assert not Order.objects.filter(code=quote.order_code).exists()
     history = client.get("/quotes/").content.decode()
     assert quote.request_id in history
+
+
+def test_quote_it_from_a_customer_request_prefills_the_form(client_for: Any, shop: Any) -> None:
+    order = Order.objects.get(code="SO-1")
+    wanted = (order.promised_due - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    sent = client_for("acme").post("/portal/orders/SO-1/earlier/", {"requested_due": wanted})
+    assert sent.status_code == 302, sent.content.decode()[-3000:]
+    history = client_for("sales").get("/quotes/").content.decode()
+    link = f"/quotes/new/?customer={shop.acme.pk}&amp;product={shop.cylinder.pk}&amp;quantity=5"
+    assert link in history
+    form = client_for("sales").get(
+        f"/quotes/new/?customer={shop.acme.pk}&product={shop.cylinder.pk}&quantity=5"
+        f"&requested_due={wanted}"
+    )
+    html = form.content.decode()
+    assert f'<option value="{shop.acme.pk}" selected>' in html
+    assert 'value="5"' in html
+    assert f'value="{wanted}"' in html
