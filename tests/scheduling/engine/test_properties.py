@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,6 +61,15 @@ def tiny_boards(draw: Any, *, max_ops: int = 4, with_options: bool = False) -> d
             }
             for i in range(length)
         ]
+        if not orders and draw(st.booleans()):
+            # Already running since Sunday evening (no working time then): it has received
+            # nothing yet and keeps its work center and start.
+            first = operations[0]
+            first.update(
+                state="running",
+                start=instant(-draw(st.integers(0, 20))),
+                work_center=first["work_centers"][0],
+            )
         orders.append(
             {
                 "id": f"O{len(orders)}",
@@ -163,6 +173,19 @@ def brute_force_completion(document: dict[str, Any], horizon: int = 24 * 60 + 20
             place_job(j + 1, 0, 0, placed)
             return
         operation = operations[k]
+        if operation.get("state") == "running":
+            # Fixed: from its start (before now, no working time before Monday 00:00) until
+            # it has received its minutes of working time.
+            wc = operation["work_center"]
+            start = -1
+            e = 0
+            remaining = operation["minutes"]
+            while remaining > 0:
+                remaining -= working[e]
+                e += 1
+            if (k < len(operations) - 1 or e <= deadline) and occupancy_ok(placed, wc, start, e):
+                place_job(j, k + 1, e, [*placed, (wc, start, e)])
+            return
         for wc in operation["work_centers"]:
             for s in range(ready, horizon):
                 e = end_of(s, operation["minutes"])
@@ -199,8 +222,10 @@ def completion_minutes(answer) -> int:
     return int((answer.completion - NOW).total_seconds() // 60)
 
 
+# ENGINE_EXAMPLES raises the number of boards for a longer local run (default kept small so
+# the suite stays fast on a shared two-core machine).
 SETTINGS = settings(
-    max_examples=30,
+    max_examples=int(os.environ.get("ENGINE_EXAMPLES", "30")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
