@@ -3,20 +3,28 @@
 The search always holds a valid incumbent, so a time limit or a cancel returns something true:
 
 1. The existing orders' schedule: the baseline when it still passes every rule; otherwise a
-   repair (right-shift list scheduling, then CP-SAT), or "infeasible" naming the orders whose
-   promise cannot be kept (found by minimising lateness beyond the promise as a soft goal).
+   repair (list scheduling under several dispatch rules, then CP-SAT), or "infeasible" naming
+   the orders whose promise cannot be kept (found by minimising lateness beyond the promise as
+   a soft goal).
 2. The request inserted into the earliest gaps of that schedule, moving nothing: valid, and an
    upper bound on the completion (the completion's domain in every later model).
-3. CP-SAT minimises the request's completion over a window of operations around now, frozen
-   beyond it (fixed occupations), widening the window while time remains. A bound from a model
-   with frozen operations is not a bound for the whole problem and is never reported as one;
-   the reported lower bound is the calendar-aware critical path (bounds.py) or the bound of a
-   model that froze nothing.
-4. With the completion fixed, CP-SAT minimises disruption: moved operations, then displacement.
-5. Each capacity option is evaluated by re-solving step 3 with its windows.
+3. A lower bound valid for the whole problem (bounds.py: critical path over compulsory
+   occupations, and an energy bound per machine). If the request can be pinned on that path
+   and the work around it repaired (CP-SAT on a small time window), the quote is optimal.
+4. Otherwise CP-SAT minimises the request's completion over windows of the planned work (first
+   "later only", then free), everything beyond them frozen as fixed occupations, the whole
+   board only when it is small. A bound from a model with frozen operations is not a bound for
+   the whole problem and is never reported as one.
+5. With the completion fixed, CP-SAT minimises disruption: moved operations, then displacement.
+6. Each capacity option: the answer's schedule with the option's hours, the request
+   re-inserted, and (small boards) re-optimised.
 
-Before anything is returned, ``verify`` (written independently) checks it; a violation is an
-engine bug and raises ``EngineError`` instead of reaching a user.
+Time: every phase fits the time limit, model sizes adapt to the time left, and time is kept
+back for assembling and verifying the answer (budget.py).
+
+Before anything is returned, ``verify`` (written independently) checks it; a violation, or a
+lower bound that the answer itself beats, is an engine bug and raises ``EngineError`` instead
+of reaching a user.
 
 Module map: ``search.py`` holds the phases, ``budget.py`` the clock, ``cpmodel.py`` the CP-SAT
 model, ``dispatch.py`` the greedy schedules, ``bounds.py`` the lower bound.
