@@ -90,10 +90,10 @@ class Clock:
     def keep_for_answer(self, problem: Problem) -> None:
         """Keep back the time that building and verifying an answer of this size takes, so
         a quote returns within its time limit. verify() costs ~0.1 ms per operation on an
-        idle core; how long building the problem just took (~0.03 ms per operation when
-        idle) tells how loaded the machine is, and the reserve grows with that."""
+        idle core; how long building the problem just took (~20 ms + 0.04 ms per operation
+        when idle) tells how loaded the machine is, and the reserve grows with that."""
         tasks = max(1, len(problem.tasks))
-        slowdown = max(1.0, self.wall() / (BUILD_PROBLEM_SECONDS_PER_TASK * tasks))
+        slowdown = max(1.0, self.wall() / (0.02 + BUILD_PROBLEM_SECONDS_PER_TASK * tasks))
         self.reserve = min(0.6 * self.time_limit, 0.02 + 0.00012 * tasks * min(slowdown, 3.0))
 
     def is_cancelled(self) -> bool:
