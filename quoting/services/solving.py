@@ -135,18 +135,29 @@ class SolveMonitor:
         )
 
     def _poll(self) -> None:
-        if self.model is not Quote:
-            if not self._mine().exists():
-                self.lost.set()
-            return
-        row = (
-            Quote.objects.filter(pk=self.pk)
-            .values_list("status", "solve_task_id", "cancel_requested")
-            .first()
-        )
-        if row is None or row[0] != Quote.Status.SOLVING or row[1] != self.task_id:
+        """Set `lost` when the row is visibly someone else's now (the sweeper requeued it, a
+        reject or a newer run took it) and `cancel_requested` when a cancel was asked for."""
+        row: tuple[Any, ...] | None
+        holding: str
+        if self.model is Quote:
+            row = (
+                Quote.objects.filter(pk=self.pk)
+                .values_list("status", "solve_task_id", "cancel_requested")
+                .first()
+            )
+            holding = Quote.Status.SOLVING
+        else:
+            row = (
+                ReplanProposal.objects.filter(pk=self.pk)
+                .values_list("status", "solve_task_id", "pk")
+                .first()
+            )
+            holding = ReplanProposal.Status.RESOLVING
+        if row is None:
+            return  # not visible to this connection (yet); the final conditional write decides
+        if row[0] != holding or row[1] != self.task_id:
             self.lost.set()
-        elif row[2]:
+        elif self.model is Quote and row[2]:
             self.cancel_requested.set()
 
     def _run(self) -> None:
@@ -183,8 +194,9 @@ class SolveMonitor:
         if not fields and not beat_due:
             return False
         fields["heartbeat_at"] = timezone.now()
-        if self._mine().update(**fields) == 0:
-            self.lost.set()
+        # No row updated is not proof the row was taken: it may be invisible to this thread's
+        # connection (not committed yet, as in a test transaction). `_poll` decides that.
+        self._mine().update(**fields)
         self._written = latest
         return True
 
