@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Customer, Operation, Order, Product, Promise, RoutingStep
-from scheduling.models import ScheduleVersion, WorkCenter
+from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -42,14 +42,17 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScheduledSlotSerializer(serializers.Serializer):
+class ScheduledSlotSerializer(serializers.ModelSerializer):
     """Where and when an operation sits on the current schedule."""
 
     work_center: serializers.SlugRelatedField[WorkCenter] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
-    start = serializers.DateTimeField(read_only=True)
-    end = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = ScheduledOperation
+        fields = ["work_center", "start", "end"]
+        read_only_fields = fields
 
 
 class OperationSerializer(serializers.ModelSerializer):
