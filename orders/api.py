@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
@@ -91,3 +92,30 @@ class MeView(APIView):
             "customer": selectors.customer_of(request.user),
         }
         return Response(MeSerializer(payload).data)
+
+
+# The API's entry points, for the browsable API's root page (/api/). Quoting routes are listed
+# too so that a person browsing finds the whole workflow from one place.
+API_ROOT_ROUTES = {
+    "me": "api-me",
+    "customers": "customer-list",
+    "products": "product-list",
+    "orders": "order-list",
+    "work-centers": "work-center-list",
+    "schedule-versions": "schedule-version-list",
+    "board": "api-board",
+    "quotes": "api-quotes",
+    "proposals": "api-proposals",
+    "schema": "api-schema",
+    "docs": "api-docs",
+}
+
+
+class APIRootView(APIView):
+    """Links to every collection of the API; the OpenAPI schema documents each of them."""
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {key: reverse(name, request=request) for key, name in API_ROOT_ROUTES.items()}
+        )

@@ -6,12 +6,13 @@ from rest_framework.routers import DefaultRouter
 from orders import api
 
 router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False  # /api/ is shared by several apps; none of them owns its root
+router.include_root_view = False  # the root lists every app's routes: api.APIRootView
 router.register("customers", api.CustomerViewSet, basename="customer")
 router.register("products", api.ProductViewSet, basename="product")
 router.register("orders", api.OrderViewSet, basename="order")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", api.APIRootView.as_view(), name="api-root"),
     path("me/", api.MeView.as_view(), name="api-me"),
     *router.urls,
 ]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from orders.models import Order, Profile
@@ -34,23 +34,27 @@ def two_customers() -> dict[str, Any]:
     }
 
 
-def api_routes_with_an_id(modules: set[str]) -> set[str]:
-    """Names of the routes served by views in `modules` whose URL takes a `pk`."""
+def api_routes_with_an_id(modules: set[str] | None = None, prefix: str = "") -> set[str]:
+    """Names of the API routes whose URL takes a `pk`, served by views in `modules` (any
+    module when None) and starting with `prefix` (for example "api/orders/")."""
     names: set[str] = set()
 
-    def walk(patterns: list[URLPattern | URLResolver]) -> None:
+    def walk(patterns: list[URLPattern | URLResolver], route: str) -> None:
         for pattern in patterns:
+            here = route + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns)
+                walk(pattern.url_patterns, here)
                 continue
             view = getattr(pattern.callback, "cls", None) or getattr(
                 pattern.callback, "view_class", None
             )
-            if view is not None and view.__module__ in modules:
-                if "pk" in pattern.pattern.regex.groupindex and pattern.name:
+            if view is None or (modules is not None and view.__module__ not in modules):
+                continue
+            if "pk" in pattern.pattern.regex.groupindex and pattern.name:
+                if here.replace("^", "").startswith(prefix) and "format" not in here:
                     names.add(pattern.name)
 
-    walk(get_resolver().url_patterns)
+    walk(get_resolver().url_patterns, "")
     return names
 
 
@@ -100,11 +104,33 @@ def test_customer_ids_in_every_route(client_as: ClientAs, two_customers: dict[st
         "product": theirs.product,
     }
     client = client_as("customer", customer=two_customers["mine"])
-    from django.urls import reverse
-
     for name, (kind, expected) in ID_ROUTES_FOR_CUSTOMER.items():
         response = client.get(reverse(name, kwargs={"pk": rows[kind].pk}))
         assert response.status_code == expected, (name, response.status_code)
+
+
+def test_no_route_taking_an_order_id_reveals_another_customers_order(
+    client_as: ClientAs, two_customers: dict[str, Any]
+) -> None:
+    """Every API route of any app under /api/orders/<pk>/ (detail, history, re-promise...)."""
+    routes = api_routes_with_an_id(prefix="api/orders/")
+    assert {"order-detail"} < routes  # the walk finds the routes, other apps' included
+    theirs = two_customers["their_orders"][0]
+    promises_before = theirs.promises.count()
+    client = client_as("customer", customer=two_customers["mine"])
+    for name in sorted(routes):
+        url = reverse(name, kwargs={"pk": theirs.pk})
+        read = client.get(url)
+        # 404: not among its rows; 403: a route its role may not use at all; 405: POST-only.
+        assert read.status_code in (403, 404, 405), (name, read.status_code)
+        if read.status_code != 405:
+            assert theirs.code.encode() not in read.content, name
+        written = client.post(url, {"due": "2030-01-01T00:00:00Z", "reason": "x"}, format="json")
+        assert written.status_code in (403, 404, 405), (name, written.status_code)
+    # Routes open to customers answer 404, never 403, so they do not confirm the order exists.
+    for name in ("order-detail", *({"api-order-history"} & routes)):
+        assert client.get(reverse(name, kwargs={"pk": theirs.pk})).status_code == 404, name
+    assert theirs.promises.count() == promises_before
 
 
 def test_customer_lists_only_its_own_rows(
@@ -238,3 +264,13 @@ def test_token_auth_flow(api_client: APIClient, user_factory: Callable[..., Any]
     # 403 rather than 401: session authentication comes first and sends no WWW-Authenticate.
     assert rejected.status_code in (401, 403)
     assert rejected.json()["detail"] == "Invalid token."
+
+
+def test_api_root_links_every_collection(client_as: ClientAs) -> None:
+    links = client_as("sales").get("/api/").json()
+    assert links["orders"].endswith("/api/orders/")
+    assert links["board"].endswith("/api/board/")
+    assert links["quotes"].endswith("/api/quotes/")
+    for url in links.values():
+        # Every link answers; a manager may read all of them.
+        assert client_as("manager").get(url).status_code == 200, url
