@@ -112,6 +112,9 @@ class WorkCenterDowntime(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.work_center} down {self.start:%Y-%m-%d %H:%M}-{self.end:%Y-%m-%d %H:%M}"
+
 
 class CapacityOption(models.Model):
     """Extra working time on one work center (overtime, Saturday shift, second shift).
@@ -163,6 +166,9 @@ class CapacityOptionWindow(models.Model):
                 condition=Q(end__gt=models.F("start")), name="option_window_end_after_start"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.option} {self.start:%Y-%m-%d %H:%M}-{self.end:%Y-%m-%d %H:%M}"
 
 
 class ScheduleVersion(models.Model):
@@ -223,3 +229,6 @@ class ScheduledOperation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["version", "work_center", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.operation} on {self.work_center} at {self.start:%Y-%m-%d %H:%M}"
