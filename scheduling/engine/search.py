@@ -103,11 +103,21 @@ def existing_schedule(
         if not late or clock.remaining() < DISPATCH_SECONDS_PER_TASK * len(problem.tasks):
             break
     if hint is None:
-        return Existing(
-            None,
-            [],
-            "running operations overload a work center or a work center has no working time",
-        )
+        # An order with an operation that no work center of its can ever work on cannot keep
+        # its promise; otherwise the running work itself overloads a work center.
+        stuck = [
+            problem.jobs[task.job].id
+            for task in problem.tasks
+            if task.fixed is None
+            and task.job not in skip
+            and all(problem.machines[m].wt.next_working(0) is None for m in task.alts)
+        ]
+        stuck = list(dict.fromkeys(stuck))
+        if stuck:
+            return Existing(
+                None, stuck, "no working time left on the work centers of " + ", ".join(stuck)
+            )
+        return Existing(None, [], "running operations overload a work center")
     if not late:
         return Existing(hint, [])
     # Diagnose: every order's promise becomes soft; fewest late orders, then least lateness.

@@ -406,3 +406,25 @@ def test_check_repairs_a_plan_overtaken_by_a_running_operation():
     assert [(m.order, m.from_start, m.to_start) for m in answer.moved] == [
         ("B", at(7, "07:00"), at(7, "08:00"))
     ]
+
+
+def test_work_center_without_working_time():
+    never = {
+        "timezone": "UTC",
+        "weekly": {d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
+    quoted = doc(centers={"MILL": 1, "DEAD": 1}, request=request([op("10", "DEAD", 60)]))
+    quoted["calendars"]["never"] = never
+    quoted["work_centers"][1]["calendar"] = "never"
+    from scheduling.engine import load_board
+
+    answer = quote(load_board(quoted), time_limit=2, workers=1)
+    assert answer.status == "no_solution" and "no working time" in answer.message
+    checked = doc(
+        centers={"MILL": 1, "DEAD": 1},
+        orders=[order("A", T.format(9, "22:00"), op("10", "DEAD", 60))],
+    )
+    checked["calendars"]["never"] = never
+    checked["work_centers"][1]["calendar"] = "never"
+    answer = check(load_board(checked), time_limit=2, workers=1)
+    assert answer.status == "infeasible" and answer.at_fault == ("A",)
