@@ -5,6 +5,8 @@
 - Playwright's sync API runs an event loop in the test thread, which makes Django's
   async-safety check refuse ORM calls made by the test itself; DJANGO_ALLOW_ASYNC_UNSAFE is
   set for the browser session only (the ORM is still used from one thread at a time).
+- Journeys that solve need PostgreSQL (marked `postgres`; see test_journeys.py); the rest
+  also run on SQLite.
 - Quotes are solved by a real Celery worker running in a thread of the test process, on
   kombu's in-memory transport: the same task code and the same enqueue-after-commit path as
   production, but private to this process, so it can never take tasks from a parallel test run

@@ -23,6 +23,13 @@ from tests.quoting.conftest import Shop, current_schedule_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+# The journeys with a solve run three threads with their own database connections (live
+# server, Celery worker, the solve's progress monitor). SQLite's in-memory test database is
+# shared between connections with table-level locks that fail at once ("database table is
+# locked") instead of waiting, so these need PostgreSQL, as CI has (skipped elsewhere, with the
+# reason, by tests/conftest.py).
+needs_worker = pytest.mark.postgres
+
 # The quote page records every state its status panel passes through, so the test can tell
 # that the progress bar was really on screen before the answer replaced it.
 RECORD_STATES = """
@@ -70,6 +77,7 @@ def _pending_proposal(shop: Shop, start_worker: Callable[[], Any]) -> ReplanProp
     return ReplanProposal.objects.get(pk=pk)
 
 
+@needs_worker
 def test_sales_quotes_watches_progress_and_accepts_with_a_capacity_option(
     browser: Any, live_server: Any, shop: Shop, solver_worker: Callable[[], Any]
 ) -> None:
@@ -114,6 +122,7 @@ def test_sales_quotes_watches_progress_and_accepts_with_a_capacity_option(
     assert not Order.objects.filter(code=quote.order_code).exists()  # not before approval
 
 
+@needs_worker
 def test_scheduler_sees_the_proposal_on_the_board_and_approves_it(
     browser: Any, live_server: Any, shop: Shop, solver_worker: Callable[[], Any]
 ) -> None:
@@ -139,6 +148,7 @@ def test_scheduler_sees_the_proposal_on_the_board_and_approves_it(
     assert current_schedule_violations() == []
 
 
+@needs_worker
 def test_customer_sees_the_new_order_with_its_promise_and_only_its_own(
     browser: Any, live_server: Any, shop: Shop, solver_worker: Callable[[], Any]
 ) -> None:

@@ -75,8 +75,13 @@ def test_queued_quote_page_shows_progress_and_polls(client_for: Any, shop: Any) 
 
 
 @pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # the solve's monitor thread reads committed rows
 def test_quote_answer_and_accept_commit_an_order(
-    client_for: Any, shop: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
+    flushable_promises: None,
+    client_for: Any,
+    shop: Any,
+    eager_celery: None,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     client = client_for("sales")
     requested = (timezone.now() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
@@ -128,3 +133,18 @@ def test_quote_it_from_a_customer_request_prefills_the_form(client_for: Any, sho
     assert f'<option value="{shop.acme.pk}" selected>' in html
     assert 'value="5"' in html
     assert f'value="{wanted}"' in html
+
+
+def test_cancel_a_queued_quote_from_its_page(client_for: Any, shop: Any) -> None:
+    client = client_for("sales")
+    client.post(
+        "/quotes/new/", {"customer": shop.acme.pk, "product": shop.cylinder.pk, "quantity": 2}
+    )
+    quote = Quote.objects.get()
+    page = client.post(f"/quotes/{quote.pk}/cancel/", follow=True).content.decode()
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.CANCELLED
+    assert "Cancelled." in page
+    assert "data-poll" not in page
+    again = client.post(f"/quotes/{quote.pk}/cancel/", follow=True).content.decode()
+    assert "Not cancelled" in again
