@@ -39,8 +39,8 @@ WHOLE_BOARD_TASKS = 3000
 MAX_WINDOW_TASKS = 1500
 # Share of the time limit for finding the best completion when options are evaluated too,
 # and for the options themselves (the rest goes to minimising disruption).
-PHASE1_SHARE = 0.75
-OPTIONS_SHARE = 0.1
+PHASE1_SHARE = 0.65
+OPTIONS_SHARE = 0.15
 # Pinning the request on its lower-bound path: windows (minutes either side of the path) in
 # which existing work may move to make room, and the share of the time limit they may use.
 PINNED_WINDOWS = (480, 1440)
