@@ -94,7 +94,7 @@ class Clock:
         when idle) tells how loaded the machine is, and the reserve grows with that."""
         tasks = max(1, len(problem.tasks))
         slowdown = max(1.0, self.wall() / (0.02 + BUILD_PROBLEM_SECONDS_PER_TASK * tasks))
-        self.reserve = min(0.6 * self.time_limit, 0.02 + 0.00012 * tasks * min(slowdown, 3.0))
+        self.reserve = min(0.6 * self.time_limit, 0.02 + 0.00015 * tasks * min(slowdown, 3.0))
 
     def is_cancelled(self) -> bool:
         if not self.cancelled and self.cancel_fn is not None and self.cancel_fn():

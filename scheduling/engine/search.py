@@ -470,10 +470,12 @@ def evaluate_option(
     request_job = problem.jobs[search.request]
     request_machines = {m for t in request_job.tasks for m in problem.tasks[t].alts}
     buffer = board.order_buffer(board.request) if board.request else board.buffer_minutes
-    if machine not in request_machines and len(problem.tasks) > WHOLE_BOARD_TASKS:
+    out_of_time = clock.remaining() <= 0.01 or clock.is_cancelled()
+    if out_of_time or (machine not in request_machines and len(problem.tasks) > WHOLE_BOARD_TASKS):
         # Re-inserting the request would meet the same occupations on its own machines, and
-        # a re-optimisation of a board this size does not fit an option's share of the time:
-        # report the answer's own completion (gain 0), which this schedule does reach.
+        # a re-optimisation of a board this size does not fit an option's share of the time
+        # (or no time is left): report the answer's own completion (gain 0), which the
+        # answer's schedule does reach with the option too.
         return OptionResult(
             id=option_id,
             completion=to_instant(base_completion, board.now),
