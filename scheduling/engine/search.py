@@ -52,6 +52,9 @@ class Existing:
     solution: Solution | None  # valid schedule of the existing orders, or None
     at_fault: list[str]
     message: str = ""
+    # When infeasible: the least-late schedule found. Rules 1-4 hold, and rule 5 for every
+    # order except those at fault (the board's projection when reality made them late).
+    least_late: Solution | None = None
 
 
 # -- the existing orders ----------------------------------------------------------------------
@@ -134,6 +137,7 @@ def existing_schedule(
             names,
             f"{len(names)} order(s) cannot keep their promise in the "
             f"best schedule found (not proven): {', '.join(names)}",
+            least_late=hint,
         )
     try:
         model = ScheduleModel(problem, hint, variable, latest, soft_deadlines=soft)
@@ -161,6 +165,7 @@ def existing_schedule(
         None,
         names,
         f"{len(names)} order(s) cannot keep their promise ({proof}): {', '.join(names)}",
+        least_late=solution,
     )
 
 

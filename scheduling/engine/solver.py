@@ -33,7 +33,7 @@ model, ``dispatch.py`` the greedy schedules, ``bounds.py`` the lower bound.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
 from scheduling.engine.bounds import critical_path, critical_path_bound, request_bounds
@@ -212,12 +212,10 @@ def check(
     existing = existing_schedule(problem, clock, workers, seed, share=0.6)
     if existing.solution is None:
         status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
-        return _finish(
-            board,
-            clock,
-            Answer(status=status, at_fault=tuple(existing.at_fault), message=existing.message),
-            apply_options,
-        )
+        answer = Answer(status=status, at_fault=tuple(existing.at_fault), message=existing.message)
+        if existing.least_late is not None and _HAS_PROJECTION:
+            answer = _with_projection(board, answer, problem, existing.least_late, apply_options)
+        return _finish(board, clock, answer, apply_options)
     solution = existing.solution
     if board.schedule is not None and _moved(problem, solution, board) and not clock.cancelled:
         search = CompletionSearch(problem, solution, clock, workers, seed)
@@ -356,6 +354,28 @@ def _binding(
         ready = end
     orders = tuple(sorted(blockers, key=lambda o: (blockers[o], o)))
     return tuple(centers), orders
+
+
+# The answer's "projection" (least-late schedule of an infeasible check) is being added to
+# model.py/verify.py by another part of the project; fill it once that field exists.
+_HAS_PROJECTION = "projection" in {f.name for f in fields(Answer)}
+
+
+def _with_projection(
+    board: Board, answer: Answer, problem: Problem, solution: Solution, options: Sequence[str]
+) -> Answer:
+    """Attach the least-late schedule, verified like a promise except for rule 5 on the
+    orders at fault (they are late, and say so)."""
+    rows = _rows(problem, solution, board.now)
+    found = verify(
+        board,
+        replace(answer, status="promised", schedule=rows),
+        options,
+        accept_late=answer.at_fault,  # type: ignore[call-arg]
+    )
+    if found:
+        raise EngineError(found)
+    return replace(answer, projection=rows)  # type: ignore[call-arg]
 
 
 def _checked_bound(lower: int, completion: int) -> int:
