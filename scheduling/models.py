@@ -196,6 +196,10 @@ class ScheduleVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The instant the engine planned from ("now" of the board it verified).
     planned_at = models.DateTimeField()
+    # Orders this version shows finishing after their protected date because reality (a
+    # breakdown, an overrun) made it unavoidable: committed from the shop floor with their
+    # least-late projection, never by a quote. Their promise is untouched until re-promised.
+    at_risk = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-number"]

@@ -56,7 +56,8 @@ def test_sqlite_migrates_from_zero_with_append_only_promises(tmp_path: Path) -> 
         # A promise row needs an order and a schedule version; build the minimum by hand.
         db.execute(
             "INSERT INTO scheduling_scheduleversion (number, is_current, kind, reason, "
-            "created_at, planned_at) VALUES (1, 1, 'seed', 't', '2026-12-01', '2026-12-01')"
+            "created_at, planned_at, at_risk) VALUES (1, 1, 'seed', 't', '2026-12-01', "
+            "'2026-12-01', '[]')"
         )
         db.execute("INSERT INTO orders_customer (code, name, email) VALUES ('C1', 'C', '')")
         db.execute("INSERT INTO orders_product (code, name, description) VALUES ('P1', 'P', '')")

@@ -13,14 +13,16 @@ Public API (everything else in the product calls only these):
 
 from scheduling.engine.boardio import BoardError, dump_answer, dump_board, load_answer, load_board
 from scheduling.engine.model import Answer, Board
-from scheduling.engine.solver import Progress, check, quote
+from scheduling.engine.solver import EngineError, Progress, append_baseline, check, quote
 from scheduling.engine.verify import verify
 
 __all__ = [
     "Answer",
     "Board",
     "BoardError",
+    "EngineError",
     "Progress",
+    "append_baseline",
     "check",
     "dump_answer",
     "dump_board",

@@ -147,5 +147,10 @@ class Answer:
     binding_orders: tuple[str, ...] = ()  # "binding": {"orders": [...]}
     # With status "infeasible": the existing orders whose promise cannot be kept ("at_fault").
     at_fault: tuple[str, ...] = ()
+    # With status "infeasible" from check: the least-late schedule found ("projection"). It keeps
+    # rules 1-4 and rule 5 for every order except those at fault, whose projected completion it
+    # shows. Not a promise: the shop-floor path commits it, flagging those orders at risk, so
+    # the board keeps representing reality when a machine breaks (see product.md invariant 1).
+    projection: tuple[ScheduledOperation, ...] = ()
     solve_seconds: float = 0.0
     message: str = field(default="")  # human-readable reason for infeasible / no_solution

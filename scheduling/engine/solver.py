@@ -33,7 +33,7 @@ model, ``dispatch.py`` the greedy schedules, ``bounds.py`` the lower bound.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from scheduling.engine.bounds import critical_path, critical_path_bound, request_bounds
@@ -213,7 +213,7 @@ def check(
     if existing.solution is None:
         status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
         answer = Answer(status=status, at_fault=tuple(existing.at_fault), message=existing.message)
-        if existing.least_late is not None and _HAS_PROJECTION:
+        if existing.least_late is not None:
             answer = _with_projection(board, answer, problem, existing.least_late, apply_options)
         return _finish(board, clock, answer, apply_options)
     solution = existing.solution
@@ -356,11 +356,6 @@ def _binding(
     return tuple(centers), orders
 
 
-# The answer's "projection" (least-late schedule of an infeasible check) is being added to
-# model.py/verify.py by another part of the project; fill it once that field exists.
-_HAS_PROJECTION = "projection" in {f.name for f in fields(Answer)}
-
-
 def _with_projection(
     board: Board, answer: Answer, problem: Problem, solution: Solution, options: Sequence[str]
 ) -> Answer:
@@ -371,11 +366,11 @@ def _with_projection(
         board,
         replace(answer, status="promised", schedule=rows),
         options,
-        accept_late=answer.at_fault,  # type: ignore[call-arg]
+        accept_late=answer.at_fault,
     )
     if found:
         raise EngineError(found)
-    return replace(answer, projection=rows)  # type: ignore[call-arg]
+    return replace(answer, projection=rows)
 
 
 def _checked_bound(lower: int, completion: int) -> int:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -177,11 +177,20 @@ def _show(instant: datetime | None) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def verify(board: Board, answer: Answer, options: Sequence[str] = ()) -> list[str]:
+def verify(
+    board: Board,
+    answer: Answer,
+    options: Sequence[str] = (),
+    *,
+    accept_late: Collection[str] = (),
+) -> list[str]:
     """Violations of rules 1-6 by ``answer`` on ``board``; an empty list means valid.
 
     ``options`` are the ids of the chosen capacity options: their extra windows count as
-    working time, each on its own work center only.
+    working time, each on its own work center only. ``accept_late`` names existing orders
+    exempt from rule 5 (and only rule 5): orders that reality (a breakdown, an overrun) has
+    already made late, committed from the shop floor with their projected completion and
+    flagged at risk. Every other rule still holds for them.
     """
     if answer.status != "promised":
         return [f"answer status is {answer.status!r}: only a 'promised' answer has a schedule"]
@@ -331,7 +340,7 @@ def verify(board: Board, answer: Answer, options: Sequence[str] = ()) -> list[st
         last_row = rows.get((job.id, last.id))
         if last_row is None:
             continue
-        if isinstance(job, Order):
+        if isinstance(job, Order) and job.id not in accept_late:
             protected = job.due - timedelta(minutes=board.order_buffer(job))
             limit = protected
             base_row = baseline.get((job.id, last.id))

@@ -110,6 +110,7 @@ def schedule_commit(
     options: Sequence[str] = (),
     new_order: NewOrderSpec | None = None,
     promises: Sequence[PromiseSpec] = (),
+    accept_late: Sequence[str] = (),
 ) -> CommitResult:
     """Verify and write a new current schedule version.
 
@@ -117,6 +118,10 @@ def schedule_commit(
     ScheduledOperation per row of `answer.schedule`, the `new_order` with its operations and
     initial promise (due = answer.promise) when given, the `promises` rows (updating each
     order's promised due date), and marks `options` applied. Enqueues nothing.
+
+    `accept_late` (shop-floor and repair commits only) names orders that reality has already
+    made late: rule 5 is waived for them alone and they are recorded on the version as at
+    risk; every other rule still holds for them, and no promise of theirs is changed.
 
     Raises StaleSchedule if the current version is not `expected_version_id`, and
     ScheduleRejected if the engine's verifier rejects the answer against the board rebuilt
@@ -127,6 +132,10 @@ def schedule_commit(
         raise ScheduleRejected([f"answer status is {answer.status}, not promised"])
     if (new_order is None) != (request is None):
         raise ValueError("a new order and its request go together")
+    late_allowed = {ScheduleVersion.Kind.SHOP_FLOOR, ScheduleVersion.Kind.REPAIR}
+    if accept_late and (kind not in late_allowed or new_order is not None or promises):
+        # A quote or a re-promise must keep every promise; only reality may make one late.
+        raise ScheduleRejected(["late orders are accepted only from shop-floor events"])
     with transaction.atomic():
         current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
         current_id = current.pk if current else None
@@ -143,7 +152,7 @@ def schedule_commit(
         board = _with_promises(snapshot.board, changes)
         missing = [code for code in options if code not in snapshot.option_pks]
         violations = [f"capacity option {code} is not available" for code in missing]
-        violations += engine.verify(board, answer, options)
+        violations += engine.verify(board, answer, options, accept_late=accept_late)
         if violations:
             raise ScheduleRejected(violations)
 
@@ -164,6 +173,7 @@ def schedule_commit(
             reason=reason,
             created_by=created_by,
             planned_at=now,
+            at_risk=sorted(accept_late),
         )
 
         operation_pks = dict(snapshot.operation_pks)

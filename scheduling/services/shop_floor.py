@@ -13,13 +13,14 @@ the rule that a promise changes only through an explicit, audited re-promise:
 - If check finds a schedule in which every promise still holds (with its buffer), it becomes the
   new current version through `schedule_commit(kind="shop_floor")`, verified like any other.
 - If no such schedule exists ("infeasible"), the event is still recorded: reality is reality and
-  refusing to record that a machine broke would make the board lie. But no promise row is
-  written or moved, and no new version is committed, because any schedule that represents the
-  new reality breaks rule 5 for some order, and the verifier would (rightly) refuse it. The
-  orders at fault are returned as at risk so the page shows them and a scheduler re-promises
-  them (an audited re-promise commits a repaired schedule with the new dates). Until then the
-  last verified version stays current, and the next commit of any kind re-checks against the
-  recorded facts, so nothing can be promised on top of the broken plan.
+  refusing to record that a machine broke would make the board lie. The engine's least-late
+  projection (rules 1-4 for everyone, rule 5 for everyone but the orders at fault) becomes the
+  current version through the same verifier, with rule 5 waived for exactly those orders
+  (`accept_late`), which the version records as at risk. No promise row is written or moved:
+  the orders are returned as at risk so the page shows them and a scheduler re-promises them
+  (or finds capacity). From then on rule 5's "an order already late is never made later" holds
+  them to their projection, so nothing is made worse (invariant 1). If the engine could not
+  produce a projection, the event is recorded and the previous version stays current.
 - If check finds no schedule within its time limit ("no_solution"), the same holds and the
   message says so; nothing is marked at risk because nothing was proven late.
 
@@ -39,6 +40,7 @@ from django.db import transaction
 
 from orders.models import Operation, Order
 from scheduling.boards import board_now, board_snapshot
+from scheduling.engine import model as e
 from scheduling.models import ScheduleVersion, WorkCenter, WorkCenterDowntime
 from scheduling.services.board_io import board_check
 from scheduling.services.commit import ScheduleRejected, schedule_commit
@@ -123,12 +125,43 @@ def _revalidate(
         )
     if answer.status == "infeasible":
         at_risk = tuple(sorted(answer.at_fault))
+        named = f"{len(at_risk)} order(s) at risk ({', '.join(at_risk)})"
+        if answer.projection:
+            # Reality made these orders late: the board must still show what will really
+            # happen, so the least-late schedule becomes current with them flagged at risk.
+            # Their promises stay as they are until a scheduler re-promises them.
+            projection = e.Answer(status="promised", schedule=answer.projection)
+            try:
+                with transaction.atomic():
+                    result = schedule_commit(
+                        expected_version_id=current.pk if current else None,
+                        now=now,
+                        answer=projection,
+                        kind=ScheduleVersion.Kind.SHOP_FLOOR,
+                        reason=f"{reason} | at risk: {', '.join(at_risk)}"[:500],
+                        created_by=user,
+                        accept_late=at_risk,
+                    )
+            except ScheduleRejected as exc:
+                return ShopFloorResult(
+                    version=None,
+                    at_risk=at_risk,
+                    message=f"Recorded. No schedule keeps every promise any more: {named}. "
+                    f"The projected schedule was refused by the verifier ({exc}); the previous "
+                    "version stays current.",
+                )
+            return ShopFloorResult(
+                version=result.version,
+                at_risk=at_risk,
+                message=f"Recorded. No schedule keeps every promise any more: {named}. "
+                f"Schedule v{result.version.number} shows their projected completion; no "
+                "promise was moved: re-promise them or add capacity.",
+            )
         return ShopFloorResult(
             version=None,
             at_risk=at_risk,
-            message=f"Recorded. No schedule keeps every promise any more: {len(at_risk)} order(s) "
-            f"at risk ({', '.join(at_risk)}). No promise was moved; re-promise them."
-            + (f" {answer.message}" if answer.message else ""),
+            message=f"Recorded. No schedule keeps every promise any more: {named}. No promise "
+            "was moved; re-promise them." + (f" {answer.message}" if answer.message else ""),
         )
     return ShopFloorResult(
         version=None,

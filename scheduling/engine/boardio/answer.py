@@ -49,7 +49,7 @@ _ANSWER_REQUIRED = (
 
 def dump_answer(answer: Answer) -> dict[str, Any]:
     """The answer/1 document. ``at_fault`` is written for an infeasible answer (or when set),
-    ``message`` only when non-empty; absent instants are null."""
+    ``projection`` and ``message`` only when non-empty; absent instants are null."""
     doc: dict[str, Any] = {
         "format": ANSWER_FORMAT,
         "status": answer.status,
@@ -86,6 +86,8 @@ def dump_answer(answer: Answer) -> dict[str, Any]:
     }
     if answer.status == "infeasible" or answer.at_fault:
         doc["at_fault"] = list(answer.at_fault)
+    if answer.projection:
+        doc["projection"] = [dump_scheduled_operation(row) for row in answer.projection]
     if answer.message:
         doc["message"] = answer.message
     return doc
@@ -93,7 +95,7 @@ def dump_answer(answer: Answer) -> dict[str, Any]:
 
 def load_answer(doc: Any) -> Answer:
     """Validate an answer/1 document and return the engine's ``Answer``."""
-    root = expect_object(doc, "", _ANSWER_REQUIRED, ("at_fault", "message"))
+    root = expect_object(doc, "", _ANSWER_REQUIRED, ("at_fault", "projection", "message"))
     if root["format"] != ANSWER_FORMAT:
         fail("format", f"must be {ANSWER_FORMAT!r}, got {root['format']!r}")
     status = root["status"]
@@ -137,6 +139,10 @@ def load_answer(doc: Any) -> Answer:
         for index, item in enumerate(expect_list(root.get("at_fault", []), "at_fault"))
     ]
     message = expect_string(root.get("message", ""), "message")
+    projection = tuple(
+        expect_scheduled_operation(item, f"projection[{index}]")
+        for index, item in enumerate(expect_list(root.get("projection", []), "projection"))
+    )
     return Answer(
         status=status,
         request=request,
@@ -162,6 +168,7 @@ def load_answer(doc: Any) -> Answer:
             for index, item in enumerate(expect_list(binding["orders"], "binding.orders"))
         ),
         at_fault=tuple(at_fault),
+        projection=projection,
         solve_seconds=expect_number(root["solve_seconds"], "solve_seconds", minimum=0),
         message=message,
     )

@@ -563,3 +563,20 @@ def test_engine_modules_import_without_django() -> None:
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_an_infeasible_answer_round_trips_its_projection() -> None:
+    from scheduling.engine.model import Answer, ScheduledOperation
+
+    row = ScheduledOperation(
+        order="SO-1",
+        operation="10",
+        work_center="MILL-1",
+        start=datetime(2026, 12, 1, 6, tzinfo=UTC),
+        end=datetime(2026, 12, 1, 8, tzinfo=UTC),
+    )
+    answer = Answer(status="infeasible", at_fault=("SO-1",), projection=(row,), message="late")
+    doc = dump_answer(answer)
+    assert doc["projection"][0]["order"] == "SO-1" and doc["schedule"] == []
+    assert load_answer(doc) == answer
+    assert "projection" not in dump_answer(Answer(status="promised"))

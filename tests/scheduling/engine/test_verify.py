@@ -616,3 +616,17 @@ def test_window_walk_matches_minute_count_across_dst(
     hours = WorkingTime(BERLIN_MIXED, extra)
     assert hours.end_after(start, minutes) == _end_by_counting(BERLIN_MIXED, extra, start, minutes)
     assert hours.is_working(start) == _working_by_wall_clock(BERLIN_MIXED, extra, start)
+
+
+def test_rule5_waived_only_for_orders_accepted_late(fixture_doc) -> None:
+    board, answer = board_and_answer("small-shop", fixture_doc)
+    late = with_row(answer, "W-1", "30", start="2026-12-23T14:00:00Z", end="2026-12-28T07:30:00Z")
+    # A breakdown made W-1 late: the shop-floor path commits its projection, flagged at risk.
+    assert verify(board, late, accept_late={"W-1"}) == []
+    # The waiver is per order and per rule: another order's lateness is still caught...
+    assert "order W-1" in only(verify(board, late, accept_late={"W-2"}), "rule 5")
+    # ...and the waived order still obeys the calendar (Christmas closure) and its routing.
+    inside_closure = with_row(
+        answer, "W-1", "30", start="2026-12-25T08:00:00Z", end="2026-12-25T09:30:00Z"
+    )
+    assert verify(board, inside_closure, accept_late={"W-1"}) != []
