@@ -12,14 +12,16 @@ import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.conf import settings
-from rest_framework.test import APIClient
 
-from orders.models import Customer
-from tests.factories import UserFactory
+# Django, DRF and the models are imported inside the hooks and fixtures, never at module level:
+# the engine's tests must also run without Django (`pytest -p no:django tests/scheduling/engine`).
+if TYPE_CHECKING:
+    from rest_framework.test import APIClient
+
+    from orders.models import Customer
 
 
 def services_required() -> bool:
@@ -30,11 +32,15 @@ def services_required() -> bool:
 
 
 def database_is_postgres() -> bool:
+    from django.conf import settings
+
     return bool(settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
 
 
 def redis_url() -> str | None:
     """REDIS_URL, else the Celery broker URL when it is Redis; None when neither is Redis."""
+    from django.conf import settings
+
     for url in (os.environ.get("REDIS_URL", ""), settings.CELERY_BROKER_URL):
         if url.startswith(("redis://", "rediss://")):
             return url
@@ -47,6 +53,7 @@ def postgres_problem() -> str | None:
     if not database_is_postgres():
         return "DATABASE_URL is not a PostgreSQL URL"
     import psycopg2
+    from django.conf import settings
 
     db = settings.DATABASES["default"]
     try:
@@ -81,8 +88,11 @@ def redis_problem() -> str | None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    # WhiteNoise warns on every request when STATIC_ROOT is missing (no collectstatic in tests).
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    if session.config.pluginmanager.has_plugin("django"):
+        from django.conf import settings
+
+        # WhiteNoise warns on every request when STATIC_ROOT is missing (no collectstatic).
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     if not services_required():
         return
     problems = [p for p in (postgres_problem(), redis_problem()) if p is not None]
@@ -108,6 +118,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture
 def api_client() -> APIClient:
     """An unauthenticated DRF test client."""
+    from rest_framework.test import APIClient
+
     return APIClient()
 
 
@@ -116,6 +128,8 @@ def user_factory(db: None) -> Callable[..., Any]:
     """`user_factory(role, customer=None, **fields)`: a saved user with a profile of `role`
     ('sales', 'scheduler', 'customer', 'manager'); a customer user without `customer` gets a
     new customer. Password: `demo`."""
+
+    from tests.factories import UserFactory
 
     def make(role: str, customer: Customer | None = None, **fields: Any) -> Any:
         return UserFactory.create(role=role, customer=customer, **fields)
@@ -126,6 +140,7 @@ def user_factory(db: None) -> Callable[..., Any]:
 @pytest.fixture
 def client_as(user_factory: Callable[..., Any]) -> Callable[..., APIClient]:
     """`client_as(role_or_user, customer=None)`: an API client authenticated as that user."""
+    from rest_framework.test import APIClient
 
     def make(who: Any, customer: Customer | None = None) -> APIClient:
         user = user_factory(who, customer=customer) if isinstance(who, str) else who
