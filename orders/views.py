@@ -56,9 +56,11 @@ def _with_status(order: Order) -> Order:
 @role_required(Profile.Role.CUSTOMER)
 def portal(request: HttpRequest) -> HttpResponse:
     orders = [
-        _with_status(o)
-        for o in order_details_visible_to(request.user).order_by("status", "promised_due")
+        _with_status(o) for o in order_details_visible_to(request.user).order_by("promised_due")
     ]
+    # Orders still to come first, delivered and cancelled ones after them.
+    closed = (Order.Status.DONE, Order.Status.CANCELLED)
+    orders.sort(key=lambda o: o.status in closed)
     for order in orders:
         ops = list(order.operations.all())
         order.steps = ops  # type: ignore[attr-defined]
