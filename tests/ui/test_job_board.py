@@ -175,3 +175,12 @@ def test_sales_cannot_approve(client_for: Any, shop: Any) -> None:
     assert client_for("sales").post(f"/board/proposals/{proposal.pk}/approve/").status_code == 403
     proposal.refresh_from_db()
     assert proposal.status == ReplanProposal.Status.PENDING
+
+
+def test_board_names_orders_a_shop_floor_event_put_at_risk(client_for: Any) -> None:
+    version = current_version()
+    assert version is not None
+    type(version).objects.filter(pk=version.pk).update(at_risk=["SO-1"])
+    html = client_for("scheduler").get("/board/").content.decode()
+    assert 'data-testid="version-at-risk"' in html
+    assert "SO-1 now finishes after its protected date" in html
