@@ -195,7 +195,8 @@ CELERY_TASK_ROUTES = {"quoting.solve_quote": {"queue": "solver"}, "quoting.*": {
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 
 # --- Engine -----------------------------------------------------------------------------------
-ENGINE_TIME_LIMIT = envfloat("ENGINE_TIME_LIMIT", "5", minimum=0.1)  # seconds per CP-SAT solve
+# Seconds per CP-SAT solve: a sales rep waits for the answer ("within about a second").
+ENGINE_TIME_LIMIT = envfloat("ENGINE_TIME_LIMIT", "1", minimum=0.1)
 ENGINE_WORKERS = envint("ENGINE_WORKERS", "2", minimum=1)
 # The soft limit lets the task record a failure; both stay well under the visibility timeout.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "120", minimum=1)
