@@ -63,3 +63,18 @@ class ProposalRejectForm(forms.Form):
     reason = forms.CharField(
         max_length=300, widget=forms.TextInput(attrs={"placeholder": "Why not?"})
     )
+
+
+class RepromiseForm(forms.Form):
+    """An explicit, audited change of an order's promise (the scheduler says why)."""
+
+    due = _instant_field("New promised date (UTC)")
+    reason = forms.CharField(
+        max_length=300, widget=forms.TextInput(attrs={"placeholder": "Why (the customer sees it)"})
+    )
+
+    def clean_due(self) -> Any:
+        due = self.cleaned_data["due"]
+        if due <= timezone.now():
+            raise forms.ValidationError("A promise must be in the future.")
+        return due

@@ -486,8 +486,10 @@ class OrderAtRisk:
 
 def orders_at_risk(*, order_ids: list[int] | None = None) -> list[OrderAtRisk]:
     """Open orders whose projected completion on the current schedule eats two thirds of
-    their buffer or misses the promise, worst first."""
+    their buffer or misses the promise, or that the current version records as put at risk by
+    a shop-floor event, worst first."""
     version = ScheduleVersion.objects.filter(is_current=True).first()
+    flagged = set(version.at_risk or []) if version is not None else set()
     orders = Order.objects.filter(
         status__in=[Order.Status.OPEN, Order.Status.IN_PROGRESS]
     ).select_related("customer", "product")
@@ -504,7 +506,7 @@ def orders_at_risk(*, order_ids: list[int] | None = None) -> list[OrderAtRisk]:
             buffer_minutes=order.buffer_minutes,
             projected_completion=projection.get(order.pk),
         )
-        if status.at_risk:
+        if status.at_risk or order.code in flagged:
             result.append(OrderAtRisk(order, projection.get(order.pk), status))
     result.sort(key=lambda r: r.buffer.slack_minutes if r.buffer.slack_minutes is not None else 0)
     return result

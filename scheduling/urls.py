@@ -25,5 +25,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.operation_finish,
         name="operation-finish",
     ),
+    path(
+        "shop-floor/orders/<int:order_id>/repromise/",
+        views.order_repromise,
+        name="order-repromise",
+    ),
     path("shop-floor/downtime/", views.downtime_record, name="downtime-record"),
 ]

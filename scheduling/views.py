@@ -6,7 +6,7 @@ shop-floor events)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -28,9 +28,11 @@ from scheduling.forms import (
     OperationFinishForm,
     OperationStartForm,
     ProposalRejectForm,
+    RepromiseForm,
 )
 from scheduling.models import WorkCenter, WorkCenterDowntime
 from scheduling.selectors import (
+    OrderAtRisk,
     job_board_for,
     orders_at_risk,
     overlay_proposal,
@@ -174,6 +176,7 @@ def _floor_page(
     *,
     bound: dict[int, forms.Form] | None = None,
     downtime_form: DowntimeForm | None = None,
+    repromise_forms: dict[int, RepromiseForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now().replace(second=0, microsecond=0)
@@ -190,13 +193,30 @@ def _floor_page(
             "now": now,
             "work_centers": WorkCenter.objects.order_by("code"),
             "downtime_form": downtime_form or DowntimeForm(),
-            "at_risk": orders_at_risk(),
+            "at_risk": [
+                {"row": row, "form": _repromise_form(row, repromise_forms)}
+                for row in orders_at_risk()
+            ],
             "recent_downtime": WorkCenterDowntime.objects.select_related("work_center").order_by(
                 "-created_at"
             )[:5],
         },
         status=status,
     )
+
+
+def _repromise_form(row: OrderAtRisk, bound: dict[int, RepromiseForm] | None) -> RepromiseForm:
+    """The bound form after a refused attempt, else one suggesting the date the current plan
+    can keep: projected completion plus the order's buffer, rounded up to the hour."""
+    if bound and row.order.pk in bound:
+        return bound[row.order.pk]
+    initial = {}
+    if row.projected_completion is not None:
+        keepable = row.projected_completion + timedelta(minutes=row.order.buffer_minutes)
+        if keepable.minute or keepable.second or keepable.microsecond:
+            keepable = keepable.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        initial["due"] = keepable
+    return RepromiseForm(prefix=f"repromise-{row.order.pk}", initial=initial)
 
 
 @role_required(Profile.Role.SCHEDULER)
@@ -211,7 +231,7 @@ def _report(request: HttpRequest, result: ShopFloorResult) -> None:
 
 
 # Service field names -> page form field names, so a service's refusal lands on the right input.
-_SERVICE_FIELDS = {"work_center_id": "work_center", "operation_id": None}
+_SERVICE_FIELDS = {"work_center_id": "work_center", "operation_id": None, "order_id": None}
 
 
 def _attach(form: forms.Form, error: ValidationError) -> None:
@@ -258,6 +278,34 @@ def operation_finish(request: HttpRequest, operation_id: int) -> HttpResponse:
             _report(request, result)
             return redirect("shop-floor")
     return _floor_page(request, bound={operation_id: form}, status=400)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def order_repromise(request: HttpRequest, order_id: int) -> HttpResponse:
+    """An explicit, audited re-promise: the only way a promise changes after the fact."""
+    form = RepromiseForm(request.POST, prefix=f"repromise-{order_id}")
+    if form.is_valid():
+        try:
+            promise = quoting_services.order_repromise(
+                order_id=order_id,
+                due=form.cleaned_data["due"],
+                reason=form.cleaned_data["reason"],
+                repromised_by=page_user(request),
+            )
+        except ValidationError as exc:  # RepromiseInfeasible included: no plan keeps that date
+            _attach(form, exc)
+        except quoting_services.QuotingConflict as exc:
+            messages.error(request, f"Not re-promised: {exc}")
+            return redirect("shop-floor")
+        else:
+            messages.success(
+                request,
+                f"{promise.order.code} re-promised for {promise.due:%a %d %b %H:%M} UTC; "
+                "the old promise stays in its history.",
+            )
+            return redirect("shop-floor")
+    return _floor_page(request, repromise_forms={order_id: form}, status=400)
 
 
 @role_required(Profile.Role.SCHEDULER)

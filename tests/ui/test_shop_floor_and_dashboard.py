@@ -82,3 +82,51 @@ def test_dashboard_counts_on_time_deliveries(client_for: Any, shop: Any) -> None
     assert "50%" in html  # one on time, one late
     assert "2 orders delivered" in html
     assert html.count("<svg") >= 4
+
+
+def _late_so1() -> Order:
+    """SO-1 as if its promise had been made tighter than the plan (its projection misses it)."""
+    from scheduling.boards import current_version
+    from scheduling.models import ScheduledOperation
+
+    order = Order.objects.get(code="SO-1")
+    last = max(
+        s.end
+        for s in ScheduledOperation.objects.filter(
+            version=current_version(), operation__order=order
+        )
+    )
+    Order.objects.filter(pk=order.pk).update(promised_due=last - timedelta(hours=1))
+    order.refresh_from_db()
+    return order
+
+
+def test_at_risk_order_can_be_re_promised_explicitly(client_for: Any, shop: Any) -> None:
+    from orders.models import Promise
+
+    order = _late_so1()
+    page = client_for("scheduler").get("/shop-floor/").content.decode()
+    assert 'data-order="SO-1"' in page and "Late" in page
+    before = Promise.objects.filter(order=order).count()
+
+    bad = client_for("scheduler").post(
+        f"/shop-floor/orders/{order.pk}/repromise/",
+        {f"repromise-{order.pk}-due": "", f"repromise-{order.pk}-reason": "machine broke"},
+    )
+    assert bad.status_code == 400
+    assert 'value="machine broke"' in bad.content.decode()
+    assert Promise.objects.filter(order=order).count() == before
+
+    new_due = order.promised_due + timedelta(days=5)
+    done = client_for("scheduler").post(
+        f"/shop-floor/orders/{order.pk}/repromise/",
+        {
+            f"repromise-{order.pk}-due": new_due.strftime("%Y-%m-%dT%H:%M"),
+            f"repromise-{order.pk}-reason": "machine broke",
+        },
+        follow=True,
+    )
+    assert "re-promised" in done.content.decode()
+    order.refresh_from_db()
+    assert order.promised_due == new_due.replace(second=0, microsecond=0)
+    assert Promise.objects.filter(order=order).count() == before + 1
