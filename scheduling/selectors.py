@@ -23,10 +23,10 @@ from scheduling.boards import _calendars, board_now
 from scheduling.engine.calendars import calendar_windows, to_minute
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter, WorkCenterDowntime
 
-# Buffer status thresholds (fraction of the order's safety buffer the projected completion eats
-# into). Thirds are the usual buffer-management convention: a third used is normal variation,
-# two thirds means act now.
-YELLOW_FROM = 1 / 3
+# Buffer status. A valid plan finishes every order by its protected date (promise minus
+# buffer), so any consumption of the buffer means reality (a breakdown, an overrun) got in the
+# way: yellow from the first minute, red from two thirds (the usual buffer-management
+# line for "act now") or when the promise itself is missed.
 RED_FROM = 2 / 3
 
 WINDOW_DAYS = {"day": 1, "week": 7, "2weeks": 14, "4weeks": 28}
@@ -62,8 +62,8 @@ def buffer_status(
         return BufferStatus("red", consumed, slack, "Late")
     if consumed >= RED_FROM:
         return BufferStatus("red", consumed, slack, "At risk")
-    if consumed >= YELLOW_FROM:
-        return BufferStatus("yellow", consumed, slack, "Watch")
+    if consumed > 0:
+        return BufferStatus("yellow", consumed, slack, "Eating buffer")
     return BufferStatus("green", consumed, slack, "On track")
 
 
@@ -485,9 +485,9 @@ class OrderAtRisk:
 
 
 def orders_at_risk(*, order_ids: list[int] | None = None) -> list[OrderAtRisk]:
-    """Open orders whose projected completion on the current schedule eats two thirds of
-    their buffer or misses the promise, or that the current version records as put at risk by
-    a shop-floor event, worst first."""
+    """Open orders whose projected completion on the current schedule eats into their buffer
+    (or misses the promise), or that the current version records as put at risk by a
+    shop-floor event, worst first."""
     version = ScheduleVersion.objects.filter(is_current=True).first()
     flagged = set(version.at_risk or []) if version is not None else set()
     orders = Order.objects.filter(
@@ -506,7 +506,7 @@ def orders_at_risk(*, order_ids: list[int] | None = None) -> list[OrderAtRisk]:
             buffer_minutes=order.buffer_minutes,
             projected_completion=projection.get(order.pk),
         )
-        if status.at_risk or order.code in flagged:
+        if status.color in ("yellow", "red") or order.code in flagged:
             result.append(OrderAtRisk(order, projection.get(order.pk), status))
     result.sort(key=lambda r: r.buffer.slack_minutes if r.buffer.slack_minutes is not None else 0)
     return result

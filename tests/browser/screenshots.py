@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.management import call_command
     from django.test.testcases import LiveServerThread
+    from django.utils import timezone
     from playwright.sync_api import sync_playwright
 
     from config.celery import app as celery_app
@@ -191,8 +192,19 @@ def main(argv: list[str] | None = None) -> int:
                 shot(page, "08-scheduler-job-board-proposal")
             page.goto(f"{base}/board/?window=day")
             shot(page, "09-scheduler-job-board-day")
+            # The bottleneck breaks down for the rest of the day: every promise is re-checked,
+            # the orders it hurts are named, none is moved.
             page.goto(f"{base}/shop-floor/")
-            shot(page, "10-scheduler-shop-floor")
+            now = timezone.now().replace(second=0, microsecond=0)
+            page.select_option("#id_work_center", value="TEST-1")
+            page.fill("#id_start", (now - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"))
+            page.fill("#id_end", (now + timedelta(hours=80)).strftime("%Y-%m-%dT%H:%M"))
+            page.fill("#id_reason", "Hydraulic pump on the test bench failed")
+            page.click("#downtime button[type=submit]")
+            page.wait_for_selector(".messages li", timeout=120_000)
+            shot(page, "10-scheduler-shop-floor", full=False)
+            page.goto(f"{base}/board/?window=2weeks")
+            shot(page, "10b-scheduler-job-board-after-breakdown", full=False)
 
         with as_user(f"customer-{customer.lower()}") as page:
             page.goto(f"{base}/portal/")

@@ -19,15 +19,15 @@ from scheduling.selectors import buffer_status, job_board_for
     ("slack_minutes", "color"),
     [
         (3000, "green"),
-        (1440, "green"),
-        (900, "yellow"),
-        (1000, "green"),
-        (400, "red"),
+        (1440, "green"),  # finishes exactly at the protected date: buffer untouched
+        (1439, "yellow"),
+        (600, "yellow"),
+        (480, "red"),  # two thirds of the buffer eaten
         (0, "red"),
         (-60, "red"),
     ],
 )
-def test_buffer_status_thirds(slack_minutes: int, color: str) -> None:
+def test_buffer_status_by_buffer_consumed(slack_minutes: int, color: str) -> None:
     from django.utils import timezone
 
     due = timezone.now()
