@@ -184,3 +184,63 @@ def test_board_names_orders_a_shop_floor_event_put_at_risk(client_for: Any) -> N
     html = client_for("scheduler").get("/board/").content.decode()
     assert 'data-testid="version-at-risk"' in html
     assert "SO-1 now finishes after its protected date" in html
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # the solve's monitor thread reads committed rows
+def test_approving_a_stale_proposal_re_solves_it_and_the_board_says_so(
+    flushable_promises: None, client_for: Any, shop: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from config.celery import app as celery_app
+    from quoting import services
+    from scheduling.services.shop_floor import work_center_downtime_record
+
+    eager = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            quote = services.quote_request_create(
+                created_by=shop.users["sales"],
+                customer_id=shop.acme.pk,
+                product_id=shop.cylinder.pk,
+                quantity=3,
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = services.quote_accept(
+                quote_id=quote.pk,
+                accepted_by=shop.users["sales"],
+                capacity_option_code="MILL-NIGHT",
+            )
+        assert outcome.proposal is not None
+        proposal = ReplanProposal.objects.get(pk=outcome.proposal.pk)
+        assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
+        board = client_for("scheduler").get("/board/").content.decode()
+        assert "re-solved" not in board  # solved once with its option: not a re-solve
+
+        # The board changes under the proposal (a shop-floor event commits a new version).
+        now = timezone.now()
+        work_center_downtime_record(
+            work_center_id=shop.saw.pk,
+            start=now - timedelta(hours=2),
+            end=now - timedelta(hours=1),
+            reason="blade change",
+            user=shop.users["scheduler"],
+        )
+        assert current_version() != proposal.schedule_version
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for("scheduler").post(
+                f"/board/proposals/{proposal.pk}/approve/", follow=True
+            )
+        page = response.content.decode()
+        assert "has changed since, so it was not committed" in page
+        assert not Order.objects.filter(code=proposal.quote.order_code).exists()
+        proposal.refresh_from_db()
+        assert proposal.status == ReplanProposal.Status.PENDING  # re-solved (eagerly) on v-now
+        assert proposal.schedule_version == current_version()
+        board = client_for("scheduler").get("/board/").content.decode()
+        assert "re-solved \u00d71" in board
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager
