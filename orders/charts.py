@@ -6,6 +6,7 @@ chart scales with its card. Text is escaped; numbers are formatted by us.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,14 +28,11 @@ class Point:
 
 
 def _nice_max(value: float) -> float:
-    """A round axis maximum at or above `value` (1, 2, 2.5, 5 x 10^n)."""
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+    """An axis maximum at or above `value` that splits into four whole-number steps."""
+    step = max(1, math.ceil(value / 4))
+    if step > 10:
+        step = math.ceil(step / 5) * 5
+    return float(step * 4)
 
 
 def _y_grid(x0: int, x1: int, top: int, plot_h: int, y_max: float, unit: str) -> str:
