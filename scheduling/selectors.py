@@ -208,7 +208,7 @@ def _ticks(start: datetime, end: datetime, window: str) -> list[Tick]:
     return ticks
 
 
-def _assign_lanes(bars: list[Bar], capacity: int) -> int:
+def _assign_lanes(bars: list[Bar]) -> int:
     """Stack overlapping bars in lanes (a work center with capacity 3 runs 3 at once)."""
     lane_ends: list[datetime] = []
     for bar in sorted(bars, key=lambda b: (b.start, b.end)):
@@ -220,7 +220,9 @@ def _assign_lanes(bars: list[Bar], capacity: int) -> int:
         else:
             bar.lane = len(lane_ends)
             lane_ends.append(bar.end)
-    return max(capacity, len(lane_ends), 1)
+    # As tall as the stacking needs (the label says the capacity): a 4-unit oven used one job
+    # at a time should not take four rows of screen.
+    return max(len(lane_ends), 1)
 
 
 # One row per bar, as plain tuples: a 1,000-operation board would otherwise build 5,000 model
@@ -333,7 +335,7 @@ def job_board_for(
             bars.append(bar)
             rows[bar.work_center].bars.append(bar)
     for row in rows.values():
-        row.lanes = _assign_lanes(row.bars, row.capacity)
+        row.lanes = _assign_lanes(row.bars)
 
     now = timezone.now()
     return JobBoard(
@@ -416,7 +418,7 @@ def overlay_proposal(
         for existing in row.bars:
             if not existing.css:
                 existing.css = "dim"  # unaffected: fade so the proposal's changes stand out
-        row.lanes = _assign_lanes(row.bars, row.capacity)
+        row.lanes = _assign_lanes(row.bars)
 
 
 # ---------------------------------------------------------------------------------------------
