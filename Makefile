@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test lint bench clean
+.PHONY: venv run test lint bench screenshots clean
 
 venv: $(VENV)/.installed
 
@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	@bash -c 'trap "kill 0" EXIT; \
 	  $(BIN)/celery -A config worker -B -Q solver,default --concurrency 1 --loglevel INFO & \
 	  echo ""; echo "  Open http://$(HOST):$(PORT)/  (logins: sales, scheduler, manager, customer-<code>; password demo)"; echo ""; \
@@ -41,6 +42,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m bench.run_all
+
+# Screenshots of every page with the demo shop (needs /usr/bin/chromium).
+screenshots: venv
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -75,7 +75,7 @@ def current_version() -> m.ScheduleVersion | None:
     return m.ScheduleVersion.objects.filter(is_current=True).first()
 
 
-def _calendars(
+def work_center_calendars(
     work_centers: list[m.WorkCenter],
 ) -> tuple[tuple[e.Calendar, ...], dict[int, str]]:
     """Engine calendars, and the calendar id each work center uses."""
@@ -156,7 +156,7 @@ def board_snapshot(
         version = current_version()
     work_centers = list(m.WorkCenter.objects.select_related("calendar").order_by("code"))
     work_center_codes = {wc.pk: wc.code for wc in work_centers}
-    calendars, calendar_of = _calendars(work_centers)
+    calendars, calendar_of = work_center_calendars(work_centers)
 
     orders = list(
         OrderRow.objects.filter(status__in=[OrderRow.Status.OPEN, OrderRow.Status.IN_PROGRESS])

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from orders.models import Operation, Order
-from scheduling.boards import _calendars, board_now
+from scheduling.boards import board_now, work_center_calendars
 from scheduling.engine.calendars import calendar_windows, to_minute
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter, WorkCenterDowntime
 
@@ -161,7 +161,7 @@ def working_windows(
 ) -> dict[str, list[tuple[datetime, datetime]]]:
     """Work center code -> its working windows within [start, end), as the engine sees them
     (weekly shifts in the calendar's zone, holidays, applied capacity options, downtime)."""
-    calendars, calendar_of = _calendars(work_centers)
+    calendars, calendar_of = work_center_calendars(work_centers)
     by_id = {c.id: c for c in calendars}
     horizon = to_minute(end, start)
     return {
