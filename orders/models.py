@@ -150,8 +150,10 @@ class Operation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "sequence"], name="unique_operation_seq"),
             models.CheckConstraint(condition=Q(minutes__gte=1), name="operation_minutes_gte_1"),
+            # A running operation must say where and since when it runs (the engine keeps it
+            # there); a done one may lack that history (ERP boards often report only "done").
             models.CheckConstraint(
-                condition=Q(state="planned")
+                condition=~Q(state="running")
                 | (Q(work_center__isnull=False) & Q(actual_start__isnull=False)),
                 name="started_operation_has_place_and_start",
             ),

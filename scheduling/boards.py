@@ -130,14 +130,20 @@ def _operation(
 ) -> e.Operation:
     if row.state == OperationRow.State.PLANNED:
         return e.Operation(id=str(row.sequence), work_centers=tuple(allowed), minutes=row.minutes)
-    assert row.actual_start is not None and row.work_center_id is not None  # DB constraint
+    if row.state == OperationRow.State.RUNNING:
+        # The DB constraint: a running operation has both.
+        assert row.actual_start is not None and row.work_center_id is not None
+    # A done operation may have no recorded history (imported from a board that said only
+    # "done"); the engine needs none for it.
     return e.Operation(
         id=str(row.sequence),
         work_centers=tuple(allowed),
         minutes=row.minutes,
         state=row.state,  # type: ignore[arg-type]
-        start=_minute(row.actual_start),
-        work_center=work_center_codes[row.work_center_id],
+        start=_minute(row.actual_start) if row.actual_start is not None else None,
+        work_center=work_center_codes[row.work_center_id]
+        if row.work_center_id is not None
+        else None,
     )
 
 

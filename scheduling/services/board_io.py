@@ -19,8 +19,9 @@ through `schedule_commit` (so the verifier passes on it, invariant 2). How the r
 - an order's promise is its `due` with its own `buffer_minutes` or the board's default, recorded
   as an `imported` promise row by `schedule_commit`;
 - operation ids are the shop's routing sequence numbers, so they must be whole numbers written
-  plainly ("10", "20"); running and done operations keep their work center and start (a done
-  operation needs both: the shop records where and when it ran).
+  plainly ("10", "20"); running and done operations keep their work center and start; a done
+  operation may come without them (ERP boards often say only "done") and is imported without
+  history, and exported the same way.
 
 The schedule committed is the file's own `schedule` when the verifier accepts it on the imported
 shop; when the file has none, or one the verifier rejects, `engine.check` builds (repairs) one.
@@ -175,10 +176,6 @@ def _check_importable(board: e.Board) -> None:
                     f"{path}.id",
                     "the shop numbers operations by routing sequence: use a whole number "
                     'written plainly, such as "10"',
-                )
-            if op.effective_state == "done" and (op.start is None or op.work_center is None):
-                raise engine.BoardError(
-                    path, "a done operation needs its start and work_center to be imported"
                 )
     for index, option in enumerate(board.capacity_options or ()):
         path = f"capacity_options[{index}]"
