@@ -169,9 +169,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Redis re-delivers an unacknowledged task after the visibility timeout; it must exceed
@@ -209,6 +210,9 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must exceed CELERY_TASK_SOFT_TIME_LIMIT")
 # A solve row still "solving" this long after its last heartbeat belongs to a dead worker.
 SOLVE_STALE_SECONDS = envint("SOLVE_STALE_SECONDS", "300", minimum=10)
+# Beat keeps its last-run times beside the other runtime files, not in the working directory.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-solves": {"task": "quoting.sweep_stale_solves", "schedule": 60.0},
 }
