@@ -5,7 +5,9 @@
 (cylinders, pumps, valves, manifolds) with 3-8 step routings (some steps with alternative work
 centers), 20 customers with 150 open orders released over the coming weeks, a few operations
 already done or running, four capacity options, the demo users, and a current schedule that
-keeps every promise.
+keeps every promise. For the manager dashboard it also writes ten weeks of history: 100
+delivered orders (every operation done, where and when it ran, completed in the past), about
+89 % of them on time, a few re-promised on the way.
 
 How the promises are made honest: the orders are first written with a provisional due date a
 year out, the engine's check builds a valid schedule for them, and each order is then promised
@@ -13,6 +15,16 @@ at its planned completion + its buffer + a little slack (rounded up to the hour)
 and the promises are written by `schedule_commit` (kind "seed", promises "initial"), so they
 pass the verifier like any other commit. Everything random comes from `random.Random(seed)`;
 all dates are offsets from `now`, so two seeds with the same `now` give the same shop.
+
+How the history is recorded: delivered orders are not on the board (every operation is done),
+so their promise rows go through the same `schedule_commit` as extra PromiseSpecs, in the order
+they were made: the promise given when the order was taken, then any re-promise. The shop
+writes a promise row's `created_at` itself (append-only audit; it cannot be backdated), so the
+first promise of a delivered order is recorded as kind "imported" (history brought into the
+shop when the demo was built, its reason saying when it was quoted), not "initial": the
+dashboard's quoted-lead-time chart (initial promises, due - created_at) then counts only real
+quotes instead of negative lead times. On-time delivery and promise reliability read the
+promise dates, which are the historical ones.
 """
 
 from __future__ import annotations
@@ -213,6 +225,12 @@ STAFF_USERS = [
 ]
 
 ORDER_COUNT = 150
+# Delivered orders (history for the dashboard): how many, over how many past weeks, and how
+# many of them were delivered late / re-promised (then delivered by the new date).
+DELIVERED_COUNT = 100
+HISTORY_DAYS = 70
+DELIVERED_LATE = 11
+DELIVERED_REPROMISED = 8
 # Orders with operations already on the floor: (order index, done steps, running step).
 ON_THE_FLOOR = 6
 
@@ -234,7 +252,8 @@ class DemoShopResult:
     work_centers: int
     products: int
     customers: int
-    orders: int
+    orders: int  # open (on the board)
+    delivered: int  # history: done, completed in the past
     logins: list[DemoLogin]
     seconds_solving: float
 
@@ -399,6 +418,17 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
         )
 
         _on_the_floor(rng, now, orders, work_centers, calendar_of, closed_by_calendar)
+        # Its own random stream: the open shop stays exactly what it was without history.
+        history = _delivered_history(
+            random.Random(f"history-{seed}"),
+            now,
+            customers,
+            buffer_days,
+            products,
+            routing,
+            work_centers,
+            calendar_of,
+        )
 
         # --- the first schedule, then promises from it ----------------------------------------
         board = board_snapshot(version=None, now=now).board
@@ -426,6 +456,10 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
                     reason="Demo shop: promised at planned completion + buffer + slack",
                 )
             )
+        # History promises after the open orders', each order's in the order they were made
+        # (schedule_commit writes the order's promised_due per spec, so the last one stays).
+        promises += [spec for spec in history if spec.kind != "repromise"]
+        promises += [spec for spec in history if spec.kind == "repromise"]
         result = schedule_commit(
             expected_version_id=None,
             now=now,
@@ -443,6 +477,7 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
         products=len(products),
         customers=len(customers),
         orders=len(orders),
+        delivered=DELIVERED_COUNT,
         logins=logins,
         seconds_solving=answer.solve_seconds,
     )
@@ -587,6 +622,140 @@ def _on_the_floor(
         order.save(update_fields=["status"])
         busy[second_center] = busy.get(second_center, 0) + 1
         placed += 1
+
+
+def _delivered_history(
+    rng: random.Random,
+    now: datetime,
+    customers: list[Customer],
+    buffer_days: dict[str, int],
+    products: list[Product],
+    routing: dict[int, list[RoutingStep]],
+    work_centers: dict[str, WorkCenter],
+    calendar_of: dict[str, str],
+) -> list[PromiseSpec]:
+    """DELIVERED_COUNT orders completed over the past HISTORY_DAYS, written done with every
+    operation done (work center, actual start and end in working time before `now`).
+
+    Returns their promise specs, each order's first promise before its re-promise. Most
+    orders were promised with room to spare; DELIVERED_LATE missed their promise by hours to
+    days; DELIVERED_REPROMISED slipped past their first promise, were re-promised while in
+    work and delivered by the new date."""
+    fates = (
+        ["late"] * DELIVERED_LATE
+        + ["repromised"] * DELIVERED_REPROMISED
+        + ["on_time"] * (DELIVERED_COUNT - DELIVERED_LATE - DELIVERED_REPROMISED)
+    )
+    rng.shuffle(fates)
+    # Completions spread evenly over the period (with jitter), oldest first, so order codes
+    # grow with the date the order was taken; the newest was delivered a few hours ago.
+    step = timedelta(days=HISTORY_DAYS) / DELIVERED_COUNT
+    completions = []
+    for index in range(DELIVERED_COUNT):
+        back = timedelta(days=HISTORY_DAYS) - step * (index + rng.random()) + timedelta(hours=3)
+        completions.append(_latest_working_before("berlin-1shift", now - back, []))
+
+    orders: list[Order] = []
+    plans: list[tuple[list[tuple[RoutingStep, WorkCenter, datetime, datetime]], str]] = []
+    for index, (completed, fate) in enumerate(zip(completions, fates, strict=True)):
+        customer = customers[rng.randrange(len(customers))]
+        product = products[rng.randrange(len(products))]
+        quantity = rng.choice([1, 2, 4, 5, 8, 10, 12, 16, 20, 25])
+        # Backwards from the completion: each operation ends in its work center's working
+        # time, a queue of half an hour to a day before the next one starts.
+        ran: list[tuple[RoutingStep, WorkCenter, datetime, datetime]] = []
+        end = completed
+        for step_row in reversed(routing[product.pk]):
+            center = rng.choice(sorted(wc.code for wc in step_row.work_centers.all()))
+            end = _latest_working_before(calendar_of[center], end, [])
+            start = end - timedelta(
+                minutes=round(step_row.minutes_for(quantity) * rng.uniform(0.9, 1.2))
+            )
+            ran.append((step_row, work_centers[center], start, end))
+            end = start - timedelta(minutes=rng.choice([30, 60, 120, 240, 480, 1440]))
+        ran.reverse()
+        release = ran[0][2].replace(minute=0) - timedelta(hours=rng.choice([2, 6, 24]))
+        buffer = buffer_days[customer.code] * 1440
+        orders.append(
+            Order(
+                code=f"SO-{24001 - DELIVERED_COUNT + index}",
+                customer=customer,
+                product=product,
+                quantity=quantity,
+                release=release,
+                # Provisional: schedule_commit writes the promise rows and the final date.
+                promised_due=completed,
+                buffer_minutes=buffer,
+                status=Order.Status.DONE,
+                completed_at=completed,
+            )
+        )
+        plans.append((ran, fate))
+    orders = Order.objects.bulk_create(orders)
+    pending = [
+        (
+            Operation(
+                order=order,
+                sequence=step_row.sequence,
+                name=step_row.name,
+                minutes=step_row.minutes_for(order.quantity),
+                state=Operation.State.DONE,
+                work_center=center,
+                actual_start=start,
+                actual_end=end,
+            ),
+            step_row,
+        )
+        for order, (ran, _) in zip(orders, plans, strict=True)
+        for step_row, center, start, end in ran
+    ]
+    created = Operation.objects.bulk_create([operation for operation, _ in pending])
+    through = Operation.work_centers.through
+    through.objects.bulk_create(
+        [
+            through(operation_id=operation.pk, workcenter_id=center.pk)
+            for operation, (_, step_row) in zip(created, pending, strict=True)
+            for center in step_row.work_centers.all()
+        ]
+    )
+
+    specs: list[PromiseSpec] = []
+    for order, (ran, fate) in zip(orders, plans, strict=True):
+        assert order.completed_at is not None
+        completed = order.completed_at
+        quoted = order.release or ran[0][2]
+        hours = timedelta(hours=1)
+        if fate == "on_time":
+            first_due = completed + hours * rng.choice([2, 6, 12, 24, 36, 48, 72, 96])
+        elif fate == "late":
+            first_due = completed - hours * rng.choice([2, 4, 8, 20, 30, 50, 76])
+        else:
+            first_due = completed - hours * rng.choice([20, 30, 50, 76, 100])
+        first_due = first_due.replace(minute=0)
+        specs.append(
+            PromiseSpec(
+                order_id=order.pk,
+                due=first_due,
+                buffer_minutes=order.buffer_minutes,
+                kind="imported",
+                reason=f"Demo history: quoted {quoted:%Y-%m-%d %H:%M} UTC when the order was taken",
+            )
+        )
+        if fate == "repromised":
+            # Re-promised half-way through its operations, when the slip showed.
+            made = ran[len(ran) // 2][2]
+            new_due = (completed + hours * rng.choice([2, 8, 24])).replace(minute=0)
+            specs.append(
+                PromiseSpec(
+                    order_id=order.pk,
+                    due=new_due,
+                    buffer_minutes=order.buffer_minutes,
+                    kind="repromise",
+                    reason=f"Demo history: re-promised {made:%Y-%m-%d %H:%M} UTC after "
+                    "a machine breakdown",
+                )
+            )
+    return specs
 
 
 def _demo_usernames() -> list[str]:

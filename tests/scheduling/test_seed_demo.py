@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import Client
 
 from orders.models import Customer, Operation, Order, Product, Profile, Promise
 from scheduling import engine
@@ -46,7 +47,8 @@ def seeded() -> str:
 def test_seed_demo_builds_a_realistic_shop(seeded: str) -> None:
     assert 10 <= WorkCenter.objects.count() <= 15
     assert 25 <= Product.objects.count() <= 35
-    assert Order.objects.count() == 150
+    assert Order.objects.exclude(status="done").count() == 150
+    assert Order.objects.filter(status="done").count() == 100
     assert Customer.objects.count() == 20
     assert WorkCenter.objects.filter(capacity__gte=2).count() >= 2
     assert Calendar.objects.exclude(timezone="UTC").exists()
@@ -85,11 +87,11 @@ def test_seed_demo_schedule_is_current_verified_and_keeps_every_promise(seeded: 
     answer = engine.Answer(status="promised", schedule=board.schedule)
     # No baseline: rule 5 then holds every order to due - buffer, nothing excused.
     assert engine.verify(dataclasses.replace(board, schedule=None), answer) == []
-    promises = Promise.objects.all()
+    promises = Promise.objects.filter(order__status__in=["open", "in_progress"])
     assert promises.count() == 150
     assert {p.kind for p in promises} == {"initial"}
-    assert {p.schedule_version_id for p in promises} == {version.pk}
-    for order in Order.objects.all():
+    assert {p.schedule_version_id for p in Promise.objects.all()} == {version.pk}
+    for order in Order.objects.exclude(status="done"):
         assert order.promised_due == order.promises.get().due
     # The Berlin shifts start at 06:00 local time, whatever UTC offset applies.
     starts = [
@@ -118,7 +120,14 @@ def test_seed_demo_is_deterministic_relative_to_now() -> None:
                 o.release - now if o.release else None,
                 o.promised_due - now,
                 o.buffer_minutes,
-                tuple(o.operations.values_list("sequence", "minutes", "state")),
+                o.completed_at - now if o.completed_at else None,
+                tuple(
+                    (seq, minutes, state, start - now if start else None)
+                    for seq, minutes, state, start in o.operations.values_list(
+                        "sequence", "minutes", "state", "actual_start"
+                    )
+                ),
+                tuple(o.promises.values_list("kind", "due")),
             )
             for o in Order.objects.select_related("customer", "product").order_by("code")
         ]
@@ -136,14 +145,59 @@ def test_seed_demo_is_deterministic_relative_to_now() -> None:
     assert not Order.objects.exists()
     demo_shop_seed(now=now, seed=1)
     assert signature() == first
-    assert len(first) == 150
+    assert len(first) == 250
 
 
 def test_seed_demo_if_empty_leaves_a_seeded_shop_alone(seeded: str) -> None:
     out = io.StringIO()
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "left it as it is" in out.getvalue()
-    assert ScheduleVersion.objects.count() == 1 and Order.objects.count() == 150
+    assert ScheduleVersion.objects.count() == 1 and Order.objects.count() == 250
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("seed_demo", stdout=io.StringIO())
-    assert Order.objects.count() == 150
+    assert Order.objects.count() == 250
+
+
+def test_seed_demo_has_delivery_history_for_the_dashboard(seeded: str) -> None:
+    """Ten weeks of delivered orders: history that happened (every operation done, where and
+    when, before now), mostly on time, a few re-promised; the manager sees charts, not blanks."""
+    version = ScheduleVersion.objects.get(is_current=True)
+    now = version.planned_at
+    delivered = list(Order.objects.filter(status="done").prefetch_related("operations"))
+    assert len(delivered) == 100
+    on_time = 0
+    for order in delivered:
+        assert order.completed_at is not None
+        assert now - timedelta(weeks=10, days=1) <= order.completed_at <= now
+        ops = list(order.operations.all())
+        assert ops and all(op.state == "done" for op in ops)
+        for op, after in zip(ops, [*ops[1:], None], strict=True):
+            assert op.work_center is not None and op.actual_start and op.actual_end
+            assert op.work_center in op.work_centers.all()
+            assert op.actual_start < op.actual_end <= order.completed_at
+            if after is not None:  # the routing's order, as it ran
+                assert after.actual_start is not None and op.actual_end <= after.actual_start
+        promises = list(order.promises.order_by("created_at", "id"))
+        assert order.promised_due == promises[-1].due
+        assert promises[0].kind == "imported"
+        on_time += order.completed_at <= order.promised_due
+    assert 0.85 <= on_time / len(delivered) <= 0.92
+    repromised = Order.objects.filter(status="done", promises__kind="repromise").distinct()
+    assert 3 <= repromised.count() <= 15
+    for order in repromised:
+        first, last = order.promises.order_by("created_at", "id")
+        assert order.completed_at is not None
+        assert first.due < order.completed_at <= last.due  # late vs the first, kept the second
+    # Still exactly one current schedule, verified, with no delivered order on it.
+    board = board_snapshot(version=version, now=now).board
+    assert {o.id for o in board.orders}.isdisjoint(o.code for o in delivered)
+    answer = engine.Answer(status="promised", schedule=board.schedule or ())
+    assert engine.verify(dataclasses.replace(board, schedule=None), answer) == []
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="manager"))
+    html = client.get("/dashboard/").content.decode()
+    assert "No order delivered in the period yet" not in html
+    assert "100 orders delivered in the period" in html
+    on_time_card = html.split("On-time delivery by week", 1)[1].split("</div>", 2)[1]
+    assert on_time_card.count("<circle") >= 8  # a point per week with deliveries
