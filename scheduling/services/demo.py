@@ -647,13 +647,25 @@ def _delivered_history(
         + ["on_time"] * (DELIVERED_COUNT - DELIVERED_LATE - DELIVERED_REPROMISED)
     )
     rng.shuffle(fates)
-    # Completions spread evenly over the period (with jitter), oldest first, so order codes
-    # grow with the date the order was taken; the newest was delivered a few hours ago.
-    step = timedelta(days=HISTORY_DAYS) / DELIVERED_COUNT
+    # Completions spread evenly over the period's working days, oldest first (order codes grow
+    # with the date the order was taken), each at a quarter-hour inside the day shift rather
+    # than all at its last minute; none later than an hour before now.
+    today = now.astimezone(SHOP_TZ).date()
+    days = [
+        day
+        for day in (today - timedelta(days=back) for back in range(HISTORY_DAYS, -1, -1))
+        if day.weekday() < 5  # nothing ships at the weekend
+    ]
     completions = []
     for index in range(DELIVERED_COUNT):
-        back = timedelta(days=HISTORY_DAYS) - step * (index + rng.random()) + timedelta(hours=3)
-        completions.append(_latest_working_before("berlin-1shift", now - back, []))
+        day = days[index * len(days) // DELIVERED_COUNT]
+        completed = datetime.combine(day, time(6), tzinfo=SHOP_TZ).astimezone(UTC) + timedelta(
+            minutes=15 * rng.randrange(1, 32)
+        )
+        if completed > now - timedelta(hours=1):
+            completed = _latest_working_before("berlin-1shift", now - timedelta(hours=1), [])
+        completions.append(completed)
+    completions.sort()
 
     orders: list[Order] = []
     plans: list[tuple[list[tuple[RoutingStep, WorkCenter, datetime, datetime]], str]] = []
