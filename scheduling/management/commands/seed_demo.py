@@ -17,8 +17,9 @@ from scheduling.services.demo import ShopNotEmpty, demo_shop_seed
 class Command(BaseCommand):
     help = (
         "Build the demo shop into an empty database: 14 work centers (Europe/Berlin shifts, a "
-        "24/7 subcontractor in UTC), 30 products, 20 customers, 150 open orders, 4 capacity "
-        "options, users sales/scheduler/manager/customer-<code>/admin, and a verified current "
+        "24/7 subcontractor in UTC), 30 products, 20 customers, 150 open orders, 100 orders "
+        "delivered over the past ten weeks (history for the dashboard), 4 capacity options, "
+        "users sales/scheduler/manager/customer-<code>/admin, and a verified current "
         "schedule keeping every promise. Dates are relative to now; --seed fixes the rest."
     )
 
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         self.stdout.write(
             f"Demo shop ready in {seconds:.1f} s: {result.work_centers} work centers, "
-            f"{result.products} products, {result.customers} customers, {result.orders} orders, "
+            f"{result.products} products, {result.customers} customers, {result.orders} open "
+            f"orders, {result.delivered} delivered, "
             f"schedule v{result.version.number}."
         )
         self.stdout.write(f"Logins (password '{options['password']}'):")
