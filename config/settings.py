@@ -157,6 +157,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Quotes, promises and the job board. Promises are only made against a "
     "verified replanned schedule.",
     "VERSION": "1.0.0",
+    # Several models have a "kind" or "status"; name each choice set after what it describes.
+    "ENUM_NAME_OVERRIDES": {
+        "PromiseKindEnum": "orders.models.Promise.Kind",
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "OperationStateEnum": "orders.models.Operation.State",
+        "CalendarExceptionKindEnum": "scheduling.models.CalendarException.Kind",
+        "CapacityOptionKindEnum": "scheduling.models.CapacityOption.Kind",
+        "CapacityOptionStatusEnum": "scheduling.models.CapacityOption.Status",
+        "ScheduleVersionKindEnum": "scheduling.models.ScheduleVersion.Kind",
+        "SolveStatusEnum": "quoting.models.SolveStatus",
+        "ProposalStatusEnum": "quoting.models.ReplanProposal.Status",
+        "AuditEventKindEnum": "quoting.models.AuditEvent.Kind",
+        "DateChangeRequestStatusEnum": "quoting.models.DateChangeRequest.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
