@@ -48,7 +48,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from orders.models import Customer, Operation, Order, Product, RoutingStep
@@ -403,7 +403,7 @@ def _late_orders(board: e.Board, answer: e.Answer) -> dict[str, datetime]:
 def board_import(
     *,
     board: e.Board,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     source: str = "board file",
     time_limit: float | None = None,
     repromise_late: bool = False,

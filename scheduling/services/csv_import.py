@@ -49,7 +49,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from orders.models import Customer, Operation, Order, Product, RoutingStep
@@ -601,7 +601,7 @@ def csv_import(
     work_centers: CsvFile | None = None,
     routings: CsvFile | None = None,
     orders: CsvFile | None = None,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     time_limit: float | None = None,
 ) -> CsvImportResult:
     """Validate every row of the given files, then write them in one transaction.
@@ -689,7 +689,7 @@ def csv_import(
 def _orders_with_promises(
     specs: list[_OrderSpec],
     current: ScheduleVersion | None,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     file: str,
     time_limit: float | None,
 ) -> ScheduleVersion:

@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -90,7 +90,7 @@ def _lock_board() -> ScheduleVersion | None:
 
 
 def _revalidate(
-    *, current: ScheduleVersion | None, user: AbstractBaseUser | None, reason: str
+    *, current: ScheduleVersion | None, user: User | None, reason: str
 ) -> ShopFloorResult:
     """Check every promise on the board as recorded now and commit a valid schedule if any.
     `current` is the version `_lock_board` locked at the start of the transaction."""
@@ -177,7 +177,7 @@ def operation_start(
     operation_id: int,
     work_center_id: int,
     at: datetime,
-    user: AbstractBaseUser | None,
+    user: User | None,
 ) -> ShopFloorResult:
     """Record that an operation started on a work center at `at`, then re-validate promises.
 
@@ -254,9 +254,7 @@ def operation_start(
         )
 
 
-def operation_finish(
-    *, operation_id: int, at: datetime, user: AbstractBaseUser | None
-) -> ShopFloorResult:
+def operation_finish(*, operation_id: int, at: datetime, user: User | None) -> ShopFloorResult:
     """Record that a running operation finished at `at`, then re-validate promises.
 
     Writes: the operation (state done, actual_end), its order (done with completed_at when it
@@ -305,7 +303,7 @@ def work_center_downtime_record(
     start: datetime,
     end: datetime,
     reason: str,
-    user: AbstractBaseUser | None,
+    user: User | None,
 ) -> ShopFloorResult:
     """Record a work center down from `start` to `end`, then re-validate promises.
 
@@ -336,7 +334,7 @@ def work_center_downtime_record(
             start=_minute(start),
             end=_minute(end),
             reason=reason.strip(),
-            created_by=user,  # type: ignore[misc]  # the stubs want User; any auth user is one
+            created_by=user,
         )
         return _revalidate(
             current=current,

@@ -22,10 +22,12 @@ def two_full_day_orders():
 def test_energy_bound_sees_a_day_filled_by_promises():
     b = two_full_day_orders()
     problem = build_problem(b)
+    assert problem.request_job is not None
     path, lower = request_bounds(problem, problem.request_job)
     assert path is not None and path[-1][2] == 60  # the path alone: Monday 07:00
     assert lower == 1440 + 60  # Tuesday 07:00: 960 + 60 working minutes needed
     answer = quote(b, time_limit=2, workers=1)
+    assert answer.completion is not None
     assert answer.completion == answer.lower_bound
     assert answer.completion.isoformat() == "2026-12-08T07:00:00+00:00"
     assert answer.proven_optimal
@@ -40,6 +42,9 @@ def test_capacity_two_halves_the_energy():
         }
     )
     problem = build_problem(b)
+    assert problem.request_job is not None
     _, lower = request_bounds(problem, problem.request_job)
     assert lower == 60  # two units: room for the request on Monday morning
-    assert quote(b, time_limit=2, workers=1).completion.isoformat() == "2026-12-07T07:00:00+00:00"
+    completion = quote(b, time_limit=2, workers=1).completion
+    assert completion is not None
+    assert completion.isoformat() == "2026-12-07T07:00:00+00:00"

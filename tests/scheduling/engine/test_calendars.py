@@ -14,8 +14,8 @@ WEEKDAYS_ONLY = tuple(((360, 1320),) if d < 5 else () for d in range(7))
 ALL_DAY = tuple(((0, 1440),) for _ in range(7))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_spring_forward_keeps_the_wall_clock_shift():
@@ -88,7 +88,9 @@ def test_offset_groups_agree_with_end_after_at_every_start():
                     covered[s] = offset
         for s in range(0, 5 * 1440 + 1):
             if wt.is_working(s):
-                assert covered.get(s) == wt.end_after(s, minutes) - s
+                end = wt.end_after(s, minutes)
+                assert end is not None
+                assert covered.get(s) == end - s
             else:
                 assert s not in covered
 

@@ -42,14 +42,16 @@ def tiny_boards(draw: Any, *, max_ops: int = 4, with_options: bool = False) -> d
         end = start + draw(st.integers(5, 30))
         shifts.append([clock(start), clock(end)])
         cursor = end
-    weekly = {d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    weekly: dict[str, list[list[str]]] = {
+        d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    }
     weekly["mon"] = shifts
     weekly["tue"] = [["00:00", "24:00"]]  # so that every board has a solution
     capacity = {c: draw(st.integers(1, 2)) for c in CENTERS}
     n_request = draw(st.integers(1, 2))
     n_existing = draw(st.integers(1, max_ops - n_request))
     ops_left = n_existing
-    orders = []
+    orders: list[dict[str, Any]] = []
     while ops_left > 0:
         length = draw(st.integers(1, ops_left))
         ops_left -= length
@@ -188,13 +190,13 @@ def brute_force_completion(document: dict[str, Any], horizon: int = 24 * 60 + 20
             return
         for wc in operation["work_centers"]:
             for s in range(ready, horizon):
-                e = end_of(s, operation["minutes"])
-                if e is None:
+                end = end_of(s, operation["minutes"])
+                if end is None:
                     continue
-                if k == len(operations) - 1 and e > deadline:
+                if k == len(operations) - 1 and end > deadline:
                     break
-                if occupancy_ok(placed, wc, s, e):
-                    place_job(j, k + 1, e, [*placed, (wc, s, e)])
+                if occupancy_ok(placed, wc, s, end):
+                    place_job(j, k + 1, end, [*placed, (wc, s, end)])
 
     def place_request(k: int, ready: int, placed: list[tuple[str, int, int]]) -> None:
         operations = request["operations"]
@@ -248,7 +250,8 @@ def test_tiny_quotes_match_brute_force(document):
     assert answer.status == "promised"
     assert verify(board, answer) == []
     assert completion_minutes(answer) == expected
-    assert answer.lower_bound is not None and answer.lower_bound <= answer.completion
+    assert answer.completion is not None and answer.lower_bound is not None
+    assert answer.lower_bound <= answer.completion
 
 
 @SETTINGS
@@ -258,6 +261,7 @@ def test_answers_verify_and_respect_the_lower_bound(document):
     answer = quote(board, time_limit=2, workers=1)
     if answer.status == "promised":
         assert verify(board, answer) == []
+        assert answer.completion is not None and answer.lower_bound is not None
         assert answer.lower_bound <= answer.completion
         for option in answer.options:
             assert option.completion is not None and option.completion <= answer.completion
@@ -285,6 +289,7 @@ def test_more_capacity_never_makes_the_promise_later(document, center):
     )
     assert with_option.status == "promised"
     if with_option.proven_optimal:
+        assert base.promise is not None and with_option.promise is not None
         assert with_option.promise <= base.promise
     bigger = dict(document)
     bigger["work_centers"] = [
@@ -293,6 +298,7 @@ def test_more_capacity_never_makes_the_promise_later(document, center):
     more = quote(load_board(bigger), time_limit=2, workers=1, evaluate_options=False)
     assert more.status == "promised"
     if more.proven_optimal:
+        assert base.promise is not None and more.promise is not None
         assert more.promise <= base.promise
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduling.engine import check, quote, verify
+from scheduling.engine import Progress, check, quote, verify
 from scheduling.engine.solver import EngineError, append_baseline
 
 from .solver_boards import board, doc, op, request, row
@@ -287,7 +287,9 @@ def test_append_baseline_goes_after_the_queue_and_is_never_better():
     appended = append_baseline(b)
     assert appended.completion == at(7, "13:00")
     assert appended.moved == ()
-    assert quote(b, time_limit=2, workers=1).completion < appended.completion
+    completion = quote(b, time_limit=2, workers=1).completion
+    assert completion is not None and appended.completion is not None
+    assert completion < appended.completion
 
 
 def _hard_board():
@@ -351,7 +353,7 @@ def test_cancel_returns_promptly_with_a_valid_incumbent():
 
 
 def test_progress_is_reported_with_phases():
-    seen = []
+    seen: list[Progress] = []
     quote(_busy_week(), time_limit=2, workers=1, progress=seen.append)
     assert seen and seen[-1].phase == "done"
     assert all(0.0 <= p.fraction <= 1.0 for p in seen)
