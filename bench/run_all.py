@@ -128,7 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-jssp", action="store_true")
     parser.add_argument("--skip-quotes", action="store_true")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--refresh-includes",
+        action="store_true",
+        help="only re-carry docs/benchmarks-e2e.md and docs/benchmarks-ui.md into the output",
+    )
     args = parser.parse_args(argv)
+    if args.refresh_includes:
+        refresh_includes(args.output)
+        return 0
 
     header = machine_description()
     command = " ".join(["python -m bench.run_all", *(argv if argv is not None else sys.argv[1:])])
@@ -163,10 +171,41 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# Benchmarks measured by other commands (they need PostgreSQL, Redis and a worker, or a browser)
+# write their own files; their figures are carried into docs/benchmarks.md below this marker.
+INCLUDE_MARKER = "<!-- included from the other benchmark commands' files; do not edit -->"
+INCLUDED = (
+    ("docs/benchmarks-e2e.md", "python -m bench.quote_e2e"),
+    ("docs/benchmarks-ui.md", "python -m bench.board_render"),
+)
+
+
+def included_sections() -> str:
+    parts = [INCLUDE_MARKER, ""]
+    for relative, command in INCLUDED:
+        path = ROOT / relative
+        if not path.exists():
+            parts += [f"*(`{relative}` not written yet: run `{command}`.)*", ""]
+            continue
+        body = path.read_text().strip()
+        # Demote the file's headings one level so they sit under this document's sections.
+        body = "\n".join("#" + line if line.startswith("#") else line for line in body.splitlines())
+        parts += [f"*From `{relative}`, written by `{command}`:*", "", body, ""]
+    return "\n".join(parts)
+
+
 def write(args: argparse.Namespace, text: str) -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    args.output.write_text(text.rstrip() + "\n\n" + included_sections())
     print(f"wrote {args.output}", file=sys.stderr)
+
+
+def refresh_includes(output: Path) -> None:
+    """Re-carry the other commands' figures without re-measuring this command's."""
+    text = output.read_text()
+    mine = text.split(INCLUDE_MARKER)[0]
+    output.write_text(mine.rstrip() + "\n\n" + included_sections())
+    print(f"refreshed the included sections of {output}", file=sys.stderr)
 
 
 def render(
