@@ -206,7 +206,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a solve is long; don't let one worker hoard the queue
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"quoting.solve_quote": {"queue": "solver"}, "quoting.*": {"queue": "solver"}}
+# Solves go to the solver queue; the sweeper must not wait behind a long solve to find it dead.
+# (Exact names are matched before the glob.)
+CELERY_TASK_ROUTES = {
+    "quoting.sweep_stale_solves": {"queue": "default"},
+    "quoting.*": {"queue": "solver"},
+}
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 
 # --- Engine -----------------------------------------------------------------------------------

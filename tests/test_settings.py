@@ -110,3 +110,12 @@ def test_database_url_switches_the_database(tmp_path: Path) -> None:
     assert load_settings(tmp_path).stdout.strip() == "django.db.backends.sqlite3"
     postgres = load_settings(tmp_path, DATABASE_URL="postgres://u@db.example:5432/shop")
     assert postgres.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_solves_go_to_the_solver_queue_and_the_sweeper_does_not_wait_behind_them() -> None:
+    from config.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "quoting.solve_quote")["queue"].name == "solver"
+    assert router.route({}, "quoting.solve_proposal")["queue"].name == "solver"
+    assert router.route({}, "quoting.sweep_stale_solves")["queue"].name == "default"
