@@ -138,7 +138,7 @@ def _reset_broker_pools() -> None:
 
 
 @pytest.fixture
-def solver_worker() -> Iterator[Callable[[], Any]]:
+def solver_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], Any]]:
     """`start = solver_worker; start()`: point Celery at a private in-memory broker now (tasks
     enqueued from here on wait there) and start a real worker thread on the `solver` queue
     when the test calls `start()`. Stopped and restored at teardown."""
@@ -149,6 +149,9 @@ def solver_worker() -> Iterator[Callable[[], Any]]:
         celery_app.conf.broker_transport_options,
         celery_app.conf.task_always_eager,
     )
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets
+    # it), so the private broker must be named there too.
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
     celery_app.conf.broker_url = "memory://"
     celery_app.conf.broker_transport_options = {}
     celery_app.conf.task_always_eager = False

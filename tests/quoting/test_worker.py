@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 from django.db import connection
+from kombu import pools as kombu_pools
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
@@ -102,7 +103,8 @@ def _database_url() -> str:
 
 
 class Worker:
-    """One `celery worker` subprocess (prefork, one child) consuming the solver queue."""
+    """One `celery worker` subprocess (prefork, one child) on the solver and default queues
+    (the stale-solve sweeper runs on default)."""
 
     def __init__(self, log_dir: Path, engine_time_limit: float) -> None:
         self.log = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
@@ -125,7 +127,7 @@ class Worker:
                 "config",
                 "worker",
                 "-Q",
-                "solver",
+                "solver,default",
                 "--concurrency",
                 "1",
                 "--pool",
@@ -169,19 +171,27 @@ class Worker:
 
 
 def _forget_connections() -> None:
-    # The app caches its connection pool and producer pool per broker URL on first use.
+    # The app caches its connection pool and producer pool on first use, and kombu keeps
+    # process-wide pools too: an earlier test on another broker (the browser tests' in-memory
+    # one) would otherwise keep receiving what this test publishes.
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 @pytest.fixture
-def broker() -> Iterator[None]:
+def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point this process's Celery app at the test Redis database (and back afterwards)."""
     client = redis.Redis.from_url(_broker_url())
     client.flushdb()
     client.set(LOCK_KEY, SESSION, ex=1800)  # still ours after the flush
     conf = celery_app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets
+    # it to database 0), so the test's database must be named there too.
+    monkeypatch.setenv("CELERY_BROKER_URL", _broker_url())
     conf.broker_url = _broker_url()
     conf.broker_transport_options = {"visibility_timeout": 3600}
     conf.task_always_eager = False
@@ -364,11 +374,12 @@ def make_shop_users() -> dict[str, Any]:
 
 
 def test_broker_down_answers_202_and_the_quote_is_sent_when_it_returns(
-    shop: Shop, start_worker: Callable[..., Worker]
+    shop: Shop, start_worker: Callable[..., Worker], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sales = as_user(shop.users["sales"])
     body = {"customer": shop.acme.pk, "product": shop.cylinder.pk, "quantity": 3}
     # Nothing listens on port 1: the publish fails the way it does when Redis is down.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
     _forget_connections()
     started = time.monotonic()
@@ -379,7 +390,8 @@ def test_broker_down_answers_202_and_the_quote_is_sent_when_it_returns(
     assert "broker unavailable" in down.json()["enqueue_error"]
     assert took < 10, f"the API waited {took:.1f} s for a dead broker"
 
-    celery_app.conf.broker_url = _broker_url()  # the broker is back
+    monkeypatch.setenv("CELERY_BROKER_URL", _broker_url())  # the broker is back
+    celery_app.conf.broker_url = _broker_url()
     _forget_connections()
     worker = start_worker()
     tasks.sweep_stale_solves.delay()  # what beat sends every 60 s
