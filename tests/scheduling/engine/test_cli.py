@@ -11,6 +11,9 @@ from .solver_boards import doc, op, request
 
 ROOT = Path(__file__).resolve().parents[3]
 
+# shared/ (public benchmark data) lies beside the repository.
+ORLIB = str(Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt")
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -76,7 +79,9 @@ def test_unknown_option_is_bad_input(tmp_path):
 
 
 def test_jssp_prints_one_json_line_and_rejects_unknown_instances():
-    orlib = "/work/shared/benchmarks/orlib-jobshop1.txt"
+    orlib = str(
+        Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt"
+    )
     result = run("jssp", orlib, "ft06", "--time-limit", "5")
     assert result.returncode == 0
     line = json.loads(result.stdout)

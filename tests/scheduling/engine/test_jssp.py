@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scheduling.engine.jssp import UnknownInstance, load_instance, parse_instances, solve_instance
 
-ORLIB = "/work/shared/benchmarks/orlib-jobshop1.txt"
+# shared/ (public benchmark data) lies beside the repository.
+ORLIB = str(Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt")
 
 
 def test_parse_reads_every_instance_block():

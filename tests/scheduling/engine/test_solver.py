@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,9 @@ from scheduling.engine.solver import EngineError, append_baseline
 from .solver_boards import board, doc, op, request, row
 
 T = "2026-12-{:02d}T{}:00Z"
+
+# shared/ (public benchmark data) lies beside the repository.
+ORLIB = str(Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt")
 
 
 def at(day: int, hhmm: str) -> datetime:
@@ -298,7 +302,10 @@ def _hard_board():
     # in: hard enough that CP-SAT does not prove it in a fraction of a second.
     from scheduling.engine.jssp import load_instance
 
-    instance = load_instance("/work/shared/benchmarks/orlib-jobshop1.txt", "ft10")
+    instance = load_instance(
+        ORLIB,
+        "ft10",
+    )
     centers = {f"M{k}": 1 for k in range(instance.machines)}
     orders = [
         order(
