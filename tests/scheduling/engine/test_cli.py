@@ -79,9 +79,7 @@ def test_unknown_option_is_bad_input(tmp_path):
 
 
 def test_jssp_prints_one_json_line_and_rejects_unknown_instances():
-    orlib = str(
-        Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt"
-    )
+    orlib = ORLIB
     result = run("jssp", orlib, "ft06", "--time-limit", "5")
     assert result.returncode == 0
     line = json.loads(result.stdout)
