@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -29,6 +30,7 @@ from scheduling.engine import model as e
 from scheduling.engine.boardio import load_answer
 from scheduling.models import CapacityOption, ScheduleVersion
 from scheduling.services import (
+    CommitResult,
     NewOrderSpec,
     PromiseSpec,
     ScheduleRejected,
@@ -175,6 +177,34 @@ def quote_cancel(*, quote_id: int) -> Quote:
 # --- accept ---------------------------------------------------------------------------------
 
 
+def _commit_quote(
+    quote: Quote,
+    *,
+    answer_doc: Any,
+    expected_version_id: int | None,
+    now: datetime,
+    kind: str,
+    reason: str,
+    user: User | None,
+    options: list[str] | None = None,
+) -> CommitResult:
+    """The quote's order and promise through the verified gate: the one path shared by an
+    immediate accept and an approved proposal (raises StaleSchedule / ScheduleRejected)."""
+    answer = load_answer(answer_doc)
+    _check_fresh(answer, quote.request_id)
+    return schedule_commit(
+        expected_version_id=expected_version_id,
+        now=now,
+        answer=answer,
+        kind=kind,
+        reason=reason,
+        created_by=user,
+        request=request_from_doc(quote.request_doc),  # type: ignore[arg-type]
+        options=options or [],
+        new_order=_new_order(quote, reason),
+    )
+
+
 def _new_order(quote: Quote, reason: str) -> NewOrderSpec:
     return NewOrderSpec(
         code=quote.order_code,
@@ -244,17 +274,14 @@ def quote_accept(
             quote.accepted_option = option
             if option is None and quote.moved_count == 0:
                 reason = f"Quote {quote.request_id} accepted: moves no other order"
-                answer = load_answer(quote.answer)
-                _check_fresh(answer, quote.request_id)
-                result = schedule_commit(
+                result = _commit_quote(
+                    quote,
+                    answer_doc=quote.answer,
                     expected_version_id=quote.schedule_version_id,
                     now=quote.board_now,  # type: ignore[arg-type]
-                    answer=answer,
                     kind=ScheduleVersion.Kind.QUOTE,
                     reason=reason,
-                    created_by=accepted_by,
-                    request=request_from_doc(quote.request_doc),  # type: ignore[arg-type]
-                    new_order=_new_order(quote, reason),
+                    user=accepted_by,
                 )
                 quote.order = result.order
                 quote.committed_promise = result.promises[0]
@@ -361,18 +388,15 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
             reason = f"Replan for quote {quote.request_id} approved" + (
                 f" with {option.code}" if option else ""
             )
-            answer = load_answer(proposal.answer)
-            _check_fresh(answer, quote.request_id)
-            result = schedule_commit(
+            result = _commit_quote(
+                quote,
+                answer_doc=proposal.answer,
                 expected_version_id=proposal.schedule_version_id,
                 now=proposal.board_now,  # type: ignore[arg-type]
-                answer=answer,
                 kind=ScheduleVersion.Kind.REPLAN,
                 reason=reason,
-                created_by=approved_by,
-                request=request_from_doc(quote.request_doc),  # type: ignore[arg-type]
+                user=approved_by,
                 options=[option.code] if option else [],
-                new_order=_new_order(quote, reason),
             )
             now = timezone.now()
             ReplanProposal.objects.filter(pk=proposal.pk).update(
