@@ -19,6 +19,7 @@ from scheduling.engine.budget import (
 from scheduling.engine.calendars import to_instant
 from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
 from scheduling.engine.dispatch import dispatch, insert_job, place_job
+from scheduling.engine.insertion import insert_with_relocation
 from scheduling.engine.model import Board, OptionResult
 from scheduling.engine.problem import (
     Placement,
@@ -33,6 +34,9 @@ from scheduling.engine.problem import (
 # Boards with at most this many movable operations are optimised whole from the start: the
 # model is small enough that CP-SAT's bound is then a bound for the whole problem.
 FULL_MODEL_TASKS = 250
+# Up to this many operations the request is also inserted by relocating planned work (about
+# 10-80 ms at 1,000 operations; on larger boards it costs more than it finds).
+RELOCATION_TASKS = 3000
 # Beyond this many movable operations the whole board is never modelled at once (CP-SAT's
 # presolve alone would eat the time limit); windows around the request are.
 WHOLE_BOARD_TASKS = 3000
@@ -259,6 +263,25 @@ class CompletionSearch:
                 return
             if result.status != "INFEASIBLE" or self.clock.is_cancelled():
                 return  # out of time in this window: a wider one would not fare better
+
+    def try_relocation(self) -> None:
+        """Insert the request displacing planned work (into other gaps, or shifted right on
+        its lane; see ``insertion``) and keep the better of the two if it beats the
+        incumbent. Planned work on a tightly promised board leaves few gaps as they are, but
+        making room near now is often possible; this finds such room in milliseconds where
+        CP-SAT would need seconds on the same window."""
+        if self.request is None or self.best is None:
+            return
+        final = self.problem.jobs[self.request].tasks[-1]
+        for shift in (False, True):
+            candidate = insert_with_relocation(
+                self.problem, self.existing, self.request, shift=shift
+            )
+            if candidate is None or violations(self.problem, candidate):
+                continue
+            if candidate[final][2] < (self.completion or 0):
+                self.best = candidate
+                self._by_machine = None
 
     def try_request_first(self, path: list[Placement]) -> None:
         """Pin the request on ``path`` (its lower-bound path) and shift the existing work right

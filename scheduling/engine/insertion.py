@@ -1,0 +1,279 @@
+"""Insert the request into the existing schedule, relocating the planned work it displaces.
+
+``dispatch.insert_job`` only uses the gaps the plan already has. On a board whose promises are
+tight those gaps are short, and the request ends up weeks out, although the work planned near
+now could make room. Shifting that work right does not help on a packed plan (a shift ripples
+down every lane until it reaches a promise); moving the *displaced* operations into other gaps
+does. So, operation by operation of the request, this tries start instants on every lane of
+every alternative (its ready time and the ends of the planned operations after it): the
+request's operation takes the slot, each planned operation it overlaps is taken out and put
+into the earliest gap, on any of its alternatives, after its own predecessor ends; if that
+makes its successor start too early, the successor is relocated the same way, and so on down
+the routing. A slot is allowed when nothing running or already inserted had to move and every
+relocated order still meets its latest end. The slot with the earliest end wins (fewest
+relocations on a tie).
+
+Each relocation puts an operation into a free gap of a lane at a working instant after its
+predecessor, so lanes never overlap (rule 3), starts stay on working time (rule 2), routings
+stay in order (rule 4), running work never moves (rule 1) and each relocated order's end is
+checked against its promise (rule 5). The result is an incumbent for the search (checked by
+``violations`` before it is used), never a bound.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from scheduling.engine.problem import Placement, Problem, Solution
+
+# Start instants tried per lane for one operation of the request, and relocations allowed for
+# one slot (a chain that long would not fit the slack of a tightly promised board anyway).
+STARTS_PER_LANE = 40
+MAX_RELOCATIONS = 60
+
+
+class _Lane:
+    __slots__ = ("ends", "starts", "tasks")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.tasks: list[int] = []
+
+    def insert(self, task: int, start: int, end: int) -> None:
+        k = bisect.bisect_right(self.starts, start)
+        self.starts.insert(k, start)
+        self.ends.insert(k, end)
+        self.tasks.insert(k, task)
+
+    def remove(self, task: int, start: int) -> None:
+        k = bisect.bisect_left(self.starts, start)
+        while self.tasks[k] != task:
+            k += 1
+        del self.starts[k], self.ends[k], self.tasks[k]
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        k = bisect.bisect_right(self.ends, start)
+        found = []
+        while k < len(self.tasks) and self.starts[k] < end:
+            found.append(self.tasks[k])
+            k += 1
+        return found
+
+
+class RelocationBoard:
+    """The existing schedule in lanes, with trial insertions that can be undone."""
+
+    def __init__(self, problem: Problem, solution: Solution, *, shift: bool = False) -> None:
+        self.problem = problem
+        self.shift = shift  # displaced work shifts right on its lane instead of into a gap
+        self.placement: Solution = dict(solution)
+        self.lane_of: dict[int, tuple[int, int]] = {}
+        self.lanes: list[list[_Lane]] = [
+            [_Lane() for _ in range(m.capacity)] for m in problem.machines
+        ]
+        self.next_in_job: dict[int, int] = {}
+        self.previous_in_job: dict[int, int] = {}
+        self.deadline_of: dict[int, int] = {}
+        for job in problem.jobs:
+            for a, b in zip(job.tasks, job.tasks[1:], strict=False):
+                self.next_in_job[a] = b
+                self.previous_in_job[b] = a
+            if job.deadline is not None and job.tasks:
+                self.deadline_of[job.tasks[-1]] = job.deadline
+        self.locked: set[int] = {t.index for t in problem.tasks if t.fixed is not None}
+        for t in sorted(solution, key=lambda t: (solution[t][1], solution[t][2])):
+            machine, start, end = solution[t]
+            for index, lane in enumerate(self.lanes[machine]):
+                if not lane.ends or lane.ends[-1] <= start:
+                    lane.insert(t, start, end)
+                    self.lane_of[t] = (machine, index)
+                    break
+            else:
+                raise ValueError("the schedule overloads a work center")
+        self.log: list[tuple[int, Placement | None, tuple[int, int] | None]] = []
+        # Where a task taken out of its lane was (its start and lane), for the shift mode.
+        self.log_start: dict[int, int] = {}
+        self.old_lane: dict[int, tuple[int, int]] = {}
+
+    # -- changes, each logged so that a failed trial can be undone --------------------------
+    def _take_out(self, t: int) -> None:
+        machine, lane = self.lane_of.pop(t)
+        placement = self.placement.pop(t)
+        self.log_start[t] = placement[1]
+        self.old_lane[t] = (machine, lane)
+        self.lanes[machine][lane].remove(t, placement[1])
+        self.log.append((t, placement, (machine, lane)))
+
+    def _put(self, t: int, placement: Placement, lane: int) -> None:
+        machine, start, end = placement
+        self.lanes[machine][lane].insert(t, start, end)
+        self.placement[t] = placement
+        self.lane_of[t] = (machine, lane)
+        self.log.append((t, None, None))
+
+    def undo(self, mark: int) -> None:
+        while len(self.log) > mark:
+            t, placement, lane = self.log.pop()
+            if placement is None:  # undo a put
+                machine, index = self.lane_of.pop(t)
+                start = self.placement.pop(t)[1]
+                self.lanes[machine][index].remove(t, start)
+            else:  # undo a take-out
+                assert lane is not None
+                self.lanes[lane[0]][lane[1]].insert(t, placement[1], placement[2])
+                self.placement[t] = placement
+                self.lane_of[t] = lane
+
+    # -- searching ----------------------------------------------------------------------------
+    def earliest_gap(self, t: int, ready: int) -> tuple[Placement, int] | None:
+        """The earliest-ending free slot for ``t`` on its alternatives at or after ``ready``."""
+        problem = self.problem
+        minutes = problem.tasks[t].minutes
+        best: tuple[Placement, int] | None = None
+        for machine in problem.tasks[t].alts:
+            wt = problem.machines[machine].wt
+            for index, lane in enumerate(self.lanes[machine]):
+                cursor = ready
+                while True:
+                    start = wt.next_working(cursor)
+                    if start is None:
+                        break
+                    end = wt.end_after(start, minutes)
+                    if end is None or (best is not None and end >= best[0][2]):
+                        break
+                    k = bisect.bisect_right(lane.ends, start)
+                    if k < len(lane.starts) and lane.starts[k] < end:
+                        cursor = lane.ends[k]
+                        continue
+                    best = ((machine, start, end), index)
+                    break
+        return best
+
+    def shifted_slot(
+        self, t: int, settled: set[int], pending: list[int]
+    ) -> tuple[Placement, int] | None:
+        """``t`` on the lane it was on, at the first working instant after its predecessor
+        and its old start that overlaps nothing settled in this trial; whatever else it then
+        overlaps is displaced in turn (added to ``pending``)."""
+        machine, lane_index = self.old_lane[t]
+        lane = self.lanes[machine][lane_index]
+        wt = self.problem.machines[machine].wt
+        cursor = max(self._ready(t), self.log_start[t])
+        while True:
+            start = wt.next_working(cursor)
+            if start is None:
+                return None
+            end = wt.end_after(start, self.problem.tasks[t].minutes)
+            if end is None:
+                return None
+            blocking = [d for d in lane.overlapping(start, end) if d in settled or d in self.locked]
+            if not blocking:
+                break
+            cursor = max(self.placement[d][2] for d in blocking)
+        for d in lane.overlapping(start, end):
+            self._take_out(d)
+            pending.append(d)
+        return (machine, start, end), lane_index
+
+    def _ready(self, t: int) -> int:
+        previous = self.previous_in_job.get(t)
+        if previous is not None:
+            return self.placement[previous][2]
+        return self.problem.jobs[self.problem.tasks[t].job].ready
+
+    def _relocate(self, displaced: list[int], inserted: int) -> bool:
+        """Put each displaced task into its earliest gap after its predecessor, then fix its
+        successors the same way; False on a locked task, a broken promise or too many moves."""
+        pending = list(displaced)
+        moves = 0
+        settled: set[int] = {inserted}
+        while pending:
+            pending.sort(key=lambda d: self.log_start[d])
+            t = pending.pop(0)
+            moves += 1
+            if moves > MAX_RELOCATIONS:
+                return False
+            if self.shift:
+                slot = self.shifted_slot(t, settled, pending)
+            else:
+                slot = self.earliest_gap(t, self._ready(t))
+            if slot is None:
+                return False
+            placement, lane = slot
+            deadline = self.deadline_of.get(t)
+            if deadline is not None and placement[2] > deadline:
+                return False
+            self._put(t, placement, lane)
+            settled.add(t)
+            following = self.next_in_job.get(t)
+            if following is not None and following in self.placement:
+                if self.placement[following][1] < placement[2]:
+                    if following in self.locked:
+                        return False
+                    self._take_out(following)
+                    pending.append(following)
+        return True
+
+    def try_slot(self, t: int, machine: int, lane: int, start: int, end: int) -> bool:
+        """Insert ``t`` at [start, end) on the lane, relocating what it overlaps (logged)."""
+        displaced = self.lanes[machine][lane].overlapping(start, end)
+        if any(d in self.locked for d in displaced):
+            return False
+        for d in displaced:
+            self._take_out(d)
+        self._put(t, (machine, start, end), lane)
+        return self._relocate(displaced, t)
+
+    def insert(self, t: int, ready: int) -> Placement | None:
+        """Insert ``t`` at its best slot at or after ``ready`` (see the module docstring)."""
+        problem = self.problem
+        minutes = problem.tasks[t].minutes
+        best: tuple[int, int, int, int, int] | None = None  # end, moves, machine, lane, start
+        for machine in problem.tasks[t].alts:
+            wt = problem.machines[machine].wt
+            for index, lane in enumerate(self.lanes[machine]):
+                k = bisect.bisect_right(lane.ends, ready)
+                instants = [ready, *lane.ends[k : k + STARTS_PER_LANE]]
+                tried: set[int] = set()
+                for instant in instants:
+                    start = wt.next_working(instant)
+                    if start is None or start in tried:
+                        continue
+                    tried.add(start)
+                    end = wt.end_after(start, minutes)
+                    if end is None or (best is not None and end > best[0]):
+                        break
+                    mark = len(self.log)
+                    if self.try_slot(t, machine, index, start, end):
+                        moves = len(self.log) - mark
+                        if best is None or (end, moves) < (best[0], best[1]):
+                            best = (end, moves, machine, index, start)
+                    self.undo(mark)
+        gap = self.earliest_gap(t, ready)  # a free gap, nothing displaced (always there)
+        if gap is not None and (best is None or gap[0][2] < best[0]):
+            (machine, start, end), index = gap
+            best = (end, 0, machine, index, start)
+        if best is None:
+            return None
+        end, _, machine, index, start = best
+        self.try_slot(t, machine, index, start, end)
+        self.locked.add(t)
+        self.log.clear()
+        return (machine, start, end)
+
+
+def insert_with_relocation(
+    problem: Problem, existing: Solution, job_index: int, *, shift: bool = False
+) -> Solution | None:
+    """``existing`` plus the job's tasks, each at its best slot given the relocations above
+    (displaced work shifted right on its lane with ``shift``, else moved into gaps); None if
+    some task finds no slot."""
+    board = RelocationBoard(problem, existing, shift=shift)
+    ready = problem.jobs[job_index].ready
+    for t in problem.jobs[job_index].tasks:
+        placement = board.insert(t, ready)
+        if placement is None:
+            return None
+        ready = placement[2]
+    return board.placement

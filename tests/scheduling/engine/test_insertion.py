@@ -1,0 +1,120 @@
+"""Inserting the request by relocating planned work (``scheduling.engine.insertion``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import given
+
+from scheduling.engine import load_board, quote, verify
+from scheduling.engine.budget import Clock
+from scheduling.engine.dispatch import insert_job
+from scheduling.engine.insertion import insert_with_relocation
+from scheduling.engine.problem import baseline_solution, build_problem, violations
+from scheduling.engine.search import existing_schedule
+
+from .solver_boards import board, op, request, row
+from .test_properties import SETTINGS, tiny_boards
+
+MONDAY = "2026-12-07T"
+
+
+def _end(problem, solution) -> int:
+    return solution[problem.jobs[problem.request_job].tasks[-1]][2]
+
+
+def test_displaced_work_moves_to_its_alternative():
+    # A (MILL or LATHE) is planned on MILL 06:00-10:00; the request needs MILL for an hour.
+    # The plan's gaps put the request at 10:00; moving A to the idle LATHE frees 06:00.
+    b = board(
+        centers={"MILL": 1, "LATHE": 1},
+        orders=[
+            {
+                "id": "A",
+                "due": MONDAY + "22:00:00Z",
+                "operations": [op("10", ["MILL", "LATHE"], 240)],
+            }
+        ],
+        schedule=[row("A", "10", "MILL", MONDAY + "06:00:00Z", MONDAY + "10:00:00Z")],
+        request=request([op("10", "MILL", 60)]),
+    )
+    problem = build_problem(b)
+    existing = baseline_solution(problem)
+    assert existing is not None
+    assert _end(problem, insert_job(problem, existing, problem.request_job)) == 300
+    moved = insert_with_relocation(problem, existing, problem.request_job)
+    assert moved is not None and violations(problem, moved) == []
+    assert _end(problem, moved) == 60
+    a = problem.jobs[0].tasks[0]
+    assert problem.machines[moved[a][0]].id == "LATHE"
+    answer = quote(b, time_limit=2, workers=1)
+    assert answer.completion is not None
+    assert answer.completion.isoformat() == "2026-12-07T07:00:00+00:00"
+    assert answer.proven_optimal
+
+
+def packed_mill():
+    # A 06:00-10:00 then B 10:00-14:00 on MILL, each with an hour of slack: the only way to
+    # start the request at 06:00 is to shift both right by its hour (no gap takes A in time).
+    return board(
+        orders=[
+            {"id": "A", "due": MONDAY + "11:00:00Z", "operations": [op("10", "MILL", 240)]},
+            {"id": "B", "due": MONDAY + "15:00:00Z", "operations": [op("10", "MILL", 240)]},
+        ],
+        schedule=[
+            row("A", "10", "MILL", MONDAY + "06:00:00Z", MONDAY + "10:00:00Z"),
+            row("B", "10", "MILL", MONDAY + "10:00:00Z", MONDAY + "14:00:00Z"),
+        ],
+        request=request([op("10", "MILL", 60)]),
+    )
+
+
+def test_packed_lane_shifts_right_within_the_promises():
+    b = packed_mill()
+    problem = build_problem(b)
+    existing = baseline_solution(problem)
+    assert existing is not None
+    into_gaps = insert_with_relocation(problem, existing, problem.request_job)
+    shifted = insert_with_relocation(problem, existing, problem.request_job, shift=True)
+    assert into_gaps is not None and shifted is not None
+    assert violations(problem, into_gaps) == [] and violations(problem, shifted) == []
+    assert _end(problem, shifted) == 60
+    assert _end(problem, into_gaps) > 60  # A fits no gap before its promise
+    answer = quote(b, time_limit=2, workers=1)
+    assert verify(b, answer) == []
+    assert answer.completion is not None
+    assert answer.completion.isoformat() == "2026-12-07T07:00:00+00:00"
+
+
+def test_a_promise_limits_the_shift():
+    # One minute less slack for B: shifting both by the request's hour would make B late, so
+    # neither insertion may start the request at 06:00.
+    document = packed_mill()
+    orders = list(document.orders)
+    b_order = orders[1]
+    orders[1] = replace(b_order, due=b_order.due - timedelta(minutes=1))
+    tighter = replace(document, orders=tuple(orders))
+    problem = build_problem(tighter)
+    existing = baseline_solution(problem)
+    assert existing is not None
+    for shift in (False, True):
+        result = insert_with_relocation(problem, existing, problem.request_job, shift=shift)
+        assert result is not None and violations(problem, result) == []
+        assert _end(problem, result) > 60
+
+
+@SETTINGS
+@given(tiny_boards(max_ops=4))
+def test_relocations_keep_every_rule(document):
+    b = load_board(document)
+    problem = build_problem(b)
+    existing = existing_schedule(problem, Clock(2, None, None, b.now), 1, 0, share=0.5)
+    if existing.solution is None:
+        return
+    for shift in (False, True):
+        result = insert_with_relocation(
+            problem, existing.solution, problem.request_job, shift=shift
+        )
+        assert result is not None  # the plan's own gaps are always a candidate
+        assert violations(problem, result) == []
