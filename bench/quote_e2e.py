@@ -209,6 +209,7 @@ def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": args.redis,
         "ENGINE_TIME_LIMIT": str(args.time_limit),
+        "ENGINE_MIN_TIME_LIMIT": str(args.min_time_limit),
         "ENGINE_WORKERS": str(args.engine_workers),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
@@ -338,7 +339,9 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         "shared with other work while measuring (figures are pessimistic).",
         "- Stack: PostgreSQL + Redis, gunicorn (3 processes x 4 threads), ONE Celery worker "
         f"(prefork, {args.worker_concurrency} children), engine time limit "
-        f"{args.time_limit:g} s with {args.engine_workers} CP-SAT worker(s) per solve.",
+        f"{args.time_limit:g} s with {args.engine_workers} CP-SAT worker(s) per solve, "
+        f"shortened to a fair share (at least {args.min_time_limit:g} s) while quotes queue "
+        "(`ENGINE_MIN_TIME_LIMIT`).",
         f"- Each rep submits {args.quotes_per_rep} quotes one after the other, polling every "
         f"{int(POLL_SECONDS * 1000)} ms; quotes are not accepted, so every solve sees the same "
         "board.",
@@ -394,6 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     # CPU the solver needs; a UI polls a few times a second.
     parser.add_argument("--poll", type=float, default=0.25, help="seconds between polls")
     parser.add_argument("--time-limit", type=float, default=1.0)
+    parser.add_argument(
+        "--min-time-limit",
+        type=float,
+        default=0.2,
+        help="ENGINE_MIN_TIME_LIMIT: floor of the fair-share limit when quotes queue "
+        "(equal to --time-limit: every solve gets the whole limit)",
+    )
     # 1 makes the engine use deterministic work limits, which stretch in wall time on a busy CPU.
     parser.add_argument("--engine-workers", type=int, default=2, help="CP-SAT workers per solve")
     parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 2)

@@ -218,6 +218,13 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 # Seconds per CP-SAT solve: a sales rep waits for the answer ("within about a second").
 ENGINE_TIME_LIMIT = envfloat("ENGINE_TIME_LIMIT", "1", minimum=0.1)
 ENGINE_WORKERS = envint("ENGINE_WORKERS", "2", minimum=1)
+# When more quotes wait than the workers are solving, each solve gets its fair share of the
+# time limit (limit x solving / (solving + queued)), never less than this: a rep then waits
+# for the queue less, and the answer is still a verified schedule (proven_optimal says if
+# the shorter search proved it). Set it equal to ENGINE_TIME_LIMIT to disable.
+ENGINE_MIN_TIME_LIMIT = min(
+    ENGINE_TIME_LIMIT, envfloat("ENGINE_MIN_TIME_LIMIT", "0.2", minimum=0.05)
+)
 # The soft limit lets the task record a failure; both stay well under the visibility timeout.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "120", minimum=1)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "180", minimum=1)

@@ -28,16 +28,23 @@ QUOTING_ROLES = frozenset({Profile.Role.SALES, Profile.Role.SCHEDULER})
 def quotes_visible_to(user: User) -> QuerySet[Quote]:
     """Quotes the user may see, newest first: own for a sales rep, all for scheduler/manager."""
     role = role_of(user)
-    quotes = Quote.objects.select_related(
-        "customer",
-        "product",
-        "schedule_version",
-        "created_by",
-        "order",
-        "committed_promise",
-        "accepted_option",
-        "proposal",
-    ).prefetch_related("requested_options")
+    quotes = (
+        Quote.objects.select_related(
+            "customer",
+            "product",
+            "schedule_version",
+            "created_by",
+            "order",
+            "committed_promise",
+            "accepted_option",
+            "proposal",
+        )
+        .prefetch_related("requested_options")
+        # The stored answer holds the whole schedule (~200 kB of JSON on a 1,000-operation
+        # board); a rep's page polls the quote several times a second, so it is read only
+        # where it is used.
+        .defer("answer", "request_doc")
+    )
     if role in BOARD_ROLES:
         return quotes
     if role == Profile.Role.SALES:

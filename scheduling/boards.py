@@ -126,24 +126,28 @@ def work_center_calendars(
 
 
 def _operation(
-    row: OperationRow, allowed: list[str], work_center_codes: dict[int, str]
+    sequence: int,
+    minutes: int,
+    state: str,
+    actual_start: datetime | None,
+    work_center_id: int | None,
+    allowed: list[str],
+    work_center_codes: dict[int, str],
 ) -> e.Operation:
-    if row.state == OperationRow.State.PLANNED:
-        return e.Operation(id=str(row.sequence), work_centers=tuple(allowed), minutes=row.minutes)
-    if row.state == OperationRow.State.RUNNING:
+    if state == OperationRow.State.PLANNED:
+        return e.Operation(id=str(sequence), work_centers=tuple(allowed), minutes=minutes)
+    if state == OperationRow.State.RUNNING:
         # The DB constraint: a running operation has both.
-        assert row.actual_start is not None and row.work_center_id is not None
+        assert actual_start is not None and work_center_id is not None
     # A done operation may have no recorded history (imported from a board that said only
     # "done"); the engine needs none for it.
     return e.Operation(
-        id=str(row.sequence),
+        id=str(sequence),
         work_centers=tuple(allowed),
-        minutes=row.minutes,
-        state=row.state,  # type: ignore[arg-type]
-        start=_minute(row.actual_start) if row.actual_start is not None else None,
-        work_center=work_center_codes[row.work_center_id]
-        if row.work_center_id is not None
-        else None,
+        minutes=minutes,
+        state=state,  # type: ignore[arg-type]
+        start=_minute(actual_start) if actual_start is not None else None,
+        work_center=work_center_codes[work_center_id] if work_center_id is not None else None,
     )
 
 
@@ -164,49 +168,87 @@ def board_snapshot(
     work_center_codes = {wc.pk: wc.code for wc in work_centers}
     calendars, calendar_of = work_center_calendars(work_centers)
 
-    orders = list(
-        OrderRow.objects.filter(status__in=[OrderRow.Status.OPEN, OrderRow.Status.IN_PROGRESS])
-        .order_by("code")
-        .prefetch_related("operations__work_centers")
+    # Plain value rows, not model instances: on a 1,000-operation board instantiating the
+    # orders, operations and slots took ~0.4 s of every quote (the engine itself needs less).
+    open_orders = OrderRow.objects.filter(
+        status__in=[OrderRow.Status.OPEN, OrderRow.Status.IN_PROGRESS]
     )
+    order_rows = list(
+        open_orders.order_by("code").values_list(
+            "pk", "code", "promised_due", "buffer_minutes", "release"
+        )
+    )
+    allowed_of: dict[int, list[str]] = defaultdict(list)
+    through = OperationRow.work_centers.through
+    for operation_id, work_center_id in through.objects.filter(
+        operation__order__in=open_orders
+    ).values_list("operation_id", "workcenter_id"):
+        allowed_of[operation_id].append(work_center_codes[work_center_id])
+    operations_of: dict[int, list[tuple]] = defaultdict(list)
+    for values in (
+        OperationRow.objects.filter(order__in=open_orders)
+        .order_by("order_id", "sequence")
+        .values_list(
+            "order_id", "pk", "sequence", "minutes", "state", "actual_start", "work_center_id"
+        )
+    ):
+        operations_of[values[0]].append(values[1:])
     operation_pks: dict[tuple[str, str], int] = {}
     engine_orders: list[e.Order] = []
-    for order in orders:
+    for order_pk, code, promised_due, buffer_minutes, release in order_rows:
         operations = []
-        for row in sorted(order.operations.all(), key=lambda op: op.sequence):
-            allowed = sorted(wc.code for wc in row.work_centers.all())
-            operations.append(_operation(row, allowed, work_center_codes))
-            operation_pks[(order.code, str(row.sequence))] = row.pk
+        for pk, sequence, minutes, state, actual_start, work_center_id in operations_of[order_pk]:
+            allowed = sorted(allowed_of[pk])
+            operations.append(
+                _operation(
+                    sequence,
+                    minutes,
+                    state,
+                    actual_start,
+                    work_center_id,
+                    allowed,
+                    work_center_codes,
+                )
+            )
+            operation_pks[(code, str(sequence))] = pk
         if all(op.effective_state == "done" for op in operations):
             continue
         engine_orders.append(
             e.Order(
-                id=order.code,
-                due=_minute(order.promised_due),
+                id=code,
+                due=_minute(promised_due),
                 operations=tuple(operations),
-                buffer_minutes=order.buffer_minutes,
-                release=_minute(order.release) if order.release else None,
+                buffer_minutes=buffer_minutes,
+                release=_minute(release) if release else None,
             )
         )
 
     schedule: tuple[e.ScheduledOperation, ...] | None = None
     if version is not None:
-        live = {pk for pk in operation_pks.values()}
+        live = set(operation_pks.values())
         rows = (
-            m.ScheduledOperation.objects.filter(version=version, operation_id__in=live)
+            m.ScheduledOperation.objects.filter(version=version)
             .exclude(operation__state=OperationRow.State.DONE)
-            .select_related("operation__order")
             .order_by("start", "operation__order__code", "operation__sequence")
+            .values_list(
+                "operation_id",
+                "operation__order__code",
+                "operation__sequence",
+                "work_center_id",
+                "start",
+                "end",
+            )
         )
         schedule = tuple(
             e.ScheduledOperation(
-                order=row.operation.order.code,
-                operation=str(row.operation.sequence),
-                work_center=work_center_codes[row.work_center_id],
-                start=_minute(row.start),
-                end=_minute(row.end),
+                order=order_code,
+                operation=str(sequence),
+                work_center=work_center_codes[work_center_id],
+                start=_minute(start),
+                end=_minute(end),
             )
-            for row in rows
+            for operation_id, order_code, sequence, work_center_id, start, end in rows
+            if operation_id in live
         )
 
     option_pks: dict[str, int] = {}

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
-from django.db.models import F, Model, Q
+from django.db.models import Count, F, Model, Q
 from django.utils import timezone
 
 from quoting.models import Quote, ReplanProposal
@@ -250,10 +250,27 @@ def _answer_columns(answer: e.Answer) -> dict[str, Any]:
     }
 
 
+def engine_time_limit() -> float:
+    """ENGINE_TIME_LIMIT, or its fair share when quotes queue behind the ones being solved:
+    limit x solving / (solving + queued), at least ENGINE_MIN_TIME_LIMIT. Eight reps quoting
+    at once on two worker processes then wait ~4 short solves, not ~4 full ones."""
+    limit = settings.ENGINE_TIME_LIMIT
+    if settings.ENGINE_MIN_TIME_LIMIT >= limit:
+        return limit
+    counts = dict(
+        Quote.objects.filter(status__in=[Quote.Status.QUEUED, Quote.Status.SOLVING])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    solving = max(1, counts.get(Quote.Status.SOLVING, 0))
+    queued = counts.get(Quote.Status.QUEUED, 0)
+    return max(settings.ENGINE_MIN_TIME_LIMIT, limit * solving / (solving + queued))
+
+
 def _engine_quote(board: e.Board, monitor: SolveMonitor, **kwargs: Any) -> e.Answer:
     return engine.quote(
         board,
-        time_limit=settings.ENGINE_TIME_LIMIT,
+        time_limit=engine_time_limit(),
         workers=settings.ENGINE_WORKERS,
         seed=0,
         progress=monitor.progress,

@@ -575,3 +575,39 @@ def test_the_solve_monitor_survives_a_dropped_database_connection(
             time.sleep(0.01)
     assert dropped and monitor.errors == []
     assert not monitor.lost.is_set() and not monitor.cancelled()
+
+
+def test_queued_quotes_shorten_each_solve_to_its_fair_share(shop: Shop, settings: Any) -> None:
+    settings.ENGINE_TIME_LIMIT = 1.0
+    settings.ENGINE_MIN_TIME_LIMIT = 0.2
+    _stored_quote(shop, status=Quote.Status.DONE)
+    assert solving.engine_time_limit() == 1.0  # nothing waiting: the whole limit
+    for _ in range(2):
+        _stored_quote(shop, status=Quote.Status.SOLVING)
+    assert solving.engine_time_limit() == 1.0
+    for _ in range(2):
+        _stored_quote(shop, status=Quote.Status.QUEUED)
+    assert solving.engine_time_limit() == pytest.approx(0.5)  # 2 solving, 2 waiting behind
+    for _ in range(10):
+        _stored_quote(shop, status=Quote.Status.QUEUED)
+    assert solving.engine_time_limit() == pytest.approx(0.2)  # never below the minimum
+    settings.ENGINE_MIN_TIME_LIMIT = 1.0
+    assert solving.engine_time_limit() == 1.0  # disabled
+
+
+def test_a_solve_uses_the_fair_share_limit(shop: Shop, settings: Any, monkeypatch: Any) -> None:
+    settings.ENGINE_TIME_LIMIT = 1.0
+    settings.ENGINE_MIN_TIME_LIMIT = 0.1
+    limits: list[float] = []
+    real_quote = solving.engine.quote
+
+    def recording_quote(board: Any, **kwargs: Any) -> Any:
+        limits.append(kwargs["time_limit"])
+        return real_quote(board, **kwargs)
+
+    monkeypatch.setattr(solving.engine, "quote", recording_quote)
+    for _ in range(3):
+        _stored_quote(shop, status=Quote.Status.QUEUED)
+    quote = _stored_quote(shop)
+    assert services.quote_solve(quote_id=quote.pk, task_id="fair-1") == Quote.Status.DONE
+    assert limits == [pytest.approx(0.25)]  # this one solving, three queued behind it

@@ -20,8 +20,13 @@ from .test_properties import SETTINGS, tiny_boards
 MONDAY = "2026-12-07T"
 
 
+def _job(problem) -> int:
+    assert problem.request_job is not None
+    return problem.request_job
+
+
 def _end(problem, solution) -> int:
-    return solution[problem.jobs[problem.request_job].tasks[-1]][2]
+    return solution[problem.jobs[_job(problem)].tasks[-1]][2]
 
 
 def test_displaced_work_moves_to_its_alternative():
@@ -42,8 +47,8 @@ def test_displaced_work_moves_to_its_alternative():
     problem = build_problem(b)
     existing = baseline_solution(problem)
     assert existing is not None
-    assert _end(problem, insert_job(problem, existing, problem.request_job)) == 300
-    moved = insert_with_relocation(problem, existing, problem.request_job)
+    assert _end(problem, insert_job(problem, existing, _job(problem))) == 300
+    moved = insert_with_relocation(problem, existing, _job(problem))
     assert moved is not None and violations(problem, moved) == []
     assert _end(problem, moved) == 60
     a = problem.jobs[0].tasks[0]
@@ -75,8 +80,8 @@ def test_packed_lane_shifts_right_within_the_promises():
     problem = build_problem(b)
     existing = baseline_solution(problem)
     assert existing is not None
-    into_gaps = insert_with_relocation(problem, existing, problem.request_job)
-    shifted = insert_with_relocation(problem, existing, problem.request_job, shift=True)
+    into_gaps = insert_with_relocation(problem, existing, _job(problem))
+    shifted = insert_with_relocation(problem, existing, _job(problem), shift=True)
     assert into_gaps is not None and shifted is not None
     assert violations(problem, into_gaps) == [] and violations(problem, shifted) == []
     assert _end(problem, shifted) == 60
@@ -99,7 +104,7 @@ def test_a_promise_limits_the_shift():
     existing = baseline_solution(problem)
     assert existing is not None
     for shift in (False, True):
-        result = insert_with_relocation(problem, existing, problem.request_job, shift=shift)
+        result = insert_with_relocation(problem, existing, _job(problem), shift=shift)
         assert result is not None and violations(problem, result) == []
         assert _end(problem, result) > 60
 
@@ -114,7 +119,7 @@ def test_relocations_keep_every_rule(document):
         return
     for shift in (False, True):
         result = insert_with_relocation(
-            problem, existing.solution, problem.request_job, shift=shift
+            problem, existing.solution, _job(problem), shift=shift
         )
         assert result is not None  # the plan's own gaps are always a candidate
         assert violations(problem, result) == []
