@@ -118,8 +118,6 @@ def test_relocations_keep_every_rule(document):
     if existing.solution is None:
         return
     for shift in (False, True):
-        result = insert_with_relocation(
-            problem, existing.solution, _job(problem), shift=shift
-        )
+        result = insert_with_relocation(problem, existing.solution, _job(problem), shift=shift)
         assert result is not None  # the plan's own gaps are always a candidate
         assert violations(problem, result) == []
