@@ -96,7 +96,10 @@ def solve_instance(instance: Instance, *, time_limit: float, workers: int, seed:
         problem, {}, {t.index for t in problem.tasks}, {j.index: upper for j in problem.jobs}
     )
     model.minimize_makespan()
-    model.hint(hint)
+    # The dispatch schedule only bounds the domains (its makespan is every job's latest end).
+    # As a solution hint it pulled CP-SAT's first worker towards that schedule's neighbourhood:
+    # on ft10, la21, la24, la29 and la38 (5 s, 2 workers, seeds 0 and 1) the hinted model
+    # summed to 10,914 against 10,807 without the hint.
     result = model.solve(time_limit=time_limit, workers=workers, seed=seed)
     makespan = result.objective if result.objective is not None else upper
     lower = math.ceil(result.bound - 1e-6) if result.bound is not None else None
