@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import heapq
 
+from scheduling.engine.calendars import WorkingTime
 from scheduling.engine.problem import Placement, Problem, Solution
 
 
@@ -35,6 +36,27 @@ class Lane:
 
     def last_end(self) -> int | None:
         return self.ends[-1] if self.ends else None
+
+
+def lane_fit(
+    wt: WorkingTime, lane: Lane, ready: int, minutes: int, *, give_up: int | None = None
+) -> tuple[int, int] | None:
+    """(start, end) of the earliest working start at or after ``ready`` whose occupation fits a
+    free gap of ``lane``, jumping from conflict to conflict; None if there is none (or none
+    starting before ``give_up``)."""
+    cursor = ready
+    while True:
+        start = wt.next_working(cursor)
+        if start is None or (give_up is not None and start >= give_up):
+            return None
+        end = wt.end_after(start, minutes)
+        if end is None:
+            return None
+        k = bisect.bisect_right(lane.ends, start)
+        if k < len(lane.starts) and lane.starts[k] < end:
+            cursor = lane.ends[k]  # collides with occupation k: try after it
+            continue
+        return start, end
 
 
 class Lanes:
@@ -75,22 +97,9 @@ class Lanes:
             t = ready
             if after_queue and lane.ends:
                 t = max(t, lane.ends[-1])
-            while True:
-                start = wt.next_working(t)
-                if start is None:
-                    break
-                end = wt.end_after(start, minutes)
-                if end is None:
-                    break
-                if best is not None and start >= best[0]:
-                    break
-                k = bisect.bisect_right(lane.ends, start)
-                if k < len(lane.starts) and lane.starts[k] < end:
-                    t = lane.ends[k]  # collides with occupation k: try after it
-                    continue
-                if best is None or (end, start) < (best[1], best[0]):
-                    best = (start, end, lane_index)
-                break
+            fit = lane_fit(wt, lane, t, minutes, give_up=None if best is None else best[0])
+            if fit is not None and (best is None or (fit[1], fit[0]) < (best[1], best[0])):
+                best = (fit[0], fit[1], lane_index)
         return best
 
     def place(self, task: int, ready: int, *, after_queue: bool = False) -> Placement | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 
+from scheduling.engine.dispatch import Lane, lane_fit
 from scheduling.engine.problem import Placement, Problem, Solution
 
 # Start instants tried per lane for one operation of the request, and relocations allowed for
@@ -32,12 +33,13 @@ STARTS_PER_LANE = 40
 MAX_RELOCATIONS = 60
 
 
-class _Lane:
-    __slots__ = ("ends", "starts", "tasks")
+class _Lane(Lane):
+    """A ``dispatch.Lane`` that also knows which task holds each occupation."""
+
+    __slots__ = ("tasks",)
 
     def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
+        super().__init__()
         self.tasks: list[int] = []
 
     def insert(self, task: int, start: int, end: int) -> None:
@@ -92,16 +94,14 @@ class RelocationBoard:
             else:
                 raise ValueError("the schedule overloads a work center")
         self.log: list[tuple[int, Placement | None, tuple[int, int] | None]] = []
-        # Where a task taken out of its lane was (its start and lane), for the shift mode.
-        self.log_start: dict[int, int] = {}
-        self.old_lane: dict[int, tuple[int, int]] = {}
+        # Where each task taken out of its lane was: (start, machine, lane).
+        self.taken_from: dict[int, tuple[int, int, int]] = {}
 
     # -- changes, each logged so that a failed trial can be undone --------------------------
     def _take_out(self, t: int) -> None:
         machine, lane = self.lane_of.pop(t)
         placement = self.placement.pop(t)
-        self.log_start[t] = placement[1]
-        self.old_lane[t] = (machine, lane)
+        self.taken_from[t] = (placement[1], machine, lane)
         self.lanes[machine][lane].remove(t, placement[1])
         self.log.append((t, placement, (machine, lane)))
 
@@ -134,20 +134,9 @@ class RelocationBoard:
         for machine in problem.tasks[t].alts:
             wt = problem.machines[machine].wt
             for index, lane in enumerate(self.lanes[machine]):
-                cursor = ready
-                while True:
-                    start = wt.next_working(cursor)
-                    if start is None:
-                        break
-                    end = wt.end_after(start, minutes)
-                    if end is None or (best is not None and end >= best[0][2]):
-                        break
-                    k = bisect.bisect_right(lane.ends, start)
-                    if k < len(lane.starts) and lane.starts[k] < end:
-                        cursor = lane.ends[k]
-                        continue
-                    best = ((machine, start, end), index)
-                    break
+                fit = lane_fit(wt, lane, ready, minutes)
+                if fit is not None and (best is None or fit[1] < best[0][2]):
+                    best = ((machine, fit[0], fit[1]), index)
         return best
 
     def shifted_slot(
@@ -156,10 +145,10 @@ class RelocationBoard:
         """``t`` on the lane it was on, at the first working instant after its predecessor
         and its old start that overlaps nothing settled in this trial; whatever else it then
         overlaps is displaced in turn (added to ``pending``)."""
-        machine, lane_index = self.old_lane[t]
+        old_start, machine, lane_index = self.taken_from[t]
         lane = self.lanes[machine][lane_index]
         wt = self.problem.machines[machine].wt
-        cursor = max(self._ready(t), self.log_start[t])
+        cursor = max(self._ready(t), old_start)
         while True:
             start = wt.next_working(cursor)
             if start is None:
@@ -189,7 +178,7 @@ class RelocationBoard:
         moves = 0
         settled: set[int] = {inserted}
         while pending:
-            pending.sort(key=lambda d: self.log_start[d])
+            pending.sort(key=lambda d: self.taken_from[d][0])
             t = pending.pop(0)
             moves += 1
             if moves > MAX_RELOCATIONS:
