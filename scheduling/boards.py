@@ -225,13 +225,11 @@ def board_snapshot(
 
     schedule: tuple[e.ScheduledOperation, ...] | None = None
     if version is not None:
-        live = set(operation_pks.values())
         rows = (
-            m.ScheduledOperation.objects.filter(version=version)
+            m.ScheduledOperation.objects.filter(version=version, operation__order__in=open_orders)
             .exclude(operation__state=OperationRow.State.DONE)
             .order_by("start", "operation__order__code", "operation__sequence")
             .values_list(
-                "operation_id",
                 "operation__order__code",
                 "operation__sequence",
                 "work_center_id",
@@ -247,8 +245,7 @@ def board_snapshot(
                 start=_minute(start),
                 end=_minute(end),
             )
-            for operation_id, order_code, sequence, work_center_id, start, end in rows
-            if operation_id in live
+            for order_code, sequence, work_center_id, start, end in rows
         )
 
     option_pks: dict[str, int] = {}

@@ -89,9 +89,9 @@ def to_problem(instance: Instance) -> Problem:
 def solve_instance(instance: Instance, *, time_limit: float, workers: int, seed: int = 0) -> dict:
     started = time.monotonic()
     problem = to_problem(instance)
-    hint = dispatch(problem)
-    assert hint is not None
-    upper = max(end for _, _, end in hint.values())
+    greedy = dispatch(problem)
+    assert greedy is not None
+    upper = max(end for _, _, end in greedy.values())
     model = ScheduleModel(
         problem, {}, {t.index for t in problem.tasks}, {j.index: upper for j in problem.jobs}
     )
