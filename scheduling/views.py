@@ -6,7 +6,9 @@ shop-floor events)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -243,41 +245,52 @@ def _attach(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errs)
 
 
-@role_required(Profile.Role.SCHEDULER)
-@require_POST
-def operation_start(request: HttpRequest, operation_id: int) -> HttpResponse:
-    form = OperationStartForm(request.POST, prefix=f"start-{operation_id}")
+def _floor_event(
+    request: HttpRequest,
+    operation_id: int,
+    form: forms.Form,
+    record: Callable[[dict[str, Any]], ShopFloorResult],
+) -> HttpResponse:
+    """Record a shop-floor event from a valid ``form`` and report it; otherwise (or when the
+    service refuses it) show the page again with the errors on that operation's form."""
     if form.is_valid():
         try:
-            result = floor_services.operation_start(
-                operation_id=operation_id,
-                work_center_id=form.cleaned_data["work_center"].pk,
-                at=form.cleaned_data["at"],
-                user=page_user(request),
-            )
+            result = record(form.cleaned_data)
         except ValidationError as exc:
             _attach(form, exc)
         else:
             _report(request, result)
             return redirect("shop-floor")
     return _floor_page(request, bound={operation_id: form}, status=400)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def operation_start(request: HttpRequest, operation_id: int) -> HttpResponse:
+    return _floor_event(
+        request,
+        operation_id,
+        OperationStartForm(request.POST, prefix=f"start-{operation_id}"),
+        lambda data: floor_services.operation_start(
+            operation_id=operation_id,
+            work_center_id=data["work_center"].pk,
+            at=data["at"],
+            user=page_user(request),
+        ),
+    )
 
 
 @role_required(Profile.Role.SCHEDULER)
 @require_POST
 def operation_finish(request: HttpRequest, operation_id: int) -> HttpResponse:
-    form = OperationFinishForm(request.POST, prefix=f"finish-{operation_id}")
-    if form.is_valid():
-        try:
-            result = floor_services.operation_finish(
-                operation_id=operation_id, at=form.cleaned_data["at"], user=page_user(request)
-            )
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            _report(request, result)
-            return redirect("shop-floor")
-    return _floor_page(request, bound={operation_id: form}, status=400)
+    return _floor_event(
+        request,
+        operation_id,
+        OperationFinishForm(request.POST, prefix=f"finish-{operation_id}"),
+        lambda data: floor_services.operation_finish(
+            operation_id=operation_id, at=data["at"], user=page_user(request)
+        ),
+    )
 
 
 @role_required(Profile.Role.SCHEDULER)
