@@ -111,10 +111,15 @@ TEMPLATES = [
     },
 ]
 
+# Connections are kept for a minute (checked before reuse) rather than opened per request: on
+# PostgreSQL each new connection forks a server process, and a rep's page polls its quote a few
+# times a second. With 8 reps quoting at once on 2 cores that fork cost a third of the CPU
+# (`bench/quote_e2e.py`, docs/benchmarks-e2e.md). 0 restores one connection per request.
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", "0", minimum=0),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60", minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
