@@ -148,3 +148,43 @@ def test_cancel_a_queued_quote_from_its_page(client_for: Any, shop: Any) -> None
     assert "data-poll" not in page
     again = client.post(f"/quotes/{quote.pk}/cancel/", follow=True).content.decode()
     assert "Not cancelled" in again
+
+
+def test_option_without_a_gain_reads_none_found_not_a_verdict(client_for: Any, shop: Any) -> None:
+    """An option that bought nothing within the quote's time limit is shown as "none found"
+    (with the reason), never as a fact that it cannot help; one that did shows its gain."""
+    client = client_for("sales")
+    client.post(
+        "/quotes/new/", {"customer": shop.acme.pk, "product": shop.cylinder.pk, "quantity": 2}
+    )
+    quote = Quote.objects.get()
+    when = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    Quote.objects.filter(pk=quote.pk).update(
+        status=Quote.Status.DONE,
+        answer_status="promised",
+        completion=when,
+        promise=when + timedelta(days=1),
+        lower_bound=when,
+        options=[
+            {
+                "id": "MILL-NIGHT",
+                "completion": when.isoformat(),
+                "promise": (when + timedelta(days=1)).isoformat(),
+                "gain_minutes": 0,
+            },
+            {
+                "id": "OTHER",
+                "completion": (when - timedelta(minutes=90)).isoformat(),
+                "promise": (when + timedelta(days=1, minutes=-90)).isoformat(),
+                "gain_minutes": 90,
+            },
+        ],
+    )
+    html = client.get(f"/quotes/{quote.pk}/status/").content.decode()
+    night = html.split('data-option="MILL-NIGHT"')[1].split("</tr>")[0]
+    assert "none found" in night
+    assert "within the quote's time limit" in night
+    assert "no gain" not in html
+    other = html.split('data-option="OTHER"')[1].split("</tr>")[0]
+    assert "none found" not in other
+    assert '<span class="delta-neg">1h 30m</span>' in other
