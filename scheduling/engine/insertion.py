@@ -9,9 +9,12 @@ every alternative (its ready time and the ends of the planned operations after i
 request's operation takes the slot, each planned operation it overlaps is taken out and put
 into the earliest gap, on any of its alternatives, after its own predecessor ends; if that
 makes its successor start too early, the successor is relocated the same way, and so on down
-the routing. A slot is allowed when nothing running or already inserted had to move and every
-relocated order still meets its latest end. The slot with the earliest end wins (fewest
-relocations on a tie).
+the routing. In the second mode a displaced operation shifts right on its own lane instead,
+displacing what follows in turn, unless a free gap on one of its alternatives starts no later
+or only that gap keeps its order's promise. A slot is allowed when nothing running or already
+inserted had to move and every relocated order still meets its latest end. The slot with the
+earliest end wins (fewest relocations on a tie). The trials' work is capped (operations taken
+out of their lanes), so that the insertion keeps to its share of the time limit.
 
 Each relocation puts an operation into a free gap of a lane at a working instant after its
 predecessor, so lanes never overlap (rule 3), starts stay on working time (rule 2), routings
@@ -29,8 +32,8 @@ from scheduling.engine.problem import Placement, Problem, Solution
 
 # Start instants tried per lane for one operation of the request, and relocations allowed for
 # one slot (a chain that long would not fit the slack of a tightly promised board anyway).
-STARTS_PER_LANE = 40
-MAX_RELOCATIONS = 60
+STARTS_PER_LANE = 150
+MAX_RELOCATIONS = 300
 
 
 class _Lane(Lane):
@@ -94,11 +97,13 @@ class RelocationBoard:
             else:
                 raise ValueError("the schedule overloads a work center")
         self.log: list[tuple[int, Placement | None, tuple[int, int] | None]] = []
+        self.work = 0  # operations taken out of their lane so far, trials included
         # Where each task taken out of its lane was: (start, machine, lane).
         self.taken_from: dict[int, tuple[int, int, int]] = {}
 
     # -- changes, each logged so that a failed trial can be undone --------------------------
     def _take_out(self, t: int) -> None:
+        self.work += 1
         machine, lane = self.lane_of.pop(t)
         placement = self.placement.pop(t)
         self.taken_from[t] = (placement[1], machine, lane)
@@ -126,25 +131,25 @@ class RelocationBoard:
                 self.lane_of[t] = lane
 
     # -- searching ----------------------------------------------------------------------------
-    def earliest_gap(self, t: int, ready: int) -> tuple[Placement, int] | None:
-        """The earliest-ending free slot for ``t`` on its alternatives at or after ``ready``."""
+    def earliest_gap(
+        self, t: int, ready: int, give_up: int | None = None
+    ) -> tuple[Placement, int] | None:
+        """The earliest-ending free slot for ``t`` on its alternatives at or after ``ready``
+        (starting before ``give_up`` when given)."""
         problem = self.problem
         minutes = problem.tasks[t].minutes
         best: tuple[Placement, int] | None = None
         for machine in problem.tasks[t].alts:
             wt = problem.machines[machine].wt
             for index, lane in enumerate(self.lanes[machine]):
-                fit = lane_fit(wt, lane, ready, minutes)
+                fit = lane_fit(wt, lane, ready, minutes, give_up=give_up)
                 if fit is not None and (best is None or fit[1] < best[0][2]):
                     best = ((machine, fit[0], fit[1]), index)
         return best
 
-    def shifted_slot(
-        self, t: int, settled: set[int], pending: list[int]
-    ) -> tuple[Placement, int] | None:
+    def shift_target(self, t: int, settled: set[int]) -> tuple[Placement, int] | None:
         """``t`` on the lane it was on, at the first working instant after its predecessor
-        and its old start that overlaps nothing settled in this trial; whatever else it then
-        overlaps is displaced in turn (added to ``pending``)."""
+        and its old start that overlaps nothing settled in this trial (nothing is changed)."""
         old_start, machine, lane_index = self.taken_from[t]
         lane = self.lanes[machine][lane_index]
         wt = self.problem.machines[machine].wt
@@ -158,12 +163,15 @@ class RelocationBoard:
                 return None
             blocking = [d for d in lane.overlapping(start, end) if d in settled or d in self.locked]
             if not blocking:
-                break
+                return (machine, start, end), lane_index
             cursor = max(self.placement[d][2] for d in blocking)
-        for d in lane.overlapping(start, end):
+
+    def _displace(self, slot: tuple[Placement, int], pending: list[int]) -> None:
+        """Take out whatever the slot overlaps on its lane; it is relocated in turn."""
+        (machine, start, end), lane_index = slot
+        for d in self.lanes[machine][lane_index].overlapping(start, end):
             self._take_out(d)
             pending.append(d)
-        return (machine, start, end), lane_index
 
     def _ready(self, t: int) -> int:
         previous = self.previous_in_job.get(t)
@@ -183,14 +191,28 @@ class RelocationBoard:
             moves += 1
             if moves > MAX_RELOCATIONS:
                 return False
+            deadline = self.deadline_of.get(t)
             if self.shift:
-                slot = self.shifted_slot(t, settled, pending)
+                # Shift right on its lane, displacing what follows, unless a free gap on one
+                # of its alternatives does better: it starts no later (nothing displaced), or
+                # the shift would break the promise and the gap keeps it.
+                slot = self.shift_target(t, settled)
+                if slot is None:
+                    gap = self.earliest_gap(t, self._ready(t))
+                else:
+                    limit = slot[0][1] + 1
+                    if deadline is not None and slot[0][2] > deadline:
+                        limit = deadline
+                    gap = self.earliest_gap(t, self._ready(t), give_up=limit)
+                if gap is not None and (slot is None or gap[0][2] <= max(slot[0][2], limit)):
+                    slot = gap
+                elif slot is not None:
+                    self._displace(slot, pending)
             else:
                 slot = self.earliest_gap(t, self._ready(t))
             if slot is None:
                 return False
             placement, lane = slot
-            deadline = self.deadline_of.get(t)
             if deadline is not None and placement[2] > deadline:
                 return False
             self._put(t, placement, lane)
@@ -214,8 +236,9 @@ class RelocationBoard:
         self._put(t, (machine, start, end), lane)
         return self._relocate(displaced, t)
 
-    def insert(self, t: int, ready: int) -> Placement | None:
-        """Insert ``t`` at its best slot at or after ``ready`` (see the module docstring)."""
+    def insert(self, t: int, ready: int, max_work: int | None = None) -> Placement | None:
+        """Insert ``t`` at its best slot at or after ``ready`` (see the module docstring); no
+        further start instants are tried once ``work`` reaches ``max_work``."""
         problem = self.problem
         minutes = problem.tasks[t].minutes
         best: tuple[int, int, int, int, int] | None = None  # end, moves, machine, lane, start
@@ -226,6 +249,8 @@ class RelocationBoard:
                 instants = [ready, *lane.ends[k : k + STARTS_PER_LANE]]
                 tried: set[int] = set()
                 for instant in instants:
+                    if max_work is not None and self.work >= max_work:
+                        break
                     start = wt.next_working(instant)
                     if start is None or start in tried:
                         continue
@@ -253,15 +278,21 @@ class RelocationBoard:
 
 
 def insert_with_relocation(
-    problem: Problem, existing: Solution, job_index: int, *, shift: bool = False
+    problem: Problem,
+    existing: Solution,
+    job_index: int,
+    *,
+    shift: bool = False,
+    max_work: int | None = None,
 ) -> Solution | None:
     """``existing`` plus the job's tasks, each at its best slot given the relocations above
     (displaced work shifted right on its lane with ``shift``, else moved into gaps); None if
-    some task finds no slot."""
+    some task finds no slot. ``max_work`` caps the operations taken out over all trials: past
+    it, each remaining task takes the best slot found so far or a free gap."""
     board = RelocationBoard(problem, existing, shift=shift)
     ready = problem.jobs[job_index].ready
     for t in problem.jobs[job_index].tasks:
-        placement = board.insert(t, ready)
+        placement = board.insert(t, ready, max_work)
         if placement is None:
             return None
         ready = placement[2]

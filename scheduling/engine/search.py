@@ -14,6 +14,7 @@ from datetime import timedelta
 from scheduling.engine.budget import (
     BUILD_SECONDS_PER_TASK,
     DISPATCH_SECONDS_PER_TASK,
+    RELOCATION_SECONDS_PER_MOVE,
     Clock,
 )
 from scheduling.engine.calendars import to_instant
@@ -37,6 +38,8 @@ FULL_MODEL_TASKS = 250
 # Up to this many operations the request is also inserted by relocating planned work (about
 # 10-80 ms at 1,000 operations; on larger boards it costs more than it finds).
 RELOCATION_TASKS = 3000
+# Share of the time left that each relocation mode may use (gaps, then shifting).
+RELOCATION_SHARE = 0.45
 # Beyond this many movable operations the whole board is never modelled at once (CP-SAT's
 # presolve alone would eat the time limit); windows around the request are.
 WHOLE_BOARD_TASKS = 3000
@@ -274,8 +277,11 @@ class CompletionSearch:
             return
         final = self.problem.jobs[self.request].tasks[-1]
         for shift in (False, True):
+            # Each mode may use RELOCATION_SHARE of the time left (counted in moves, so that
+            # a deterministic run stays deterministic).
+            max_work = int(RELOCATION_SHARE * self.clock.remaining() / RELOCATION_SECONDS_PER_MOVE)
             candidate = insert_with_relocation(
-                self.problem, self.existing, self.request, shift=shift
+                self.problem, self.existing, self.request, shift=shift, max_work=max_work
             )
             if candidate is None or violations(self.problem, candidate):
                 continue

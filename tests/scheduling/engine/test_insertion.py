@@ -109,6 +109,58 @@ def test_a_promise_limits_the_shift():
         assert _end(problem, result) > 60
 
 
+def shift_or_gap():
+    # MILL: A 06:00-10:00 (MILL only, an hour of slack), B 10:00-14:00 (MILL or LATHE, half an
+    # hour of slack); LATHE: C 06:00-09:00. For the request to start at 06:00, A must shift
+    # right (no gap takes it in time) and B must leave for the LATHE gap after C (shifting it
+    # too would make it late): neither mode alone gets there.
+    return board(
+        centers={"MILL": 1, "LATHE": 1},
+        orders=[
+            {"id": "A", "due": MONDAY + "11:00:00Z", "operations": [op("10", "MILL", 240)]},
+            {
+                "id": "B",
+                "due": MONDAY + "14:30:00Z",
+                "operations": [op("10", ["MILL", "LATHE"], 240)],
+            },
+            {"id": "C", "due": MONDAY + "22:00:00Z", "operations": [op("10", "LATHE", 180)]},
+        ],
+        schedule=[
+            row("A", "10", "MILL", MONDAY + "06:00:00Z", MONDAY + "10:00:00Z"),
+            row("B", "10", "MILL", MONDAY + "10:00:00Z", MONDAY + "14:00:00Z"),
+            row("C", "10", "LATHE", MONDAY + "06:00:00Z", MONDAY + "09:00:00Z"),
+        ],
+        request=request([op("10", "MILL", 60)]),
+    )
+
+
+def test_a_shift_hands_displaced_work_to_a_gap_that_keeps_its_promise():
+    problem = build_problem(shift_or_gap())
+    existing = baseline_solution(problem)
+    assert existing is not None
+    into_gaps = insert_with_relocation(problem, existing, _job(problem))
+    shifted = insert_with_relocation(problem, existing, _job(problem), shift=True)
+    assert into_gaps is not None and shifted is not None
+    assert violations(problem, into_gaps) == [] and violations(problem, shifted) == []
+    assert _end(problem, into_gaps) > 60
+    assert _end(problem, shifted) == 60
+    a, b = (problem.jobs[k].tasks[0] for k in (0, 1))
+    assert (problem.machines[shifted[a][0]].id, shifted[a][1]) == ("MILL", 60)  # shifted
+    assert (problem.machines[shifted[b][0]].id, shifted[b][1]) == ("LATHE", 180)  # into the gap
+
+
+def test_the_work_cap_stops_trials_and_keeps_a_valid_insertion():
+    problem = build_problem(shift_or_gap())
+    existing = baseline_solution(problem)
+    assert existing is not None
+    plain = insert_job(problem, existing, _job(problem))
+    for shift in (False, True):
+        capped = insert_with_relocation(problem, existing, _job(problem), shift=shift, max_work=0)
+        assert capped is not None and violations(problem, capped) == []
+        assert _end(problem, capped) == _end(problem, plain)  # nothing tried: the plan's gaps
+        assert {t: capped[t] for t in existing} == existing  # and nothing moved
+
+
 @SETTINGS
 @given(tiny_boards(max_ops=4))
 def test_relocations_keep_every_rule(document):
