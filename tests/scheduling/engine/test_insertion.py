@@ -75,8 +75,8 @@ def packed_mill():
     )
 
 
-def test_packed_lane_shifts_right_within_the_promises():
-    b = packed_mill()
+def _both_modes(b):
+    """The problem and the request inserted into gaps and by shifting, both checked valid."""
     problem = build_problem(b)
     existing = baseline_solution(problem)
     assert existing is not None
@@ -84,6 +84,12 @@ def test_packed_lane_shifts_right_within_the_promises():
     shifted = insert_with_relocation(problem, existing, _job(problem), shift=True)
     assert into_gaps is not None and shifted is not None
     assert violations(problem, into_gaps) == [] and violations(problem, shifted) == []
+    return problem, into_gaps, shifted
+
+
+def test_packed_lane_shifts_right_within_the_promises():
+    b = packed_mill()
+    problem, into_gaps, shifted = _both_modes(b)
     assert _end(problem, shifted) == 60
     assert _end(problem, into_gaps) > 60  # A fits no gap before its promise
     answer = quote(b, time_limit=2, workers=1)
@@ -135,13 +141,7 @@ def shift_or_gap():
 
 
 def test_a_shift_hands_displaced_work_to_a_gap_that_keeps_its_promise():
-    problem = build_problem(shift_or_gap())
-    existing = baseline_solution(problem)
-    assert existing is not None
-    into_gaps = insert_with_relocation(problem, existing, _job(problem))
-    shifted = insert_with_relocation(problem, existing, _job(problem), shift=True)
-    assert into_gaps is not None and shifted is not None
-    assert violations(problem, into_gaps) == [] and violations(problem, shifted) == []
+    problem, into_gaps, shifted = _both_modes(shift_or_gap())
     assert _end(problem, into_gaps) > 60
     assert _end(problem, shifted) == 60
     a, b = (problem.jobs[k].tasks[0] for k in (0, 1))
