@@ -22,9 +22,9 @@ BUILD_SECONDS_PER_TASK = 0.0003
 # Greedy dispatch cost per operation (a full-board repair or request-first attempt).
 DISPATCH_SECONDS_PER_TASK = 0.00004
 # Relocating insertion, per planned operation taken out of its lane in a trial (measured
-# 17-33 us on 1,000-3,000-operation boards): its work is capped by counting these, which keeps
+# 9-12 us on 1,000-3,000-operation boards): its work is capped by counting these, which keeps
 # it within its share of the time and deterministic.
-RELOCATION_SECONDS_PER_MOVE = 0.00003
+RELOCATION_SECONDS_PER_MOVE = 0.000015
 # Converting a board into the engine's problem, per operation, on an idle core.
 BUILD_PROBLEM_SECONDS_PER_TASK = 0.00004
 # Deterministic mode: CP-SAT work units granted per second of time limit (a work unit is

@@ -44,17 +44,29 @@ def lane_fit(
     """(start, end) of the earliest working start at or after ``ready`` whose occupation fits a
     free gap of ``lane``, jumping from conflict to conflict; None if there is none (or none
     starting before ``give_up``)."""
+    starts, ends = lane.starts, lane.ends
     cursor = ready
+    k = bisect.bisect_right(ends, cursor)
     while True:
+        # A free stretch shorter than the work itself cannot hold it, whatever the calendar
+        # (an operation takes at least its minutes of wall time): skip those without asking
+        # the calendar. On a packed lane that is most of them.
+        while k < len(starts) and starts[k] - cursor < minutes:
+            if ends[k] > cursor:
+                cursor = ends[k]
+            k += 1
+        if give_up is not None and cursor >= give_up:
+            return None
         start = wt.next_working(cursor)
         if start is None or (give_up is not None and start >= give_up):
             return None
         end = wt.end_after(start, minutes)
         if end is None:
             return None
-        k = bisect.bisect_right(lane.ends, start)
-        if k < len(lane.starts) and lane.starts[k] < end:
-            cursor = lane.ends[k]  # collides with occupation k: try after it
+        k = bisect.bisect_right(ends, start)
+        if k < len(starts) and starts[k] < end:
+            cursor = ends[k]  # collides with occupation k: try after it
+            k += 1
             continue
         return start, end
 
