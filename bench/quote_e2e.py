@@ -336,9 +336,11 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         "",
         f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`",
         f"- Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
-        "shared with other work while measuring (figures are pessimistic).",
+        f"load average {args.load_at_start:.2f} when the run started.",
         "- Stack: PostgreSQL + Redis, gunicorn (3 processes x 4 threads), ONE Celery worker "
-        f"(prefork, {args.worker_concurrency} children), engine time limit "
+        f"(prefork, {args.worker_concurrency} children), database connections kept "
+        f"{os.environ.get('DATABASE_CONN_MAX_AGE', '60')} s (`DATABASE_CONN_MAX_AGE`), "
+        "engine time limit "
         f"{args.time_limit:g} s with {args.engine_workers} CP-SAT worker(s) per solve, "
         f"shortened to a fair share (at least {args.min_time_limit:g} s) while quotes queue "
         "(`ENGINE_MIN_TIME_LIMIT`).",
@@ -415,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", choices=["demo", "1k"], help=argparse.SUPPRESS)  # child mode
     args = parser.parse_args(argv)
     args.reps = [int(r) for r in str(args.reps).split(",") if r]
+    args.load_at_start = os.getloadavg()[0]
     global POLL_SECONDS
     POLL_SECONDS = args.poll
     if args.scenario:
