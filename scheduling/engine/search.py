@@ -45,9 +45,11 @@ RELOCATION_SHARE = 0.45
 WHOLE_BOARD_TASKS = 3000
 MAX_WINDOW_TASKS = 1500
 # Share of the time limit for finding the best completion when options are evaluated too,
-# and for the options themselves (the rest goes to minimising disruption).
-PHASE1_SHARE = 0.65
-OPTIONS_SHARE = 0.15
+# and for the options themselves (the rest goes to minimising disruption). At 0.15 for the
+# options, a 1 s demo quote left each of its four options ~20 ms and none showed a gain; at
+# 0.3 the two on the bottleneck show a day each, and the 1k bench's completions do not change.
+PHASE1_SHARE = 0.5
+OPTIONS_SHARE = 0.3
 # Pinning the request on its lower-bound path: windows (minutes either side of the path) in
 # which existing work may move to make room, and the share of the time limit they may use.
 PINNED_WINDOWS = (480, 1440)
@@ -267,19 +269,23 @@ class CompletionSearch:
             if result.status != "INFEASIBLE" or self.clock.is_cancelled():
                 return  # out of time in this window: a wider one would not fare better
 
-    def try_relocation(self) -> None:
+    def try_relocation(self, budget: float | None = None) -> None:
         """Insert the request displacing planned work (into other gaps, or shifted right on
         its lane; see ``insertion``) and keep the better of the two if it beats the
         incumbent. Planned work on a tightly promised board leaves few gaps as they are, but
         making room near now is often possible; this finds such room in milliseconds where
-        CP-SAT would need seconds on the same window."""
+        CP-SAT would need seconds on the same window.
+
+        Each mode may use RELOCATION_SHARE of the time left, or half of ``budget`` seconds
+        when given; counted in moves, so that a deterministic run stays deterministic."""
         if self.request is None or self.best is None:
             return
         final = self.problem.jobs[self.request].tasks[-1]
         for shift in (False, True):
-            # Each mode may use RELOCATION_SHARE of the time left (counted in moves, so that
-            # a deterministic run stays deterministic).
-            max_work = int(RELOCATION_SHARE * self.clock.remaining() / RELOCATION_SECONDS_PER_MOVE)
+            seconds = RELOCATION_SHARE * self.clock.remaining()
+            if budget is not None:
+                seconds = min(seconds, budget / 2)
+            max_work = int(seconds / RELOCATION_SECONDS_PER_MOVE)
             candidate = insert_with_relocation(
                 self.problem, self.existing, self.request, shift=shift, max_work=max_work
             )
@@ -493,8 +499,9 @@ def evaluate_option(
 
     Always a real schedule's completion, never an estimate: the answer's own schedule stays
     valid with the option (starts remain working time, ends can only come earlier), so it is
-    the starting point; then the request is re-inserted into the gaps the option opens and,
-    while its share of the time lasts, re-optimised.
+    the starting point; then the request is re-inserted into the gaps the option opens, then
+    relocating planned work (which can move into the option's hours), and, while its share of
+    the time lasts, re-optimised.
     """
     assert search.best is not None and search.request is not None
     base_completion = search.completion
@@ -558,6 +565,11 @@ def evaluate_option(
         final = request_job.tasks[-1]
         if option_search.best is None or option_search.best[final][2] > hint[final][2]:
             option_search.best = hint
+        if len(problem.tasks) <= RELOCATION_TASKS:
+            # The request inserted again, relocating planned work, into the plan with the
+            # option's hours: where the option adds time on a bottleneck this is what finds
+            # the gain in a short share (the windowed search rarely has time to).
+            option_search.try_relocation(budget / 2)
         option_search.run(
             deadline=clock.elapsed() + budget,
             share=OPTIONS_SHARE / max(1, len(board.capacity_options or ())),

@@ -20,7 +20,8 @@ The search always holds a valid incumbent, so a time limit or a cancel returns s
    the whole problem and is never reported as one.
 5. With the completion fixed, CP-SAT minimises disruption: moved operations, then displacement.
 6. Each capacity option: the answer's schedule with the option's hours, the request
-   re-inserted, and (small boards) re-optimised.
+   re-inserted (into gaps, and on boards up to a few thousand operations relocating planned
+   work into the option's hours), and (small boards) re-optimised.
 
 Time: every phase fits the time limit, model sizes adapt to the time left, and time is kept
 back for assembling and verifying the answer (budget.py).

@@ -12,7 +12,7 @@ from scheduling.engine.budget import Clock
 from scheduling.engine.dispatch import insert_job
 from scheduling.engine.insertion import insert_with_relocation
 from scheduling.engine.problem import baseline_solution, build_problem, violations
-from scheduling.engine.search import existing_schedule
+from scheduling.engine.search import CompletionSearch, evaluate_option, existing_schedule
 
 from .solver_boards import board, op, request, row
 from .test_properties import SETTINGS, tiny_boards
@@ -173,3 +173,40 @@ def test_relocations_keep_every_rule(document):
         result = insert_with_relocation(problem, existing.solution, _job(problem), shift=shift)
         assert result is not None  # the plan's own gaps are always a candidate
         assert violations(problem, result) == []
+
+
+def test_an_option_is_valued_by_relocating_planned_work_into_its_hours():
+    # MILL is packed on Monday (A 06:00-14:00, B 14:00-22:00, each with an hour of slack once
+    # the 22:00-24:00 overtime exists). With the overtime, shifting A and B by an hour lets the
+    # request run 06:00-07:00; the overtime's own gap alone would only give 22:00-23:00. The
+    # option's share here is too short for any CP-SAT search: the gain comes from relocation.
+    b = board(
+        orders=[
+            {"id": "A", "due": MONDAY + "15:00:00Z", "operations": [op("10", "MILL", 480)]},
+            {"id": "B", "due": MONDAY + "23:00:00Z", "operations": [op("10", "MILL", 480)]},
+        ],
+        schedule=[
+            row("A", "10", "MILL", MONDAY + "06:00:00Z", MONDAY + "14:00:00Z"),
+            row("B", "10", "MILL", MONDAY + "14:00:00Z", MONDAY + "22:00:00Z"),
+        ],
+        options=[
+            {
+                "id": "OT-MILL",
+                "work_center": "MILL",
+                "cost": 300,
+                "extra": [[MONDAY + "22:00:00Z", "2026-12-08T00:00:00Z"]],
+            }
+        ],
+        request=request([op("10", "MILL", 60)]),
+    )
+    problem = build_problem(b)
+    existing = baseline_solution(problem)
+    assert existing is not None
+    clock = Clock(10, None, None, b.now)
+    search = CompletionSearch(problem, existing, clock, 1, 0)
+    search.try_relocation()
+    assert search.completion == 1440 + 60  # Tuesday 07:00: no room on Monday without overtime
+    result = evaluate_option(b, problem, "OT-MILL", search, clock, 1, 0, budget=0.002)
+    assert result.completion is not None
+    assert result.completion.isoformat() == "2026-12-07T07:00:00+00:00"
+    assert result.gain_minutes == 1440
