@@ -29,17 +29,13 @@ def quotes_visible_to(user: User) -> QuerySet[Quote]:
     """Quotes the user may see, newest first: own for a sales rep, all for scheduler/manager."""
     role = role_of(user)
     quotes = (
-        Quote.objects.select_related(
-            "customer",
-            "product",
-            "schedule_version",
-            "created_by",
-            "order",
-            "committed_promise",
-            "accepted_option",
-            "proposal",
+        # Joined: what every quote has. Fetched apart: what most quotes being polled do not
+        # have yet (no query when the key is empty). A nine-table join cost PostgreSQL ~7 ms
+        # of planning per poll, more than the rest of the query.
+        Quote.objects.select_related("customer", "product", "schedule_version", "created_by")
+        .prefetch_related(
+            "requested_options", "order", "committed_promise", "accepted_option", "proposal"
         )
-        .prefetch_related("requested_options")
         # The stored answer holds the whole schedule (~200 kB of JSON on a 1,000-operation
         # board); a rep's page polls the quote several times a second, so it is read only
         # where it is used.
