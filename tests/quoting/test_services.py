@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from orders.models import Customer, Order, Product, Promise, RoutingStep
@@ -514,8 +515,19 @@ def test_a_plan_that_should_already_have_started_is_re_solved_not_committed(
     shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     quote = _quote(shop)
-    # As if the rep clicked accept two hours after the solve: the plan's start is long gone.
-    monkeypatch.setattr(workflow, "PLAN_START_GRACE", timedelta(hours=-2))
+    # As if the rep clicked accept an hour after the plan's first operation was due to start
+    # (the grace is moved, not the clock; measured from the plan itself, because outside the
+    # shop's shifts that start is hours after the solve).
+    assert quote.answer is not None
+    starts = [
+        parse_datetime(row["start"])
+        for row in quote.answer["schedule"]
+        if row["order"] == quote.request_id
+    ]
+    first_start = min(start for start in starts if start is not None)
+    monkeypatch.setattr(
+        workflow, "PLAN_START_GRACE", timezone.now() - first_start - timedelta(hours=1)
+    )
     with pytest.raises(services.QuoteStale) as stale:
         services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
     assert "too long ago" in str(stale.value)
