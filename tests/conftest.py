@@ -9,7 +9,7 @@ service is missing, with the reason shown in the summary.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,3 +149,58 @@ def client_as(user_factory: Callable[..., Any]) -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+# Triggers on orders_promise dropped on SQLite for a flush, recreated after it: (name, sql).
+_SQLITE_TRIGGERS: list[tuple[str, str]] = []
+
+
+@pytest.fixture
+def flushable_promises(transactional_db: None) -> Iterator[None]:
+    """Let pytest-django flush the database after a transactional test.
+
+    The append-only triggers on orders_promise reject TRUNCATE (PostgreSQL) and DELETE
+    (SQLite), which is how a transactional test's data is removed. This fixture's teardown runs
+    just before that flush: PostgreSQL's session goes to replica mode (ordinary triggers do not
+    fire), SQLite's triggers on the table are dropped. `pytest_runtest_teardown` below puts
+    both back once the flush is done, so no other test runs without them."""
+    from django.db import connection
+
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'orders_promise'"
+            )
+            _SQLITE_TRIGGERS.extend(cursor.fetchall())
+            for name, _ in _SQLITE_TRIGGERS:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        if "flushable_promises" in getattr(item, "fixturenames", ()):
+            _restore_promise_triggers(item)
+
+
+def _restore_promise_triggers(item: pytest.Item) -> None:
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    restore_pg = connection.vendor == "postgresql" and connection.connection is not None
+    if not (restore_pg or _SQLITE_TRIGGERS):
+        return
+    # The test's database access has ended; this is the suite putting its guard back.
+    with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+        if restore_pg:
+            cursor.execute("SET session_replication_role = DEFAULT")
+        while _SQLITE_TRIGGERS:
+            name, sql = _SQLITE_TRIGGERS.pop()
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+            cursor.execute(sql)

@@ -24,9 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from kombu import pools as kombu_pools
-from pytest_django.plugin import blocking_manager_key
 
 from config.celery import app as celery_app
 from scheduling.boards import board_now
@@ -74,47 +72,6 @@ def _small_engine(settings: Any) -> None:
     settings.ENGINE_TIME_LIMIT = 1.0
     settings.ENGINE_WORKERS = 1
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-# Triggers dropped on SQLite for the flush, recreated by the teardown hook: (name, sql).
-_SQLITE_TRIGGERS: list[tuple[str, str]] = []
-
-
-@pytest.fixture
-def flushable_promises(transactional_db: None) -> Iterator[None]:
-    """Let pytest-django flush the database after a live-server test: the append-only trigger
-    on promises rejects TRUNCATE / DELETE. Teardown lifts it just before the flush (PostgreSQL:
-    replica mode for this session; SQLite: the trigger is dropped), and the hook below puts it
-    back once the flush is done, so no other test runs without it."""
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        elif connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'orders_promise'"
-            )
-            _SQLITE_TRIGGERS.extend(cursor.fetchall())
-            for name, _ in _SQLITE_TRIGGERS:
-                cursor.execute(f'DROP TRIGGER "{name}"')
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    try:
-        return (yield)
-    finally:
-        restore_pg = connection.vendor == "postgresql" and connection.connection is not None
-        if restore_pg or _SQLITE_TRIGGERS:
-            # The test's database access has ended; this is the suite putting its guard back.
-            with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-                if restore_pg:
-                    cursor.execute("SET session_replication_role = DEFAULT")
-                while _SQLITE_TRIGGERS:
-                    name, sql = _SQLITE_TRIGGERS.pop()
-                    cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
-                    cursor.execute(sql)
 
 
 @pytest.fixture

@@ -13,14 +13,11 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from importlib import import_module
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from pytest_django.plugin import blocking_manager_key
 
 from config.celery import app as celery_app
 from orders.models import Customer, Operation, Order, Product, RoutingStep
@@ -62,47 +59,6 @@ def _small_engine(settings: Any) -> None:
     settings.ENGINE_WORKERS = 1
     # Six users per shop: the production hasher's deliberate slowness is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def flushable_promises(transactional_db: None) -> Iterator[None]:
-    """Let pytest-django flush the database after a transactional test.
-
-    The append-only triggers on orders_promise reject TRUNCATE (PostgreSQL) and DELETE
-    (SQLite), which is how a transactional test's data is removed. This fixture's teardown runs
-    just before that flush: PostgreSQL's session goes to replica mode (ordinary triggers do not
-    fire), SQLite's delete trigger is dropped. `pytest_runtest_teardown` below restores both
-    once the flush is done, so no other test runs without the triggers."""
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        elif connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS orders_promise_no_delete")
-
-
-def _restore_promise_triggers() -> None:
-    if connection.connection is None:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = DEFAULT")
-        elif connection.vendor == "sqlite":
-            migration = import_module("orders.migrations.0003_promise_append_only")
-            cursor.execute("DROP TRIGGER IF EXISTS orders_promise_no_delete")
-            for statement in migration.SQLITE_FORWARD:
-                if "orders_promise_no_delete" in statement:
-                    cursor.execute(statement)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    try:
-        return (yield)
-    finally:
-        if "flushable_promises" in getattr(item, "fixturenames", ()):
-            with item.config.stash[blocking_manager_key].unblock():
-                _restore_promise_triggers()
 
 
 @pytest.fixture

@@ -10,10 +10,6 @@ import pytest
 from django.test import Client
 
 from scheduling.boards import board_now
-from tests.browser.conftest import (  # noqa: F401 - fixture and hook, for transactional tests
-    flushable_promises,
-    pytest_runtest_teardown,
-)
 from tests.quoting.conftest import Shop, make_shop, seed_orders
 
 
