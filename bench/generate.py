@@ -257,9 +257,19 @@ def generate_board(*, operations: int, seed: int) -> dict[str, Any]:
         for _ in range(machine.family.capacity if rng.random() < 0.5 else 1):
             order_id = f"SO-{100001 + len(orders)}"
             walk = time[machine.id]
-            # started on this shift: between 10 minutes and the start of the current window
-            shift_start = walk.windows[bisect.bisect_right(walk.ends, 0)][0]
-            started = -rng.randint(10, max(10, min(HISTORY_DAYS * 1440, -shift_start)))
+            k = bisect.bisect_right(walk.ends, 0)
+            shift_start = walk.windows[k][0]
+            if shift_start <= 0:
+                # started on this shift: between 10 minutes and the start of the current window
+                started = -rng.randint(10, max(10, min(HISTORY_DAYS * 1440, -shift_start)))
+            elif k > 0:
+                # off shift now (a night, a weekend): started during the last shift, at least
+                # 10 minutes before it ended, and still running when the next one begins
+                last_start, last_end = walk.windows[k - 1]
+                lowest = max(last_start, -HISTORY_DAYS * 1440)
+                started = rng.randint(lowest, max(lowest, last_end - 10))
+            else:
+                continue  # no shift in the history window: nothing can be running here
             started = walk.next_working(started)
             done_before = rng.randint(0, 2)
             length = rng.randint(max(3, done_before + 1), 8)

@@ -130,3 +130,24 @@ def test_plain_model_optimum_is_valid_and_agrees_with_the_engine() -> None:
     assert engine.completion >= plain.completion
     assert engine.lower_bound <= plain.completion
     assert isinstance(engine.completion, datetime)
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 29, 3, 0, tzinfo=NOW.tzinfo),  # a Sunday night: every shift is off
+        datetime(2026, 11, 27, 22, 30, tzinfo=NOW.tzinfo),  # a Friday after the late shift
+        datetime(2026, 12, 2, 4, 0, tzinfo=NOW.tzinfo),  # a weekday before the early shift
+    ],
+)
+def test_boards_generated_off_shift_are_valid(monkeypatch: pytest.MonkeyPatch, now) -> None:
+    """Tests generate boards from the real clock; at night or on a weekend, operations must
+    still be running from the last shift (started before now), not from the next one."""
+    from bench import generate
+
+    monkeypatch.setattr(generate, "NOW", now)
+    doc = generate_board(operations=300, seed=1)
+    board = load_board(doc)  # rejects a running operation that starts after now
+    running = [op for order in board.orders for op in order.operations if op.state == "running"]
+    assert running and all(op.start is not None and op.start < board.now for op in running)
+    assert verify(board, Answer(status="promised", schedule=board.schedule or ())) == []
