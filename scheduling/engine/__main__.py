@@ -32,8 +32,22 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("board", help="board/1 JSON file")
-        sub.add_argument("--time-limit", type=float, default=10.0, metavar="S")
-        sub.add_argument("--workers", type=int, default=2, metavar="W")
+        sub.add_argument(
+            "--time-limit",
+            type=float,
+            default=10.0,
+            metavar="S",
+            help="seconds for the engine's work (reading the board and writing the answer are "
+            "not counted)",
+        )
+        sub.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            metavar="W",
+            help="CP-SAT workers; 1 (with the same --seed) gives the same answer every run, "
+            "its time counted in work instead of seconds, so the limit then holds only roughly",
+        )
         sub.add_argument("--seed", type=int, default=0, metavar="N")
         sub.add_argument(
             "--option",

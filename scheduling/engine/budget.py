@@ -25,11 +25,16 @@ DISPATCH_SECONDS_PER_TASK = 0.00004
 # 9-12 us on 1,000-3,000-operation boards): its work is capped by counting these, which keeps
 # it within its share of the time and deterministic.
 RELOCATION_SECONDS_PER_MOVE = 0.000015
+# The engine's own rule check of a whole schedule (``problem.violations``), per operation
+# (measured 3-4 us at 1,000-3,000 operations).
+CHECK_SECONDS_PER_TASK = 0.000004
 # Converting a board into the engine's problem, per operation, on an idle core.
 BUILD_PROBLEM_SECONDS_PER_TASK = 0.00004
-# Deterministic mode: CP-SAT work units granted per second of time limit (a work unit is
-# roughly a second of one unloaded core; a quarter leaves room for load and Python time).
-WORK_PER_SECOND = 0.25
+# Deterministic mode: CP-SAT work units granted per second of time limit. Measured on the
+# engine's models with one worker: a solve that runs to its work limit takes 7-12 s of wall
+# clock per work unit (presolve and loading come on top, charged per modelled operation with
+# BUILD_SECONDS_PER_TASK). At 0.25, deterministic quotes took 1.5-3x their time limit.
+WORK_PER_SECOND = 0.08
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,8 @@ class Clock:
 
     def work_limit(self, share: float) -> float | None:
         """A deterministic work limit of ``share`` of the time limit, when determinism is on
-        (CP-SAT's deterministic time is roughly seconds on an unloaded core; a quarter keeps
-        the wall-clock limit from striking first, even on a loaded machine)."""
+        (WORK_PER_SECOND converts: CP-SAT's deterministic time runs well behind the wall
+        clock on these models)."""
         return WORK_PER_SECOND * share * self.time_limit if self.deterministic else None
 
     def elapsed(self) -> float:
@@ -83,10 +88,16 @@ class Clock:
         mode the work limit must strike first, so the wall limit is only a safety net."""
         return 4 * budget + 0.5 if self.deterministic else budget
 
-    def spent(self, work: float) -> None:
-        """Account for a solve's deterministic work on the virtual clock."""
+    def spent(self, work: float, tasks: int = 0) -> None:
+        """Account for a solve's deterministic work on the virtual clock, and for building,
+        presolving and loading its model of ``tasks`` operations (counted, not timed)."""
         if self.deterministic:
-            self.virtual += work / WORK_PER_SECOND
+            self.virtual += work / WORK_PER_SECOND + tasks * BUILD_SECONDS_PER_TASK
+
+    def spent_seconds(self, seconds: float) -> None:
+        """Account for Python work whose cost is estimated from a count (deterministic)."""
+        if self.deterministic:
+            self.virtual += seconds
 
     def remaining(self) -> float:
         return max(0.0, self.time_limit - self.reserve - self.elapsed())

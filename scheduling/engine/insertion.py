@@ -284,16 +284,22 @@ def insert_with_relocation(
     *,
     shift: bool = False,
     max_work: int | None = None,
+    work_done: list[int] | None = None,
 ) -> Solution | None:
     """``existing`` plus the job's tasks, each at its best slot given the relocations above
     (displaced work shifted right on its lane with ``shift``, else moved into gaps); None if
     some task finds no slot. ``max_work`` caps the operations taken out over all trials: past
-    it, each remaining task takes the best slot found so far or a free gap."""
+    it, each remaining task takes the best slot found so far or a free gap. The work done
+    (operations taken out) is appended to ``work_done`` when given."""
     board = RelocationBoard(problem, existing, shift=shift)
     ready = problem.jobs[job_index].ready
-    for t in problem.jobs[job_index].tasks:
-        placement = board.insert(t, ready, max_work)
-        if placement is None:
-            return None
-        ready = placement[2]
-    return board.placement
+    try:
+        for t in problem.jobs[job_index].tasks:
+            placement = board.insert(t, ready, max_work)
+            if placement is None:
+                return None
+            ready = placement[2]
+        return board.placement
+    finally:
+        if work_done is not None:
+            work_done.append(board.work)

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from scheduling.engine.budget import (
     BUILD_SECONDS_PER_TASK,
+    CHECK_SECONDS_PER_TASK,
     DISPATCH_SECONDS_PER_TASK,
     RELOCATION_SECONDS_PER_MOVE,
     Clock,
@@ -161,7 +162,7 @@ def existing_schedule(
         cancel=clock.is_cancelled,
         deterministic_limit=clock.work_limit(share),
     )
-    clock.spent(result.work)
+    clock.spent(result.work, len(model.vars))
     solution = result.solution or hint
     late = late_jobs(problem, solution)
     if not late:
@@ -261,7 +262,7 @@ class CompletionSearch:
                 cancel=self.clock.is_cancelled,
                 deterministic_limit=self.clock.work_limit(PINNED_SHARE / len(PINNED_WINDOWS)),
             )
-            self.clock.spent(result.work)
+            self.clock.spent(result.work, len(model.vars))
             if result.solution is not None:
                 self.best = result.solution
                 self.proven = (self.completion or 0) <= self.lower
@@ -286,10 +287,20 @@ class CompletionSearch:
             if budget is not None:
                 seconds = min(seconds, budget / 2)
             max_work = int(seconds / RELOCATION_SECONDS_PER_MOVE)
+            work: list[int] = []
             candidate = insert_with_relocation(
-                self.problem, self.existing, self.request, shift=shift, max_work=max_work
+                self.problem,
+                self.existing,
+                self.request,
+                shift=shift,
+                max_work=max_work,
+                work_done=work,
             )
-            if candidate is None or violations(self.problem, candidate):
+            self.clock.spent_seconds(sum(work) * RELOCATION_SECONDS_PER_MOVE)
+            if candidate is None:
+                continue
+            self.clock.spent_seconds(len(self.problem.tasks) * CHECK_SECONDS_PER_TASK)
+            if violations(self.problem, candidate):
                 continue
             if candidate[final][2] < (self.completion or 0):
                 self.best = candidate
@@ -414,7 +425,7 @@ class CompletionSearch:
             cancel=self.clock.is_cancelled,
             deterministic_limit=work,
         )
-        self.clock.spent(result.work)
+        self.clock.spent(result.work, len(model.vars))
         self.variable = variable
         if result.solution is not None and result.objective is not None:
             if result.objective < completion:
@@ -481,7 +492,7 @@ def minimise_disruption(
         cancel=clock.is_cancelled,
         deterministic_limit=clock.work_limit(0.2),
     )
-    clock.spent(result.work)
+    clock.spent(result.work, len(model.vars))
     return result.solution if result.solution is not None else best
 
 

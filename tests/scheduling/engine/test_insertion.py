@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import given
 
 from scheduling.engine import load_board, quote, verify
-from scheduling.engine.budget import Clock
+from scheduling.engine.budget import BUILD_SECONDS_PER_TASK, Clock
 from scheduling.engine.dispatch import insert_job
 from scheduling.engine.insertion import insert_with_relocation
 from scheduling.engine.problem import baseline_solution, build_problem, violations
@@ -210,3 +210,27 @@ def test_an_option_is_valued_by_relocating_planned_work_into_its_hours():
     assert result.completion is not None
     assert result.completion.isoformat() == "2026-12-07T07:00:00+00:00"
     assert result.gain_minutes == 1440
+
+
+def test_deterministic_clock_counts_the_relocation_and_model_work():
+    """With one worker the clock is virtual: every phase's work must advance it, or the quote
+    overruns its time limit (deterministic quotes used to take 1.5-3x their limit, counting
+    only CP-SAT's own work)."""
+    b = shift_or_gap()
+    problem = build_problem(b)
+    existing = baseline_solution(problem)
+    assert existing is not None
+    clock = Clock(2.0, None, None, b.now)
+    clock.deterministic = True
+    search = CompletionSearch(problem, existing, clock, 1, 0)
+    search.try_relocation()
+    work: list[int] = []
+    insert_with_relocation(problem, existing, _job(problem), shift=True, work_done=work)
+    assert work and work[0] > 0  # the shift mode takes planned work out of its lane
+    assert clock.elapsed() > 0  # ... and the virtual clock saw it
+    before = clock.elapsed()
+    search.run(deadline=clock.elapsed() + 0.5, share=0.5)
+    assert search.variable  # a model was built and solved
+    # building, presolving and loading it is charged per operation, on top of CP-SAT's work
+    assert clock.elapsed() - before >= len(search.variable) * BUILD_SECONDS_PER_TASK
+    assert clock.wall() < clock.time_limit
