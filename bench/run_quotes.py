@@ -78,6 +78,9 @@ class SizeResult:
     generate_seconds: float
     plain_build_seconds: float | None
     results: list[RequestResult]
+    # Deterministic mode (workers=1, fixed seed) on the first few requests: (wall seconds,
+    # problems found by the verifier) per quote.
+    deterministic: list[tuple[float, int]] = field(default_factory=list)
 
 
 def nearest_rank(values: list[float], share: float) -> float:
@@ -138,6 +141,10 @@ def _call(board: Board, solve: Callable[[Board], Answer]) -> Answer:
         )
 
 
+# Quotes per size also run in deterministic mode, to see that it keeps the time limit too.
+DETERMINISTIC_REQUESTS = 5
+
+
 def run_size(
     plan: SizePlan, *, seed: int, workers: int, plain: bool = True, echo: bool = True
 ) -> SizeResult:
@@ -184,6 +191,12 @@ def run_size(
                 file=sys.stderr,
                 flush=True,
             )
+    deterministic = []
+    for doc in request_docs[:DETERMINISTIC_REQUESTS]:
+        board = load_board(doc)
+        began = time.perf_counter()
+        answer = _call(board, lambda b: quote(b, time_limit=plan.time_limit, workers=1, seed=0))
+        deterministic.append((time.perf_counter() - began, len(_judge(board, answer))))
     return SizeResult(
         plan,
         len(board_doc["work_centers"]),
@@ -192,6 +205,7 @@ def run_size(
         generate_seconds,
         None if plain_model is None else plain_model.build_seconds,
         results,
+        deterministic,
     )
 
 
@@ -324,6 +338,25 @@ def markdown(sizes: list[SizeResult], *, workers: int, seed: int) -> str:
     ]
     if failures:
         lines += ["", "Failures (first problem of each failed answer):", "", *failures[:30]]
+    deterministic = [s for s in sizes if s.deterministic]
+    if deterministic:
+        lines += [
+            "",
+            "Deterministic mode (`workers=1`, seed 0: the same board gives the same answer; the "
+            "engine's clock then counts work, not seconds) on the first requests, same time "
+            "limit:",
+            "",
+            "| operations | quotes | time limit | wall max | wall max / limit | valid answers |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in deterministic:
+            walls = [w for w, _ in s.deterministic]
+            valid = sum(problems == 0 for _, problems in s.deterministic)
+            lines.append(
+                f"| {s.scheduled:,} | {len(walls)} | {s.plan.time_limit:g} s | "
+                f"{max(walls):.2f} s | {max(walls) / s.plan.time_limit:.2f} | "
+                f"{valid}/{len(walls)} |"
+            )
     lines += [
         "",
         "*Lead time* counts from max(now, request release) to completion; the ratio is the "
