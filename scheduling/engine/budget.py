@@ -2,7 +2,8 @@
 
 A quote must return within its time limit *including* building models in Python and verifying
 the answer, so every phase asks the clock what is left, and model sizes adapt to it. With one
-worker and a fixed seed the clock is virtual (advanced only by CP-SAT's deterministic work),
+worker and a fixed seed the clock is virtual (advanced by CP-SAT's deterministic work and by
+Python work priced from counts: operations modelled, relocations tried, schedules checked),
 which makes every such decision, and so the answer, reproducible.
 """
 
@@ -72,10 +73,10 @@ class Clock:
         return WORK_PER_SECOND * share * self.time_limit if self.deterministic else None
 
     def elapsed(self) -> float:
-        """Seconds used. In deterministic mode a *virtual* clock that only CP-SAT's
-        deterministic work advances, so that every decision taken on "time left" (window
-        sizes, whether a phase still fits) is the same from run to run; the wall-clock limit
-        is then only approximately respected."""
+        """Seconds used. In deterministic mode a *virtual* clock that only counted work
+        advances (``spent``, ``spent_seconds``), so that every decision taken on "time left"
+        (window sizes, whether a phase still fits) is the same from run to run; the
+        wall-clock limit is then only approximately respected."""
         if self.deterministic:
             return self.virtual
         return self.wall()
