@@ -32,10 +32,11 @@ CHECK_SECONDS_PER_TASK = 0.000004
 # Converting a board into the engine's problem, per operation, on an idle core.
 BUILD_PROBLEM_SECONDS_PER_TASK = 0.00004
 # Deterministic mode: CP-SAT work units granted per second of time limit. Measured on the
-# engine's models with one worker: a solve that runs to its work limit takes 7-12 s of wall
+# engine's models with one worker: a solve that runs to its work limit takes 7-17 s of wall
 # clock per work unit (presolve and loading come on top, charged per modelled operation with
-# BUILD_SECONDS_PER_TASK). At 0.25, deterministic quotes took 1.5-3x their time limit.
-WORK_PER_SECOND = 0.08
+# BUILD_SECONDS_PER_TASK). At 0.25, deterministic quotes took 1.5-3x their time limit; at
+# 0.08, up to 1.4x at 5 s on 1,000 operations; at 0.06, up to 1.04x at 0.5-5 s.
+WORK_PER_SECOND = 0.06
 
 
 @dataclass(frozen=True)
