@@ -181,12 +181,17 @@ def flushable_promises(transactional_db: None) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     try:
         return (yield)
     finally:
         if "flushable_promises" in getattr(item, "fixturenames", ()):
-            _restore_promise_triggers(item)
+            if nextitem is None:
+                # The last test: the session's teardown has just destroyed the test database
+                # (a file on SQLite; reconnecting would create an empty one).
+                _SQLITE_TRIGGERS.clear()
+            else:
+                _restore_promise_triggers(item)
 
 
 def _restore_promise_triggers(item: pytest.Item) -> None:
