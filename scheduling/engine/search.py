@@ -142,13 +142,7 @@ def existing_schedule(
     latest = {j.index: max(horizon, j.deadline or horizon) for j in problem.jobs}
     names = [problem.jobs[j].id for j in late]
     if share * clock.remaining() < 3 * BUILD_SECONDS_PER_TASK * len(variable):
-        return Existing(
-            None,
-            names,
-            f"{len(names)} order(s) cannot keep their promise in the "
-            f"best schedule found (not proven): {', '.join(names)}",
-            least_late=hint,
-        )
+        return _not_found(names, "no time was left to search further")
     try:
         model = ScheduleModel(problem, hint, variable, latest, soft_deadlines=soft)
     except InfeasibleDomain as error:
@@ -170,12 +164,31 @@ def existing_schedule(
     if result.cancelled or clock.cancelled:
         return Existing(None, [], "cancelled")
     names = [problem.jobs[j].id for j in late]
-    proof = "proven" if result.optimal else "best found within the time limit"
+    if result.optimal:
+        proof = "proven"
+    elif result.bound is not None and result.bound >= 0.5:
+        # No schedule keeps every promise (the solver's bound on the lateness objective is
+        # above zero), though a schedule with fewer late orders may exist.
+        proof = "proven; fewer may be late in a schedule not found within the time limit"
+    else:
+        return _not_found(names, "the time limit ended the search")
     return Existing(
         None,
         names,
         f"{len(names)} order(s) cannot keep their promise ({proof}): {', '.join(names)}",
         least_late=solution,
+    )
+
+
+def _not_found(late: list[str], why: str) -> Existing:
+    """No schedule keeping every promise was found, and none was proven impossible: not
+    "infeasible" (that would condemn orders that may well make it), so nobody is at fault and
+    there is no projection; the message names the orders the best attempt left late."""
+    return Existing(
+        None,
+        [],
+        f"no schedule keeping every promise found ({why}); the best attempt leaves "
+        f"{len(late)} order(s) late: {', '.join(late)}",
     )
 
 

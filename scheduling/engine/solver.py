@@ -75,6 +75,8 @@ from scheduling.engine.search import (
 from scheduling.engine.verify import verify
 
 _BOUND_LOOKAHEAD_MINUTES = 3 * 1440
+# Share of the time left that repairing a board whose plan no longer holds may take.
+EXISTING_SHARE = 0.6
 
 __all__ = ["EngineError", "Progress", "append_baseline", "check", "quote"]
 
@@ -111,7 +113,11 @@ def quote(
     option_ids = [o.id for o in board.capacity_options or () if o.id not in apply_options]
     phase1_share = PHASE1_SHARE if (evaluate_options and option_ids) else 0.8
 
-    existing = existing_schedule(problem, clock, workers, seed, share=0.5 * phase1_share)
+    # Without a schedule that keeps every existing promise there is nothing to quote against,
+    # so repairing the board may take as much of the time as check() gives it. It costs
+    # nothing when the plan still holds, and a repair that succeeds stops at once (no order
+    # late is a proven optimum of the lateness objective).
+    existing = existing_schedule(problem, clock, workers, seed, share=EXISTING_SHARE)
     if existing.solution is None:
         status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
         return _finish(
@@ -217,7 +223,7 @@ def check(
     clock.deterministic = workers == 1
     problem = build_problem(board, options=apply_options, with_request=False)
     clock.keep_for_answer(problem)
-    existing = existing_schedule(problem, clock, workers, seed, share=0.6)
+    existing = existing_schedule(problem, clock, workers, seed, share=EXISTING_SHARE)
     if existing.solution is None:
         status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
         answer = Answer(status=status, at_fault=tuple(existing.at_fault), message=existing.message)
@@ -251,15 +257,16 @@ def append_baseline(board: Board, *, apply_options: Sequence[str] = ()) -> Answe
     if base is None or violations(problem, base, ends_known=True):
         base = dispatch(problem, priority=slack_priority(problem), skip_jobs=frozenset({request}))
         if base is None or late_jobs(problem, base):
+            # One dispatch proves nothing: "no_solution", naming what it left late.
             late = [problem.jobs[j].id for j in late_jobs(problem, base)] if base else []
+            named = f"; a dispatch leaves late: {', '.join(late)}" if late else ""
             return _finish(
                 board,
                 clock,
                 Answer(
-                    status="infeasible" if late else "no_solution",
+                    status="no_solution",
                     request=board.request.id,
-                    at_fault=tuple(late),
-                    message="the board without the request is not valid",
+                    message="the board without the request is not valid" + named,
                 ),
                 apply_options,
             )

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduling.engine import check, dump_answer, load_board, verify
+from ortools.sat.python.cp_model import CpSolver
+
+from scheduling.engine import check, cpmodel, dump_answer, load_board, quote, search, verify
 from scheduling.engine.model import Answer
 
-DAY = [["06:00", "22:00"]]
+DAY = ["06:00", "22:00"]
 
 
-def _board() -> dict[str, Any]:
-    # OVEN is down all of Tuesday; A (due Tuesday night) cannot make it, B (due Friday) can.
+def _oven_board(
+    window: list[str], closed: list[list[str]], due_a: str, due_b: str, minutes: int
+) -> dict[str, Any]:
+    """One OVEN, open ``window`` every day, and orders A and B of one ``minutes`` operation."""
     return {
         "format": "board/1",
         "now": "2026-12-07T06:00:00Z",
@@ -20,24 +24,31 @@ def _board() -> dict[str, Any]:
         "calendars": {
             "shop": {
                 "timezone": "UTC",
-                "weekly": {d: DAY for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-                "closed": [["2026-12-07T06:00:00Z", "2026-12-09T06:00:00Z"]],
+                "weekly": {d: [window] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+                "closed": closed,
             }
         },
         "work_centers": [{"id": "OVEN", "capacity": 1, "calendar": "shop"}],
         "orders": [
             {
-                "id": "A",
-                "due": "2026-12-08T22:00:00Z",
-                "operations": [{"id": "10", "work_centers": ["OVEN"], "minutes": 240}],
-            },
-            {
-                "id": "B",
-                "due": "2026-12-11T22:00:00Z",
-                "operations": [{"id": "10", "work_centers": ["OVEN"], "minutes": 240}],
-            },
+                "id": order,
+                "due": due,
+                "operations": [{"id": "10", "work_centers": ["OVEN"], "minutes": minutes}],
+            }
+            for order, due in (("A", due_a), ("B", due_b))
         ],
     }
+
+
+def _board() -> dict[str, Any]:
+    # OVEN is down all of Tuesday; A (due Tuesday night) cannot make it, B (due Friday) can.
+    return _oven_board(
+        DAY,
+        [["2026-12-07T06:00:00Z", "2026-12-09T06:00:00Z"]],
+        "2026-12-08T22:00:00Z",
+        "2026-12-11T22:00:00Z",
+        240,
+    )
 
 
 def test_infeasible_check_names_the_late_order_and_projects_it() -> None:
@@ -63,3 +74,63 @@ def test_a_feasible_check_has_no_projection() -> None:
     answer = check(load_board(doc), time_limit=2, workers=1)
     assert answer.status == "promised" and answer.projection == ()
     assert answer.at_fault == () and {row.order for row in answer.schedule} == {"A", "B"}
+
+
+# -- a repair that finds no valid schedule but proves nothing ----------------------------------
+def _needs_reordering() -> dict[str, Any]:
+    # No plan on the board; B must go first (due 2 h after now), A after it. A dispatch that
+    # takes A first leaves B late, though a valid schedule exists.
+    return _oven_board(["00:00", "24:00"], [], "2026-12-07T14:00:00Z", "2026-12-07T08:10:00Z", 120)
+
+
+def _a_first(monkeypatch: Any) -> None:
+    """Every dispatch rule takes A before B (so the dispatch leaves B late)."""
+    monkeypatch.setattr(search, "dispatch_priorities", lambda problem: [{0: 0, 1: 1}])
+
+
+def _solver_returns(monkeypatch: Any, status: str, bound: float | None) -> None:
+    """The repair's CP-SAT run ends with ``status`` and ``bound`` and no better schedule than
+    its hint (what a time limit reached early looks like)."""
+
+    def solve(self: cpmodel.ScheduleModel, **kwargs: Any) -> cpmodel.SolveResult:
+        return cpmodel.SolveResult(status, 0.0, None, None, bound, False, 0.0, CpSolver())
+
+    monkeypatch.setattr(cpmodel.ScheduleModel, "solve", solve)
+
+
+def _request(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["request"] = {
+        "id": "Q-1",
+        "operations": [{"id": "10", "work_centers": ["OVEN"], "minutes": 60}],
+    }
+    return doc
+
+
+def test_the_repair_finds_the_reordering_the_dispatch_missed(monkeypatch: Any) -> None:
+    _a_first(monkeypatch)
+    board = load_board(_needs_reordering())
+    answer = check(board, time_limit=2, workers=1)
+    assert answer.status == "promised"
+    assert verify(board, answer) == []
+    quoted = quote(load_board(_request(_needs_reordering())), time_limit=2, workers=1)
+    assert quoted.status == "promised" and quoted.proven_optimal
+
+
+def test_a_repair_cut_short_without_proof_is_no_solution_not_infeasible(monkeypatch: Any) -> None:
+    _a_first(monkeypatch)
+    _solver_returns(monkeypatch, "UNKNOWN", None)
+    for doc in (_needs_reordering(), _request(_needs_reordering())):
+        board = load_board(doc)
+        answer = check(board, time_limit=2) if board.request is None else quote(board)
+        # B may well make it: nobody is condemned, no projection marks it late.
+        assert answer.status == "no_solution"
+        assert answer.at_fault == () and answer.projection == ()
+        assert "leaves 1 order(s) late: B" in answer.message
+
+
+def test_a_solver_bound_above_zero_proves_the_board_infeasible(monkeypatch: Any) -> None:
+    _a_first(monkeypatch)
+    _solver_returns(monkeypatch, "FEASIBLE", 1.0)  # some lateness is unavoidable
+    answer = check(load_board(_needs_reordering()), time_limit=2)
+    assert answer.status == "infeasible" and answer.at_fault == ("B",)
+    assert "proven" in answer.message and answer.projection
