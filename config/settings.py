@@ -128,9 +128,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests too use a file, not Django's default shared-cache in-memory database: there a
     # second connection (a solve running in a thread while the test polls) fails at once with
     # "database table is locked" instead of waiting for the lock like on a file.
-    DATABASES["default"].setdefault("TEST", {}).setdefault(
-        "NAME", str(VAR_DIR / "test.sqlite3")
-    )
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(VAR_DIR / "test.sqlite3"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
