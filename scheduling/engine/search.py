@@ -32,6 +32,7 @@ from scheduling.engine.problem import (
     violations,
     with_option,
 )
+from scheduling.engine.restore import restore_baseline
 
 # Boards with at most this many movable operations are optimised whole from the start: the
 # model is small enough that CP-SAT's bound is then a bound for the whole problem.
@@ -458,6 +459,31 @@ class Level:
 
 
 def minimise_disruption(
+    problem: Problem,
+    best: Solution,
+    search: CompletionSearch,
+    clock: Clock,
+    workers: int,
+    seed: int,
+) -> Solution:
+    """With the request's completion kept, move as few planned operations as possible: put
+    back what can simply go back (``restore_baseline``, milliseconds), then let CP-SAT minimise
+    the moves around what is left in the time remaining, then put back again what its answer
+    still moves needlessly."""
+    best = _restored(problem, best, clock)
+    if not clock.is_cancelled():
+        best = _disruption_model(problem, best, search, clock, workers, seed)
+    return _restored(problem, best, clock)
+
+
+def _restored(problem: Problem, best: Solution, clock: Clock) -> Solution:
+    restored, count = restore_baseline(problem, best)
+    if count:
+        clock.spent_seconds(len(problem.tasks) * CHECK_SECONDS_PER_TASK)
+    return restored
+
+
+def _disruption_model(
     problem: Problem,
     best: Solution,
     search: CompletionSearch,
