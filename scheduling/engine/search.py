@@ -335,6 +335,16 @@ class CompletionSearch:
         if candidate[tasks[-1]][2] < (self.completion or 0):
             self.best = candidate
 
+    def adopt(self, solution: Solution) -> None:
+        """Take a valid ``solution`` (checked by the caller) as the incumbent if it completes
+        the request earlier."""
+        if self.request is None:
+            return
+        final = self.problem.jobs[self.request].tasks[-1]
+        if self.best is None or solution[final][2] < (self.completion or 0):
+            self.best = solution
+            self._by_machine = None
+
     @property
     def completion(self) -> int | None:
         if self.best is None or self.request is None:

@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 
 from scheduling.engine.bounds import critical_path, critical_path_bound, request_bounds
 from scheduling.engine.budget import DISPATCH_SECONDS_PER_TASK, Clock, Progress
-from scheduling.engine.calendars import to_instant
+from scheduling.engine.calendars import to_instant, to_minute
 from scheduling.engine.dispatch import dispatch, insert_job
 from scheduling.engine.model import (
     Answer,
@@ -100,8 +100,15 @@ def quote(
     evaluate_options: bool = True,
     progress: Callable[[Progress], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    warm_start: Sequence[ScheduledOperation] = (),
 ) -> Answer:
-    """The earliest promise for ``board.request`` that keeps every existing promise."""
+    """The earliest promise for ``board.request`` that keeps every existing promise.
+
+    ``warm_start``: a schedule found before for this request (an earlier answer's rows). If
+    it is still valid on this board (the verifier decides), the search starts from it, so the
+    answer completes no later than it does: re-solving a quote with a capacity option added,
+    or with more time, never makes its promise later.
+    """
     if board.request is None:
         raise ValueError("quote needs a board with a request")
     clock = Clock(time_limit, progress, cancel, board.now)
@@ -133,6 +140,8 @@ def quote(
         )
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
+    if warm_start:
+        _warm_start(board, problem, search, warm_start, apply_options)
     # Work planned long after the request's plain critical path rarely constrains it; any
     # subset of the board gives a valid bound, so look no further than a few days past it.
     plain = critical_path(problem, request, {})
@@ -205,6 +214,48 @@ def quote(
     answer = replace(answer, binding_work_centers=work_centers, binding_orders=orders)
     clock.report("done", completion, search.lower)
     return _finish(board, clock, answer, apply_options)
+
+
+def _warm_start(
+    board: Board,
+    problem: Problem,
+    search: CompletionSearch,
+    rows: Sequence[ScheduledOperation],
+    options: Sequence[str],
+) -> None:
+    """Make ``rows`` the search's incumbent when, with each operation's end following this
+    board's calendars (a capacity option's extra time shortens pauses), they form a valid
+    schedule that completes the request earlier; otherwise leave the search as it is."""
+    assert board.request is not None and search.request is not None
+    index = {(task.order, task.op): task.index for task in problem.tasks}
+    solution: Solution = {}
+    for row in rows:
+        t = index.get((row.order, row.operation))
+        machine = problem.machine_by_id.get(row.work_center)
+        if t is None or machine is None:
+            return  # from another board, or the board changed since: start afresh
+        fixed = problem.tasks[t].fixed
+        if fixed is not None:
+            solution[t] = fixed
+            continue
+        start = to_minute(row.start, board.now)
+        end = problem.end_of(t, machine, start)
+        if end is None:
+            return
+        solution[t] = (machine, start, end)
+    if len(solution) != len(problem.tasks) or violations(problem, solution):
+        return
+    completion = to_instant(solution[problem.jobs[search.request].tasks[-1]][2], board.now)
+    candidate = Answer(
+        status="promised",
+        request=board.request.id,
+        completion=completion,
+        promise=completion + timedelta(minutes=board.order_buffer(board.request)),
+        schedule=_rows(problem, solution, board.now),
+    )
+    if verify(board, candidate, options):
+        return  # the independent verifier has the last word
+    search.adopt(solution)
 
 
 def check(
