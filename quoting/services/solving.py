@@ -25,7 +25,7 @@ from quoting.services.answers import replan_diff, request_from_doc, request_to_d
 from scheduling import engine
 from scheduling.boards import BoardSnapshot, board_snapshot, request_operations
 from scheduling.engine import model as e
-from scheduling.engine.boardio import dump_answer
+from scheduling.engine.boardio import dump_answer, load_answer
 
 logger = logging.getLogger(__name__)
 
@@ -439,7 +439,11 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
             return ReplanProposal.Status.STALE
         with SolveMonitor(ReplanProposal, proposal_id, task_id) as monitor:
             answer = _engine_quote(
-                snapshot.board, monitor, apply_options=apply, evaluate_options=False
+                snapshot.board,
+                monitor,
+                apply_options=apply,
+                evaluate_options=False,
+                warm_start=_previous_schedule(proposal),
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
@@ -469,6 +473,20 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
         **done,
     )
     return ReplanProposal.Status.PENDING if written else "skipped"
+
+
+def _previous_schedule(proposal: ReplanProposal) -> tuple[e.ScheduledOperation, ...]:
+    """The schedule this proposal (or its quote) was last answered with: the re-solve starts
+    from it where it still holds, so adding the capacity option, or re-solving a board whose
+    change did not touch it, never makes the promise later."""
+    previous = proposal.answer or proposal.quote.answer
+    if not previous:
+        return ()
+    try:
+        return load_answer(previous).schedule
+    except engine.BoardError:
+        logger.warning("proposal %s: stored answer unreadable; solving afresh", proposal.pk)
+        return ()
 
 
 # --- the sweeper ----------------------------------------------------------------------------

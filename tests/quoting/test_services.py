@@ -20,6 +20,7 @@ from quoting.models import AuditEvent, Quote, ReplanProposal
 from quoting.selectors import date_requests_open, order_history
 from quoting.services import SolveMonitor, solving, workflow
 from scheduling.boards import board_now, current_version
+from scheduling.engine.boardio import load_answer
 from scheduling.models import CapacityOption, ScheduleVersion
 from tests.quoting.conftest import (
     Shop,
@@ -258,6 +259,29 @@ def test_a_capacity_option_is_solved_in_and_applied_only_on_approval(shop: Shop)
     ).exists()
     assert Order.objects.get(code=quote.order_code).promised_due == proposal.promise
     assert current_schedule_violations() == []
+
+
+def test_the_option_re_solve_starts_from_the_quote_s_schedule(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _busy_mill(shop)
+    quote = _quote(shop, quantity=10)
+    handed: list[Any] = []
+    original = solving.engine.quote
+
+    def spy(board: Any, **kwargs: Any) -> Any:
+        handed.append(kwargs.get("warm_start"))
+        return original(board, **kwargs)
+
+    monkeypatch.setattr(solving.engine, "quote", spy)
+    outcome = services.quote_accept(
+        quote_id=quote.pk, accepted_by=shop.users["sales"], capacity_option_code="MILL-NIGHT"
+    )
+    proposal = _proposal_of(outcome)
+    assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
+    assert handed == [load_answer(quote.answer).schedule]  # valid with more capacity too
+    assert proposal.completion is not None and quote.completion is not None
+    assert proposal.completion <= quote.completion
 
 
 def test_an_option_the_quote_did_not_evaluate_is_refused(shop: Shop) -> None:
