@@ -101,13 +101,16 @@ def quote(
     progress: Callable[[Progress], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     warm_start: Sequence[ScheduledOperation] = (),
+    keep_completion: bool = False,
 ) -> Answer:
     """The earliest promise for ``board.request`` that keeps every existing promise.
 
     ``warm_start``: a schedule found before for this request (an earlier answer's rows). If
     it is still valid on this board (the verifier decides), the search starts from it, so the
     answer completes no later than it does: re-solving a quote with a capacity option added,
-    or with more time, never makes its promise later.
+    or with more time, never makes its promise later. With ``keep_completion`` and a warm
+    start that holds, no earlier completion is searched for: all the time goes to moving fewer
+    planned operations (polishing a replan proposal before a scheduler reviews it).
     """
     if board.request is None:
         raise ValueError("quote needs a board with a request")
@@ -140,8 +143,8 @@ def quote(
         )
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
-    if warm_start:
-        _warm_start(board, problem, search, warm_start, apply_options)
+    held = bool(warm_start) and _warm_start(board, problem, search, warm_start, apply_options)
+    searching = not (keep_completion and held)
     # Work planned long after the request's plain critical path rarely constrains it; any
     # subset of the board gives a valid bound, so look no further than a few days past it.
     plain = critical_path(problem, request, {})
@@ -149,10 +152,11 @@ def quote(
     if plain is not None and horizon is not None:
         horizon = min(horizon, plain[-1][2] + _BOUND_LOOKAHEAD_MINUTES)
     path, lower = request_bounds(problem, request, horizon, existing.solution)
-    if len(problem.tasks) <= RELOCATION_TASKS:
+    if searching and len(problem.tasks) <= RELOCATION_TASKS:
         search.try_relocation()
     if (
-        path is not None
+        searching
+        and path is not None
         and (search.completion or 0) > path[-1][2]
         and (clock.remaining() > 4 * DISPATCH_SECONDS_PER_TASK * len(problem.tasks))
     ):
@@ -172,11 +176,12 @@ def quote(
     if (search.completion or 0) <= search.lower:
         search.proven = True
     clock.report("completion", search.completion, search.lower)
-    if path is not None and not search.proven and path[-1][2] <= search.lower:
+    if searching and path is not None and not search.proven and path[-1][2] <= search.lower:
         search.try_pinned(path, deadline=clock.elapsed() + PINNED_SHARE * clock.remaining())
         if search.proven:
             clock.report("completion", search.completion, search.lower)
-    search.run(deadline=clock.elapsed() + phase1_share * clock.remaining(), share=phase1_share)
+    if searching:
+        search.run(deadline=clock.elapsed() + phase1_share * clock.remaining(), share=phase1_share)
 
     options: list[OptionResult] = []
     if evaluate_options and option_ids:
@@ -222,10 +227,10 @@ def _warm_start(
     search: CompletionSearch,
     rows: Sequence[ScheduledOperation],
     options: Sequence[str],
-) -> None:
-    """Make ``rows`` the search's incumbent when, with each operation's end following this
-    board's calendars (a capacity option's extra time shortens pauses), they form a valid
-    schedule that completes the request earlier; otherwise leave the search as it is."""
+) -> bool:
+    """Whether ``rows``, with each operation's end following this board's calendars (a
+    capacity option's extra time shortens pauses), form a valid schedule of this board; if so
+    they become the search's incumbent when they complete the request earlier."""
     assert board.request is not None and search.request is not None
     index = {(task.order, task.op): task.index for task in problem.tasks}
     solution: Solution = {}
@@ -233,7 +238,7 @@ def _warm_start(
         t = index.get((row.order, row.operation))
         machine = problem.machine_by_id.get(row.work_center)
         if t is None or machine is None:
-            return  # from another board, or the board changed since: start afresh
+            return False  # from another board, or the board changed since: start afresh
         fixed = problem.tasks[t].fixed
         if fixed is not None:
             solution[t] = fixed
@@ -241,10 +246,10 @@ def _warm_start(
         start = to_minute(row.start, board.now)
         end = problem.end_of(t, machine, start)
         if end is None:
-            return
+            return False
         solution[t] = (machine, start, end)
     if len(solution) != len(problem.tasks) or violations(problem, solution):
-        return
+        return False
     completion = to_instant(solution[problem.jobs[search.request].tasks[-1]][2], board.now)
     candidate = Answer(
         status="promised",
@@ -254,8 +259,9 @@ def _warm_start(
         schedule=_rows(problem, solution, board.now),
     )
     if verify(board, candidate, options):
-        return  # the independent verifier has the last word
+        return False  # the independent verifier has the last word
     search.adopt(solution)
+    return True
 
 
 def check(

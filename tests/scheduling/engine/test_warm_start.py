@@ -19,7 +19,7 @@ from scheduling.engine import Answer, Board, load_board, quote, verify
 
 @pytest.fixture(scope="module")
 def solved() -> tuple[Board, Answer, Answer]:
-    doc = generate_requests(generate_board(operations=300, seed=2), count=1, seed=2)[0]
+    doc = generate_requests(generate_board(operations=300, seed=2), count=2, seed=2)[1]
     board = load_board(doc)
     long = quote(board, time_limit=3, workers=1)
     cold = quote(board, time_limit=0.1, workers=1)
@@ -55,3 +55,16 @@ def test_a_schedule_that_does_not_fit_is_ignored(solved: tuple[Board, Answer, An
     for rows in (broken, long.schedule[:-1]):  # before now / incomplete
         answer = quote(board, time_limit=0.1, workers=1, warm_start=rows)
         assert answer.completion == cold.completion
+
+
+def test_keep_completion_spends_the_time_on_moving_fewer_operations(
+    solved: tuple[Board, Answer, Answer],
+) -> None:
+    board, _, cold = solved
+    polished = quote(board, time_limit=1, workers=1, warm_start=cold.schedule, keep_completion=True)
+    searched = quote(board, time_limit=1, workers=1, warm_start=cold.schedule)
+    assert polished.completion == cold.completion  # the promise is kept, not searched
+    assert searched.completion is not None and cold.completion is not None
+    assert searched.completion < cold.completion  # (which a search would have improved)
+    assert len(polished.moved) < len(cold.moved)
+    assert verify(board, polished) == []
