@@ -250,11 +250,12 @@ def _answer_columns(answer: e.Answer) -> dict[str, Any]:
     }
 
 
-def engine_time_limit() -> float:
-    """ENGINE_TIME_LIMIT, or its fair share when quotes queue behind the ones being solved:
-    limit x solving / (solving + queued), at least ENGINE_MIN_TIME_LIMIT. Eight reps quoting
-    at once on two worker processes then wait ~4 short solves, not ~4 full ones."""
-    limit = settings.ENGINE_TIME_LIMIT
+def engine_time_limit(limit: float | None = None) -> float:
+    """``limit`` (default ENGINE_TIME_LIMIT), or its fair share when quotes queue behind the
+    ones being solved: limit x solving / (solving + queued), at least ENGINE_MIN_TIME_LIMIT.
+    Eight reps quoting at once on two worker processes then wait ~4 short solves, not ~4 full
+    ones (and a proposal being polished gives way to them the same way)."""
+    limit = settings.ENGINE_TIME_LIMIT if limit is None else limit
     if settings.ENGINE_MIN_TIME_LIMIT >= limit:
         return limit
     counts = dict(
@@ -267,10 +268,12 @@ def engine_time_limit() -> float:
     return max(settings.ENGINE_MIN_TIME_LIMIT, limit * solving / (solving + queued))
 
 
-def _engine_quote(board: e.Board, monitor: SolveMonitor, **kwargs: Any) -> e.Answer:
+def _engine_quote(
+    board: e.Board, monitor: SolveMonitor, limit: float | None = None, **kwargs: Any
+) -> e.Answer:
     return engine.quote(
         board,
-        time_limit=engine_time_limit(),
+        time_limit=engine_time_limit(limit),
         workers=settings.ENGINE_WORKERS,
         seed=0,
         progress=monitor.progress,
@@ -441,9 +444,13 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
             answer = _engine_quote(
                 snapshot.board,
                 monitor,
+                settings.ENGINE_PROPOSAL_TIME_LIMIT,
                 apply_options=apply,
                 evaluate_options=False,
                 warm_start=_previous_schedule(proposal),
+                # Without an option the promise stays the quoted one and the time goes to
+                # moving fewer operations; an option is bought to finish earlier.
+                keep_completion=option is None,
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")

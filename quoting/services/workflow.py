@@ -331,29 +331,18 @@ def _check_acceptable(quote: Quote, option: CapacityOption | None) -> None:
 
 
 def _proposal_create(quote: Quote, option: CapacityOption | None, user: User) -> ReplanProposal:
-    if option is None:
-        proposal = ReplanProposal.objects.create(
-            quote=quote,
-            status=ReplanProposal.Status.PENDING,
-            created_by=user,
-            schedule_version_id=quote.schedule_version_id,
-            board_now=quote.board_now,
-            answer=quote.answer,
-            completion=quote.completion,
-            promise=quote.promise,
-            diff=quote.diff,
-            moved_count=quote.moved_count,
-        )
-    else:
-        # The quote's answer does not use the option; solve again with it applied so the
-        # scheduler approves the schedule that will actually run.
-        proposal = ReplanProposal.objects.create(
-            quote=quote,
-            capacity_option=option,
-            status=ReplanProposal.Status.RESOLVING,
-            created_by=user,
-        )
-        enqueue_proposal_solve(proposal.pk)
+    # Solved again before the scheduler sees it, starting from the quote's schedule: with the
+    # option applied (the quote's answer does not use it) so the scheduler approves the
+    # schedule that will actually run; without one, polished: the quoted promise kept and the
+    # proposal's time limit spent on moving fewer planned operations than the rep's
+    # one-second quote did.
+    proposal = ReplanProposal.objects.create(
+        quote=quote,
+        capacity_option=option,
+        status=ReplanProposal.Status.RESOLVING,
+        created_by=user,
+    )
+    enqueue_proposal_solve(proposal.pk)
     AuditEvent.objects.create(
         kind=AuditEvent.Kind.PROPOSAL_CREATED,
         actor=user,

@@ -70,6 +70,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def _small_engine(settings: Any) -> None:
     settings.ENGINE_TIME_LIMIT = 1.0
+    settings.ENGINE_PROPOSAL_TIME_LIMIT = 1.0
     settings.ENGINE_WORKERS = 1
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -56,6 +56,7 @@ class Shop:
 @pytest.fixture(autouse=True)
 def _small_engine(settings: Any) -> None:
     settings.ENGINE_TIME_LIMIT = TEST_TIME_LIMIT
+    settings.ENGINE_PROPOSAL_TIME_LIMIT = TEST_TIME_LIMIT
     settings.ENGINE_WORKERS = 1
     # Six users per shop: the production hasher's deliberate slowness is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

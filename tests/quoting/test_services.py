@@ -180,7 +180,8 @@ def test_approving_a_stale_proposal_re_solves_it_and_commits_nothing(shop: Shop)
     proposal = _proposal_of(
         services.quote_accept(quote_id=rush.pk, accepted_by=shop.users["sales"])
     )
-    assert proposal.status == ReplanProposal.Status.PENDING
+    assert proposal.status == ReplanProposal.Status.PENDING and proposal.resolve_count == 1
+    assert proposal.schedule_version == seeded
     # Meanwhile another rep's small order commits: the board changes under the proposal.
     small = _quote(shop, product=shop.bracket, quantity=1)
     outcome = services.quote_accept(quote_id=small.pk, accepted_by=shop.users["sales"])
@@ -201,7 +202,8 @@ def test_approving_a_stale_proposal_re_solves_it_and_commits_nothing(shop: Shop)
     assert current_version() == moved_on
     proposal.refresh_from_db()
     assert proposal.status == ReplanProposal.Status.PENDING  # re-solved: same proposal, new answer
-    assert proposal.schedule_version == moved_on and proposal.resolve_count == 1
+    # Solved twice: polished before the scheduler saw it, then again on the changed board.
+    assert proposal.schedule_version == moved_on and proposal.resolve_count == 2
     assert AuditEvent.objects.filter(kind="proposal_stale", proposal=proposal).exists()
 
     approved = services.replan_proposal_approve(
@@ -282,6 +284,32 @@ def test_the_option_re_solve_starts_from_the_quote_s_schedule(
     assert handed == [load_answer(quote.answer).schedule]  # valid with more capacity too
     assert proposal.completion is not None and quote.completion is not None
     assert proposal.completion <= quote.completion
+
+
+def test_a_proposal_is_polished_before_the_scheduler_sees_it(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _busy_mill(shop)
+    quote = _quote(shop, quantity=10)
+    assert quote.moved_count > 0
+    handed: list[dict[str, Any]] = []
+    original = solving.engine.quote
+
+    def spy(board: Any, **kwargs: Any) -> Any:
+        handed.append(kwargs)
+        return original(board, **kwargs)
+
+    monkeypatch.setattr(solving.engine, "quote", spy)
+    proposal = _proposal_of(
+        services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
+    )
+    assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
+    assert proposal.resolve_count == 1 and len(handed) == 1
+    assert handed[0]["keep_completion"] is True
+    assert handed[0]["warm_start"] == load_answer(quote.answer).schedule
+    assert proposal.completion is not None and quote.completion is not None
+    assert proposal.completion <= quote.completion
+    assert proposal.moved_count <= quote.moved_count
 
 
 def test_an_option_the_quote_did_not_evaluate_is_refused(shop: Shop) -> None:

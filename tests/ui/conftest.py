@@ -16,6 +16,7 @@ from tests.quoting.conftest import Shop, make_shop, seed_orders
 @pytest.fixture(autouse=True)
 def _small_engine(settings: Any) -> None:
     settings.ENGINE_TIME_LIMIT = 1.0
+    settings.ENGINE_PROPOSAL_TIME_LIMIT = 1.0
     settings.ENGINE_WORKERS = 1
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
