@@ -188,3 +188,42 @@ def test_option_without_a_gain_reads_none_found_not_a_verdict(client_for: Any, s
     other = html.split('data-option="OTHER"')[1].split("</tr>")[0]
     assert "none found" not in other
     assert '<span class="delta-neg">1h 30m</span>' in other
+
+
+@pytest.mark.django_db(transaction=True)  # the solve's monitor thread reads committed rows
+@pytest.mark.usefixtures("eager_celery", "flushable_promises")
+def test_a_proposal_being_polished_says_so_then_waits_for_the_scheduler(
+    client_for: Any,
+    shop: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from quoting.models import ReplanProposal
+    from quoting.services import proposal_solve, quote_accept, quote_request_create, workflow
+    from scheduling.boards import board_now
+    from tests.quoting.conftest import seed_orders
+
+    due = board_now() + timedelta(days=21)
+    seed_orders(shop, [(f"SO-{100 + i}", shop.globex, shop.bracket, 30, due) for i in range(6)])
+    with django_capture_on_commit_callbacks(execute=True):
+        quote = quote_request_create(
+            created_by=shop.users["sales"],
+            customer_id=shop.acme.pk,
+            product_id=shop.cylinder.pk,
+            quantity=10,
+        )
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DONE and quote.moved_count > 0, quote.error
+    sent: list[int] = []
+    monkeypatch.setattr(workflow, "enqueue_proposal_solve", sent.append)  # no worker yet
+    outcome = quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
+    assert outcome.proposal is not None and sent == [outcome.proposal.pk]
+    client = client_for("sales")
+    html = client.get(f"/quotes/{quote.pk}/status/").content.decode()
+    assert "Reworking the plan to move as few" in html and "data-poll" in html
+
+    assert proposal_solve(proposal_id=outcome.proposal.pk, task_id="t-1") == "pending"
+    proposal = ReplanProposal.objects.get(pk=outcome.proposal.pk)
+    html = client.get(f"/quotes/{quote.pk}/status/").content.decode()
+    assert "Waiting for the scheduler" in html and "Reworking" not in html
+    assert proposal.promise is not None and proposal.promise <= quote.promise
