@@ -208,6 +208,9 @@ class CompletionSearch:
         self.proven = False
         self.lower = 0
         self.variable: set[int] | None = None  # last window searched
+        # The request's completion is given (a promise already quoted): the disruption phase
+        # keeps it exactly instead of taking an earlier one that moves fewer operations.
+        self.keep_completion = False
         if self.request is None:
             self.best: Solution | None = existing
             return
@@ -530,6 +533,8 @@ def _disruption_model(
         model = ScheduleModel(problem, best, variable, latest)
     except InfeasibleDomain:
         return best
+    if search.request is not None and search.keep_completion:
+        model.model.add(model.job_end(search.request) == latest[search.request])
     model.minimize_disruption({t: b for t, b in baseline.items() if t in variable})
     model.hint(best)
     if clock.remaining() < 0.02:

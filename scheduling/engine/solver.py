@@ -109,8 +109,9 @@ def quote(
     it is still valid on this board (the verifier decides), the search starts from it, so the
     answer completes no later than it does: re-solving a quote with a capacity option added,
     or with more time, never makes its promise later. With ``keep_completion`` and a warm
-    start that holds, no earlier completion is searched for: all the time goes to moving fewer
-    planned operations (polishing a replan proposal before a scheduler reviews it).
+    start that holds, its completion is kept exactly (the promise already quoted) and all the
+    time goes to moving fewer planned operations (polishing a replan proposal before a
+    scheduler reviews it).
     """
     if board.request is None:
         raise ValueError("quote needs a board with a request")
@@ -145,6 +146,7 @@ def quote(
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
     held = bool(warm_start) and _warm_start(board, problem, search, warm_start, apply_options)
     searching = not (keep_completion and held)
+    search.keep_completion = not searching
     # Work planned long after the request's plain critical path rarely constrains it; any
     # subset of the board gives a valid bound, so look no further than a few days past it.
     plain = critical_path(problem, request, {})

@@ -307,8 +307,7 @@ def test_a_proposal_is_polished_before_the_scheduler_sees_it(
     assert proposal.resolve_count == 1 and len(handed) == 1
     assert handed[0]["keep_completion"] is True
     assert handed[0]["warm_start"] == load_answer(quote.answer).schedule
-    assert proposal.completion is not None and quote.completion is not None
-    assert proposal.completion <= quote.completion
+    assert (proposal.completion, proposal.promise) == (quote.completion, quote.promise)
     assert proposal.moved_count <= quote.moved_count
 
 

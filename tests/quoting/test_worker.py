@@ -266,7 +266,16 @@ def test_quote_accept_approve_on_a_real_worker(
 
     accepted = sales.post(f"/api/quotes/{quote_id}/accept/", {}, format="json").json()
     assert accepted["result"] == "proposal"
-    approved = scheduler.post(f"/api/proposals/{accepted['proposal']['id']}/approve/")
+    # The worker polishes the proposal (fewer operations moved, same promise) before the
+    # scheduler can approve it.
+    polished = accepted["proposal"]["id"]
+    wait_for(
+        lambda: ReplanProposal.objects.get(pk=polished).status == ReplanProposal.Status.PENDING,
+        timeout=90,
+        what="the proposal to be polished",
+        worker=worker,
+    )
+    approved = scheduler.post(f"/api/proposals/{polished}/approve/")
     assert approved.status_code == 200, approved.content
     order = Order.objects.get(code=approved.json()["order"]["code"])
     assert order.promised_due == Quote.objects.get(pk=quote_id).promise
