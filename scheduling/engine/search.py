@@ -533,8 +533,10 @@ def _disruption_model(
         model = ScheduleModel(problem, best, variable, latest)
     except InfeasibleDomain:
         return best
-    if search.request is not None and search.keep_completion:
-        model.model.add(model.job_end(search.request) == latest[search.request])
+    final = problem.jobs[search.request].tasks[-1] if search.request is not None else None
+    if search.keep_completion and final is not None and final in model.vars:
+        # (A request outside the model stays where it is, and so does its completion.)
+        model.model.add(model.vars[final].end == best[final][2])
     model.minimize_disruption({t: b for t, b in baseline.items() if t in variable})
     model.hint(best)
     if clock.remaining() < 0.02:
