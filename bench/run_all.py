@@ -224,6 +224,7 @@ INCLUDE_MARKER = "<!-- included from the other benchmark commands' files; do not
 INCLUDED = (
     ("docs/benchmarks-e2e.md", "python -m bench.quote_e2e"),
     ("docs/benchmarks-ui.md", "python -m bench.board_render"),
+    ("docs/benchmarks-polish.md", "python -m bench.polish"),
 )
 
 
