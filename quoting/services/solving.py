@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,9 @@ PROGRESS_INTERVAL = 0.2
 # The cancel flag is read this often; "promptly" for a person is well under a second.
 CANCEL_POLL_INTERVAL = 0.3
 HEARTBEAT_INTERVAL = 1.0
+# A polish stops (keeping what it has, the quoted schedule at worst) once a quote has waited
+# this long for a worker: reps wait on quotes, nobody waits on a polish.
+MAKE_WAY_AFTER = timedelta(seconds=0.5)
 
 # Errors that mean "the broker is unreachable"; anything else is a bug and propagates.
 try:
@@ -101,12 +104,22 @@ class SolveMonitor:
     may not call back at all during a long CP-SAT search; doing the database work here keeps
     the heartbeat alive regardless and never opens connections on the engine's threads."""
 
-    def __init__(self, model: type[Quote] | type[ReplanProposal], pk: int, task_id: str) -> None:
+    def __init__(
+        self,
+        model: type[Quote] | type[ReplanProposal],
+        pk: int,
+        task_id: str,
+        *,
+        make_way: bool = False,
+    ) -> None:
         self.model = model
         self.pk = pk
         self.task_id = task_id
         self.cancel_requested = threading.Event()  # someone asked to cancel (quotes only)
         self.lost = threading.Event()  # the row is no longer ours (sweeper, cancel, reject)
+        # With ``make_way`` (a polish): a quote has waited MAKE_WAY_AFTER for a worker.
+        self.make_way = make_way
+        self.made_way = threading.Event()
         self._stop = threading.Event()
         self._latest: engine.Progress | None = None
         self._written: engine.Progress | None = None
@@ -118,7 +131,7 @@ class SolveMonitor:
         self._latest = update
 
     def cancelled(self) -> bool:
-        return self.cancel_requested.is_set() or self.lost.is_set()
+        return self.cancel_requested.is_set() or self.lost.is_set() or self.made_way.is_set()
 
     def __enter__(self) -> SolveMonitor:
         self._thread.start()
@@ -159,6 +172,8 @@ class SolveMonitor:
             self.lost.set()
         elif self.model is Quote and row[2]:
             self.cancel_requested.set()
+        if self.make_way and quotes_waiting():
+            self.made_way.set()
 
     def _run(self) -> None:
         last_beat = last_poll = 0.0
@@ -266,6 +281,15 @@ def engine_time_limit(limit: float | None = None) -> float:
     solving = max(1, counts.get(Quote.Status.SOLVING, 0))
     queued = counts.get(Quote.Status.QUEUED, 0)
     return max(settings.ENGINE_MIN_TIME_LIMIT, limit * solving / (solving + queued))
+
+
+def quotes_waiting() -> bool:
+    """Whether a quote sent to the workers has waited MAKE_WAY_AFTER without one taking it."""
+    return Quote.objects.filter(
+        status=Quote.Status.QUEUED,
+        enqueued=True,
+        enqueued_at__lte=timezone.now() - MAKE_WAY_AFTER,
+    ).exists()
 
 
 def _engine_quote(
@@ -440,20 +464,30 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
                 **done,
             )
             return ReplanProposal.Status.STALE
-        with SolveMonitor(ReplanProposal, proposal_id, task_id) as monitor:
+        previous = _previous_schedule(proposal)
+        # Without an option the promise stays the quoted one and the time goes to moving
+        # fewer operations (an option is bought to finish earlier). When the quoted schedule
+        # still holds, that polish can stop at any moment with a valid answer at the quoted
+        # promise, so it makes way for quotes that wait for a worker.
+        holding = _still_holding(snapshot.board, proposal) if option is None else None
+        with SolveMonitor(
+            ReplanProposal, proposal_id, task_id, make_way=holding is not None
+        ) as monitor:
             answer = _engine_quote(
                 snapshot.board,
                 monitor,
                 settings.ENGINE_PROPOSAL_TIME_LIMIT,
                 apply_options=apply,
                 evaluate_options=False,
-                warm_start=_previous_schedule(proposal),
-                # Without an option the promise stays the quoted one and the time goes to
-                # moving fewer operations; an option is bought to finish earlier.
+                warm_start=previous,
                 keep_completion=option is None,
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
+        if holding is not None and monitor.made_way.is_set():
+            if answer.status != "promised":
+                answer = holding  # stopped before it had anything: the quoted plan stands
+            answer = replace(answer, message="polish cut short: quotes were waiting")
     except Exception as exc:
         logger.exception("proposal %s re-solve failed", proposal_id)
         mine.update(status=ReplanProposal.Status.FAILED, error=_describe(exc), **done)
@@ -480,6 +514,18 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
         **done,
     )
     return ReplanProposal.Status.PENDING if written else "skipped"
+
+
+def _still_holding(board: e.Board, proposal: ReplanProposal) -> e.Answer | None:
+    """The answer the proposal (or its quote) was last given, if it is valid on ``board``."""
+    previous = proposal.answer or proposal.quote.answer
+    if not previous:
+        return None
+    try:
+        answer = load_answer(previous)
+    except engine.BoardError:
+        return None
+    return None if engine.verify(board, answer) else answer
 
 
 def _previous_schedule(proposal: ReplanProposal) -> tuple[e.ScheduledOperation, ...]:

@@ -311,6 +311,60 @@ def test_a_proposal_is_polished_before_the_scheduler_sees_it(
     assert proposal.moved_count <= quote.moved_count
 
 
+def test_a_polish_makes_way_for_a_quote_waiting_for_a_worker(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _busy_mill(shop)
+    quote = _quote(shop, quantity=10)
+    # Another rep's quote went to the workers a second ago and none has taken it.
+    Quote.objects.create(
+        customer=shop.globex,
+        product=shop.bracket,
+        quantity=1,
+        created_by=shop.users["sales"],
+        enqueued=True,
+        enqueued_at=timezone.now() - timedelta(seconds=1),
+    )
+    original = solving.engine.quote
+    gave_way: list[bool] = []
+
+    def long_polish(board: Any, **kwargs: Any) -> Any:
+        # Stands in for a polish that would run its full time: it runs until told to stop.
+        deadline = time.monotonic() + 20
+        while not kwargs["cancel"]() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        gave_way.append(kwargs["cancel"]())
+        return original(board, **kwargs)
+
+    monkeypatch.setattr(solving.engine, "quote", long_polish)
+    proposal = _proposal_of(
+        services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
+    )
+    assert gave_way == [True]
+    assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
+    assert (proposal.completion, proposal.promise) == (quote.completion, quote.promise)
+    assert (proposal.answer or {}).get("message") == "polish cut short: quotes were waiting"
+
+
+def test_only_a_quote_left_waiting_makes_a_polish_give_way(shop: Shop) -> None:
+    def waiting(**fields: Any) -> bool:
+        Quote.objects.all().delete()
+        Quote.objects.create(
+            customer=shop.acme,
+            product=shop.bracket,
+            quantity=1,
+            created_by=shop.users["sales"],
+            **fields,
+        )
+        return solving.quotes_waiting()
+
+    a_second_ago = timezone.now() - timedelta(seconds=1)
+    assert waiting(enqueued=True, enqueued_at=a_second_ago)
+    assert not waiting(enqueued=True, enqueued_at=timezone.now())  # a worker may take it now
+    assert not waiting(enqueued=False)  # broker down: no worker would take it anyway
+    assert not waiting(enqueued=True, enqueued_at=a_second_ago, status=Quote.Status.SOLVING)
+
+
 def test_an_option_the_quote_did_not_evaluate_is_refused(shop: Shop) -> None:
     quote = _quote(shop, capacity_option_codes=[])
     other = CapacityOption.objects.create(
