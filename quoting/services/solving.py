@@ -464,12 +464,18 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
                 **done,
             )
             return ReplanProposal.Status.STALE
-        previous = _previous_schedule(proposal)
+        previous = _previous_answer(proposal)
         # Without an option the promise stays the quoted one and the time goes to moving
         # fewer operations (an option is bought to finish earlier). When the quoted schedule
         # still holds, that polish can stop at any moment with a valid answer at the quoted
         # promise, so it makes way for quotes that wait for a worker.
-        holding = _still_holding(snapshot.board, proposal) if option is None else None
+        holding = (
+            previous
+            if option is None
+            and previous is not None
+            and not engine.verify(snapshot.board, previous)
+            else None
+        )
         with SolveMonitor(
             ReplanProposal, proposal_id, task_id, make_way=holding is not None
         ) as monitor:
@@ -479,7 +485,7 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
                 settings.ENGINE_PROPOSAL_TIME_LIMIT,
                 apply_options=apply,
                 evaluate_options=False,
-                warm_start=previous,
+                warm_start=previous.schedule if previous is not None else (),
                 keep_completion=option is None,
             )
         if monitor.errors:
@@ -516,30 +522,18 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
     return ReplanProposal.Status.PENDING if written else "skipped"
 
 
-def _still_holding(board: e.Board, proposal: ReplanProposal) -> e.Answer | None:
-    """The answer the proposal (or its quote) was last given, if it is valid on ``board``."""
-    previous = proposal.answer or proposal.quote.answer
-    if not previous:
-        return None
-    try:
-        answer = load_answer(previous)
-    except engine.BoardError:
-        return None
-    return None if engine.verify(board, answer) else answer
-
-
-def _previous_schedule(proposal: ReplanProposal) -> tuple[e.ScheduledOperation, ...]:
-    """The schedule this proposal (or its quote) was last answered with: the re-solve starts
-    from it where it still holds, so adding the capacity option, or re-solving a board whose
+def _previous_answer(proposal: ReplanProposal) -> e.Answer | None:
+    """The answer this proposal (or its quote) was last given: the re-solve starts from its
+    schedule where it still holds, so adding the capacity option, or re-solving a board whose
     change did not touch it, never makes the promise later."""
     previous = proposal.answer or proposal.quote.answer
     if not previous:
-        return ()
+        return None
     try:
-        return load_answer(previous).schedule
+        return load_answer(previous)
     except engine.BoardError:
         logger.warning("proposal %s: stored answer unreadable; solving afresh", proposal.pk)
-        return ()
+        return None
 
 
 # --- the sweeper ----------------------------------------------------------------------------
