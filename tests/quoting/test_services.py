@@ -58,6 +58,20 @@ def _proposal_of(outcome: services.AcceptOutcome) -> ReplanProposal:
     return ReplanProposal.objects.get(pk=outcome.proposal.pk)
 
 
+def _engine_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments of every engine.quote call the services make from now on (the
+    calls still run)."""
+    calls: list[dict[str, Any]] = []
+    real = solving.engine.quote
+
+    def recording(board: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(board, **kwargs)
+
+    monkeypatch.setattr(solving.engine, "quote", recording)
+    return calls
+
+
 def _order_of(outcome: services.AcceptOutcome) -> Order:
     assert outcome.order is not None, "expected a committed order"
     return Order.objects.get(pk=outcome.order.pk)
@@ -268,20 +282,14 @@ def test_the_option_re_solve_starts_from_the_quote_s_schedule(
 ) -> None:
     _busy_mill(shop)
     quote = _quote(shop, quantity=10)
-    handed: list[Any] = []
-    original = solving.engine.quote
-
-    def spy(board: Any, **kwargs: Any) -> Any:
-        handed.append(kwargs.get("warm_start"))
-        return original(board, **kwargs)
-
-    monkeypatch.setattr(solving.engine, "quote", spy)
+    calls = _engine_calls(monkeypatch)
     outcome = services.quote_accept(
         quote_id=quote.pk, accepted_by=shop.users["sales"], capacity_option_code="MILL-NIGHT"
     )
     proposal = _proposal_of(outcome)
     assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
-    assert handed == [load_answer(quote.answer).schedule]  # valid with more capacity too
+    # valid with more capacity too
+    assert [c["warm_start"] for c in calls] == [load_answer(quote.answer).schedule]
     assert proposal.completion is not None and quote.completion is not None
     assert proposal.completion <= quote.completion
 
@@ -292,14 +300,7 @@ def test_a_proposal_is_polished_before_the_scheduler_sees_it(
     _busy_mill(shop)
     quote = _quote(shop, quantity=10)
     assert quote.moved_count > 0
-    handed: list[dict[str, Any]] = []
-    original = solving.engine.quote
-
-    def spy(board: Any, **kwargs: Any) -> Any:
-        handed.append(kwargs)
-        return original(board, **kwargs)
-
-    monkeypatch.setattr(solving.engine, "quote", spy)
+    handed = _engine_calls(monkeypatch)
     proposal = _proposal_of(
         services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
     )
@@ -715,16 +716,10 @@ def test_queued_quotes_shorten_each_solve_to_its_fair_share(shop: Shop, settings
 def test_a_solve_uses_the_fair_share_limit(shop: Shop, settings: Any, monkeypatch: Any) -> None:
     settings.ENGINE_TIME_LIMIT = 1.0
     settings.ENGINE_MIN_TIME_LIMIT = 0.1
-    limits: list[float] = []
-    real_quote = solving.engine.quote
-
-    def recording_quote(board: Any, **kwargs: Any) -> Any:
-        limits.append(kwargs["time_limit"])
-        return real_quote(board, **kwargs)
-
-    monkeypatch.setattr(solving.engine, "quote", recording_quote)
+    calls = _engine_calls(monkeypatch)
     for _ in range(3):
         _stored_quote(shop, status=Quote.Status.QUEUED)
     quote = _stored_quote(shop)
     assert services.quote_solve(quote_id=quote.pk, task_id="fair-1") == Quote.Status.DONE
-    assert limits == [pytest.approx(0.25)]  # this one solving, three queued behind it
+    # this one solving, three queued behind it
+    assert [c["time_limit"] for c in calls] == [pytest.approx(0.25)]
