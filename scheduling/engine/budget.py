@@ -22,6 +22,9 @@ from scheduling.engine.problem import Problem
 BUILD_SECONDS_PER_TASK = 0.0003
 # Greedy dispatch cost per operation (a full-board repair or request-first attempt).
 DISPATCH_SECONDS_PER_TASK = 0.00004
+# One right-justifying pass over the board (``justify``), per operation (measured 4-6 us at
+# 1,000-10,000 operations).
+JUSTIFY_SECONDS_PER_TASK = 0.000008
 # Relocating insertion, per planned operation taken out of its lane in a trial (measured
 # 9-12 us on 1,000-3,000-operation boards): its work is capped by counting these, which keeps
 # it within its share of the time and deterministic.

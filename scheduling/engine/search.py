@@ -15,6 +15,7 @@ from scheduling.engine.budget import (
     BUILD_SECONDS_PER_TASK,
     CHECK_SECONDS_PER_TASK,
     DISPATCH_SECONDS_PER_TASK,
+    JUSTIFY_SECONDS_PER_TASK,
     RELOCATION_SECONDS_PER_MOVE,
     Clock,
 )
@@ -22,6 +23,7 @@ from scheduling.engine.calendars import to_instant
 from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
 from scheduling.engine.dispatch import dispatch, insert_job, place_job
 from scheduling.engine.insertion import insert_with_relocation
+from scheduling.engine.justify import request_at_bound
 from scheduling.engine.model import Board, OptionResult
 from scheduling.engine.problem import (
     Placement,
@@ -337,6 +339,25 @@ class CompletionSearch:
             return
         if candidate[tasks[-1]][2] < (self.completion or 0):
             self.best = candidate
+
+    def try_justified(self, path: list[Placement]) -> None:
+        """Pin the request on ``path`` (its lower-bound path) and push the planned work before
+        it as late as the promises allow (``justify``); when that keeps every promise, the
+        request completes at its lower bound."""
+        if self.request is None or self.best is None:
+            return
+        cost = JUSTIFY_SECONDS_PER_TASK * len(self.problem.tasks)
+
+        def afford() -> bool:
+            if self.clock.is_cancelled() or self.clock.remaining() < 2 * cost:
+                return False
+            self.clock.spent_seconds(cost)
+            return True
+
+        candidate = request_at_bound(self.problem, self.existing, path, afford=afford)
+        if candidate is not None:
+            self.adopt(candidate)
+            self.proven = (self.completion or 0) <= self.lower
 
     def adopt(self, solution: Solution) -> None:
         """Take a valid ``solution`` (checked by the caller) as the incumbent if it completes

@@ -180,6 +180,8 @@ def quote(
     clock.report("completion", search.completion, search.lower)
     if searching and path is not None and not search.proven and path[-1][2] <= search.lower:
         search.try_pinned(path, deadline=clock.elapsed() + PINNED_SHARE * clock.remaining())
+        if not search.proven:
+            search.try_justified(path)
         if search.proven:
             clock.report("completion", search.completion, search.lower)
     if searching:

@@ -14,7 +14,7 @@ from bench.polish import markdown, run
 def test_polishing_keeps_the_completion_and_moves_fewer_operations() -> None:
     rows = run(
         operations=1000,
-        requests=4,
+        requests=8,
         quote_limit=0.5,
         polish_limit=1.0,
         workers=1,
@@ -26,7 +26,7 @@ def test_polishing_keeps_the_completion_and_moves_fewer_operations() -> None:
     assert all(r.polish_moved <= r.quote_moved for r in rows)
     assert sum(r.polish_moved for r in rows) < sum(r.quote_moved for r in rows)
     args = argparse.Namespace(
-        operations=1000, requests=4, quote_limit=0.5, polish_limit=1.0, workers=1, seed=1
+        operations=1000, requests=8, quote_limit=0.5, polish_limit=1.0, workers=1, seed=1
     )
     text = markdown(rows, args)
     assert f"Over {len(rows)} proposals" in text and "**no**" not in text
