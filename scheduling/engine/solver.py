@@ -13,7 +13,8 @@ The search always holds a valid incumbent, so a time limit or a cancel returns s
    tightly promised board this often finds room days or weeks earlier, in milliseconds.
 3. A lower bound valid for the whole problem (bounds.py: critical path over compulsory
    occupations, and an energy bound per machine). If the request can be pinned on that path
-   and the work around it repaired (CP-SAT on a small time window), the quote is optimal.
+   and the work around it repaired (CP-SAT on a small time window, or else the planned work
+   before a horizon pushed as late as its promises allow: justify.py), the quote is optimal.
 4. Otherwise CP-SAT minimises the request's completion over windows of the planned work (first
    "later only", then free), everything beyond them frozen as fixed occupations, the whole
    board only when it is small. A bound from a model with frozen operations is not a bound for
@@ -32,7 +33,7 @@ of reaching a user.
 
 Module map: ``search.py`` holds the phases, ``budget.py`` the clock, ``cpmodel.py`` the CP-SAT
 model, ``dispatch.py`` the greedy schedules, ``insertion.py`` the relocating insertion,
-``bounds.py`` the lower bound.
+``justify.py`` the right-justifying repair, ``bounds.py`` the lower bound.
 """
 
 from __future__ import annotations
