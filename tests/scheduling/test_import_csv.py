@@ -209,8 +209,10 @@ def test_orders_no_schedule_can_keep_are_named_and_nothing_is_written(tmp_path: 
     now = board_now()
     rows = [
         f"SO-OK,ACME,Acme,CYL-040,2,,{_at(now + timedelta(days=60))},60",
-        # 40 cylinders need days of lathe and assembly work: not by tomorrow.
-        f"SO-RUSH,ACME,Acme,CYL-040,40,,{_at(now + timedelta(days=1))},60",
+        # 40 cylinders need 80 + 285 + 380 working minutes of saw, lathe and assembly in
+        # sequence (12.4 h even without a pause): not in 12 h, whatever the day and hour. (Due
+        # tomorrow was not enough: on a Monday before 05:00 UTC the work fits that day.)
+        f"SO-RUSH,ACME,Acme,CYL-040,40,,{_at(now + timedelta(hours=12))},60",
     ]
     err = io.StringIO()
     path = tmp_path / "orders.csv"
