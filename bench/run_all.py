@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--refresh-includes",
         action="store_true",
-        help="only re-carry docs/benchmarks-e2e.md and docs/benchmarks-ui.md into the output",
+        help="only re-carry the other commands' files (INCLUDED) into the output",
     )
     args = parser.parse_args(argv)
     if args.refresh_includes:
@@ -225,6 +225,7 @@ INCLUDED = (
     ("docs/benchmarks-e2e.md", "python -m bench.quote_e2e"),
     ("docs/benchmarks-ui.md", "python -m bench.board_render"),
     ("docs/benchmarks-polish.md", "python -m bench.polish"),
+    ("docs/benchmarks-headroom.md", "python -m bench.headroom"),
 )
 
 
