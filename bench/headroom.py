@@ -33,15 +33,15 @@ import platform
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.generate import generate_board, generate_requests
 from scheduling.engine import Answer, Board, load_board, quote, verify
 from scheduling.engine.calendars import to_minute
 from scheduling.engine.cpmodel import ScheduleModel
-from scheduling.engine.problem import Problem, Solution, build_problem
-from scheduling.engine.solver import _rows
+from scheduling.engine.problem import build_problem
+from scheduling.engine.solver import promised_answer, solution_from_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks-headroom.md"
@@ -79,22 +79,6 @@ class HeadroomRow:
         return "unknown"
 
 
-def _solution_from(problem: Problem, board: Board, answer: Answer) -> Solution:
-    """The answer's schedule as engine placements (running work at its fixed place)."""
-    index = {(t.order, t.op): t.index for t in problem.tasks}
-    solution: Solution = {t.index: t.fixed for t in problem.tasks if t.fixed is not None}
-    for row in answer.schedule:
-        t = index.get((row.order, row.operation))
-        if t is None or problem.tasks[t].fixed is not None:
-            continue
-        solution[t] = (
-            problem.machine_by_id[row.work_center],
-            to_minute(row.start, board.now),
-            to_minute(row.end, board.now),
-        )
-    return solution
-
-
 def best_known(
     board: Board, answer: Answer, *, time_limit: float, workers: int
 ) -> tuple[int, int, bool, bool, float]:
@@ -108,7 +92,8 @@ def best_known(
     completion = to_minute(answer.completion, board.now)
     latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
     latest[request] = completion
-    hint = _solution_from(problem, board, answer)
+    hint = solution_from_rows(problem, answer.schedule, board.now)
+    assert hint is not None, "the answer's schedule does not fit its own board"
     base = {t: p for t, p in hint.items() if problem.tasks[t].fixed is not None}
     movable = {t.index for t in problem.tasks if t.fixed is None}
     model = ScheduleModel(problem, base, movable, latest)
@@ -120,15 +105,7 @@ def best_known(
     if result.solution is None or result.objective is None or result.objective >= completion:
         return completion, bound, result.status == "OPTIMAL", True, seconds
     found = result.solution[problem.jobs[request].tasks[-1]][2]
-    end = board.now + timedelta(minutes=found)
-    candidate = Answer(
-        status="promised",
-        request=board.request.id,
-        completion=end,
-        promise=end + timedelta(minutes=board.order_buffer(board.request)),
-        schedule=_rows(problem, result.solution, board.now),
-    )
-    valid = not verify(board, candidate)
+    valid = not verify(board, promised_answer(board, problem, result.solution))
     return found, bound, result.status == "OPTIMAL", valid, seconds
 
 

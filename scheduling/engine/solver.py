@@ -236,37 +236,54 @@ def _warm_start(
     """Whether ``rows``, with each operation's end following this board's calendars (a
     capacity option's extra time shortens pauses), form a valid schedule of this board; if so
     they become the search's incumbent when they complete the request earlier."""
-    assert board.request is not None and search.request is not None
+    assert search.request is not None
+    solution = solution_from_rows(problem, rows, board.now)
+    if solution is None or len(solution) != len(problem.tasks) or violations(problem, solution):
+        return False  # from another board, or the board changed since: start afresh
+    if verify(board, promised_answer(board, problem, solution), options):
+        return False  # the independent verifier has the last word
+    search.adopt(solution)
+    return True
+
+
+def solution_from_rows(
+    problem: Problem, rows: Sequence[ScheduledOperation], now: datetime
+) -> Solution | None:
+    """Schedule rows as placements: running operations at their fixed place, the others at
+    the row's work center and start, ending by this problem's calendars. None when a row
+    names an operation or work center the problem does not have, or a start with no working
+    time after it."""
     index = {(task.order, task.op): task.index for task in problem.tasks}
     solution: Solution = {}
     for row in rows:
         t = index.get((row.order, row.operation))
         machine = problem.machine_by_id.get(row.work_center)
         if t is None or machine is None:
-            return False  # from another board, or the board changed since: start afresh
+            return None
         fixed = problem.tasks[t].fixed
         if fixed is not None:
             solution[t] = fixed
             continue
-        start = to_minute(row.start, board.now)
+        start = to_minute(row.start, now)
         end = problem.end_of(t, machine, start)
         if end is None:
-            return False
+            return None
         solution[t] = (machine, start, end)
-    if len(solution) != len(problem.tasks) or violations(problem, solution):
-        return False
-    completion = to_instant(solution[problem.jobs[search.request].tasks[-1]][2], board.now)
-    candidate = Answer(
+    return solution
+
+
+def promised_answer(board: Board, problem: Problem, solution: Solution) -> Answer:
+    """The bare "promised" answer of a complete ``solution`` (completion, promise, schedule),
+    for the verifier to judge."""
+    assert board.request is not None and problem.request_job is not None
+    completion = to_instant(solution[problem.jobs[problem.request_job].tasks[-1]][2], board.now)
+    return Answer(
         status="promised",
         request=board.request.id,
         completion=completion,
         promise=completion + timedelta(minutes=board.order_buffer(board.request)),
         schedule=_rows(problem, solution, board.now),
     )
-    if verify(board, candidate, options):
-        return False  # the independent verifier has the last word
-    search.adopt(solution)
-    return True
 
 
 def check(
