@@ -103,10 +103,9 @@ def best_known(
     seconds = time.perf_counter() - began
     bound = 0 if result.bound is None else math.ceil(result.bound - 1e-6)
     if result.solution is None or result.objective is None or result.objective >= completion:
-        return completion, bound, result.status == "OPTIMAL", True, seconds
-    found = result.solution[problem.jobs[request].tasks[-1]][2]
+        return completion, bound, result.optimal, True, seconds
     valid = not verify(board, promised_answer(board, problem, result.solution))
-    return found, bound, result.status == "OPTIMAL", valid, seconds
+    return result.objective, bound, result.optimal, valid, seconds
 
 
 def run(
