@@ -22,7 +22,7 @@ from bench.plain_cpsat import read_orlib_jobshop, solve_jssp
 
 ROOT = Path(__file__).resolve().parent.parent
 # The public benchmark data lives in shared/, beside the repository.
-ORLIB_FILE = ROOT.parent / "shared" / "benchmarks" / "orlib-jobshop1.txt"
+ORLIB_FILE = ROOT / "bench" / "data" / "orlib-jobshop1.txt"
 
 # Optimal makespans from the literature (Fisher & Thompson 1963; Lawrence 1984; as collected in
 # OR-Library and JSPLIB). All 43 are proven optima; la29 (1152) was the last of them to be closed

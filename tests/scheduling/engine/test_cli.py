@@ -11,8 +11,8 @@ from .solver_boards import doc, op, request
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# shared/ (public benchmark data) lies beside the repository.
-ORLIB = str(Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt")
+# Public benchmark data vendored into the repository (bench/data/, see its README).
+ORLIB = str(Path(__file__).resolve().parents[3] / "bench" / "data" / "orlib-jobshop1.txt")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

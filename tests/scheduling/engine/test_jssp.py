@@ -8,8 +8,8 @@ import pytest
 
 from scheduling.engine.jssp import UnknownInstance, load_instance, parse_instances, solve_instance
 
-# shared/ (public benchmark data) lies beside the repository.
-ORLIB = str(Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt")
+# Public benchmark data vendored into the repository (bench/data/, see its README).
+ORLIB = str(Path(__file__).resolve().parents[3] / "bench" / "data" / "orlib-jobshop1.txt")
 
 
 def test_parse_reads_every_instance_block():

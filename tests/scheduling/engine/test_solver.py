@@ -16,8 +16,8 @@ from .solver_boards import board, doc, op, request, row
 
 T = "2026-12-{:02d}T{}:00Z"
 
-# shared/ (public benchmark data) lies beside the repository.
-ORLIB = str(Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "orlib-jobshop1.txt")
+# Public benchmark data vendored into the repository (bench/data/, see its README).
+ORLIB = str(Path(__file__).resolve().parents[3] / "bench" / "data" / "orlib-jobshop1.txt")
 
 
 def at(day: int, hhmm: str) -> datetime:
