@@ -226,6 +226,7 @@ INCLUDED = (
     ("docs/benchmarks-ui.md", "python -m bench.board_render"),
     ("docs/benchmarks-polish.md", "python -m bench.polish"),
     ("docs/benchmarks-headroom.md", "python -m bench.headroom"),
+    ("docs/benchmarks-dense.md", "python -m bench.dense"),
 )
 
 
