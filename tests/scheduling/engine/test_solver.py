@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,10 @@ def at(day: int, hhmm: str) -> datetime:
 
 def order(order_id: str, due: str, *ops: dict, **extra) -> dict:
     return {"id": order_id, "due": due, "operations": list(ops), **extra}
+
+
+def iso(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:00Z")
 
 
 def rows_by_key(answer):
@@ -437,3 +441,39 @@ def test_work_center_without_working_time():
     checked["work_centers"][1]["calendar"] = "never"
     answer = check(load_board(checked), time_limit=2, workers=1)
     assert answer.status == "infeasible" and answer.at_fault == ("A",)
+
+
+@pytest.mark.parametrize("filler", [0, 300])
+def test_request_reaches_its_bound_only_by_reordering_planned_work(filler):
+    # MILL runs A then B. B is released at 07:00 and due at 08:00, so B cannot move at all;
+    # A has a day of slack. The request needs MILL then LATHE: at its bound (MILL 06:00-07:00
+    # is taken by nothing but A) it runs first, so A must go *after* B, not merely later in
+    # the same order (shifting A and B right together would make B late). ``filler``
+    # operations on an unrelated saw (ample slack) push the board past the size CP-SAT
+    # optimises whole, so the windowed search has to find the same reordering.
+    orders = [
+        order("A", T.format(8, "22:00"), op("10", "MILL", 60)),
+        order("B", T.format(7, "08:00"), op("10", "MILL", 60), release=T.format(7, "07:00")),
+    ]
+    schedule = [
+        row("A", "10", "MILL", T.format(7, "06:00"), T.format(7, "07:00")),
+        row("B", "10", "MILL", T.format(7, "07:00"), T.format(7, "08:00")),
+    ]
+    for k in range(filler):
+        begin = at(7, "06:00") + timedelta(minutes=2 * k)  # 2-minute saw cuts, back to back
+        orders.append(order(f"F{k}", T.format(18, "22:00"), op("10", "SAW", 2)))
+        schedule.append(row(f"F{k}", "10", "SAW", iso(begin), iso(begin + timedelta(minutes=2))))
+    b = board(
+        centers={"MILL": 1, "LATHE": 1, "SAW": 1},
+        orders=orders,
+        schedule=schedule,
+        request=request([op("10", "MILL", 60), op("20", "LATHE", 60)]),
+    )
+    answer = quote(b, time_limit=2, workers=1)
+    assert answer.status == "promised"
+    assert answer.completion == at(7, "08:00") == answer.lower_bound
+    assert answer.proven_optimal
+    rows = rows_by_key(answer)
+    assert rows[("B", "10")].start == at(7, "07:00")  # B kept its only possible place
+    assert rows[("A", "10")].start >= at(7, "08:00")  # A went after B: reordered
+    assert verify(b, answer) == []
