@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "-o", "--output", metavar="ANSWER.json", help="write the answer here instead of stdout"
         )
+        if name == "quote":
+            sub.add_argument(
+                "--earliest",
+                action="store_true",
+                help="promise the earliest date found even when the request's requested_due "
+                "can be met later with fewer operations moved (the default keeps that date)",
+            )
     jssp = commands.add_parser("jssp", help="solve an OR-Library job-shop instance")
     jssp.add_argument("file")
     jssp.add_argument("instance")
@@ -121,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers,
             seed=args.seed,
             apply_options=tuple(args.option),
+            earliest=args.earliest,
         )
     else:
         answer = check(

@@ -140,6 +140,11 @@ class Answer:
     lower_bound: datetime | None = None
     proven_optimal: bool = False
     requested_due_feasible: bool | None = None  # None when the request had no requested_due
+    # When the promise keeps the request's requested date (the default when it can be met),
+    # ``completion`` is the request's end in a schedule that moves as little planned work as
+    # possible and ``promise`` is the requested date; this is the earliest completion found,
+    # what the rep could promise instead (completion + buffer), at the cost of more moves.
+    earliest_completion: datetime | None = None
     schedule: tuple[ScheduledOperation, ...] = ()
     moved: tuple[MovedOperation, ...] = ()
     options: tuple[OptionResult, ...] = ()

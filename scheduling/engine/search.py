@@ -499,14 +499,18 @@ def minimise_disruption(
     clock: Clock,
     workers: int,
     seed: int,
+    *,
+    completion_at_most: int | None = None,
 ) -> Solution:
-    """With the request's completion kept, move as few planned operations as possible: put
-    back what can simply go back (``restore_baseline``, milliseconds), then let CP-SAT minimise
-    the moves around what is left in the time remaining, then put back again what its answer
-    still moves needlessly."""
+    """With the request's completion kept (or, given ``completion_at_most``, no later than
+    that), move as few planned operations as possible: put back what can simply go back
+    (``restore_baseline``, milliseconds), then let CP-SAT minimise the moves around what is
+    left in the time remaining, then put back again what its answer still moves needlessly."""
     best = _restored(problem, best, clock)
     if not clock.is_cancelled():
-        best = _disruption_model(problem, best, search, clock, workers, seed)
+        best = _disruption_model(
+            problem, best, search, clock, workers, seed, completion_at_most=completion_at_most
+        )
     return _restored(problem, best, clock)
 
 
@@ -524,6 +528,8 @@ def _disruption_model(
     clock: Clock,
     workers: int,
     seed: int,
+    *,
+    completion_at_most: int | None = None,
 ) -> Solution:
     baseline = {
         t.index: t.baseline for t in problem.tasks if t.baseline is not None and t.fixed is None
@@ -550,6 +556,8 @@ def _disruption_model(
     latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
     if search.request is not None:
         latest[search.request] = best[problem.jobs[search.request].tasks[-1]][2]
+        if completion_at_most is not None:
+            latest[search.request] = max(latest[search.request], completion_at_most)
     try:
         model = ScheduleModel(problem, best, variable, latest)
     except InfeasibleDomain:

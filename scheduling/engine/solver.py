@@ -43,7 +43,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from scheduling.engine.bounds import critical_path, critical_path_bound, request_bounds
-from scheduling.engine.budget import DISPATCH_SECONDS_PER_TASK, Clock, Progress
+from scheduling.engine.budget import (
+    CHECK_SECONDS_PER_TASK,
+    DISPATCH_SECONDS_PER_TASK,
+    Clock,
+    Progress,
+)
 from scheduling.engine.calendars import to_instant, to_minute
 from scheduling.engine.dispatch import dispatch, insert_job
 from scheduling.engine.model import (
@@ -103,8 +108,15 @@ def quote(
     cancel: Callable[[], bool] | None = None,
     warm_start: Sequence[ScheduledOperation] = (),
     keep_completion: bool = False,
+    earliest: bool = False,
 ) -> Answer:
-    """The earliest promise for ``board.request`` that keeps every existing promise.
+    """A promise for ``board.request`` that keeps every existing promise.
+
+    When the request has a ``requested_due`` that can be met, the promise is that date, in
+    the schedule that moves the fewest planned operations to meet it (often none: the request
+    fits in the gaps), and ``earliest_completion`` says how early it could be instead. With
+    ``earliest``, or when the requested date cannot be met (or none was given), the promise is
+    the earliest found: completion + buffer.
 
     ``warm_start``: a schedule found before for this request (an earlier answer's rows). If
     it is still valid on this board (the verifier decides), the search starts from it, so the
@@ -198,23 +210,47 @@ def quote(
             clock.report("options")
 
     best = search.best
-    if board.schedule is not None and not clock.is_cancelled():
-        best = minimise_disruption(problem, best, search, clock, workers, seed)
-
-    completion = best[problem.jobs[request].tasks[-1]][2]
+    final = problem.jobs[request].tasks[-1]
+    earliest_completion = best[final][2]
     buffer = board.order_buffer(board.request)
+    requested = board.request.requested_due
+    # The latest completion that still keeps the requested date (None: no date to keep, or
+    # the completion is given already: a polish keeps the quoted schedule's).
+    keep_date = requested is not None and not earliest
+    target = None
+    if requested is not None and keep_date and not keep_completion:
+        target = to_minute(requested - timedelta(minutes=buffer), board.now)
+        if target < earliest_completion:
+            target = None  # the requested date cannot be met: promise the earliest
+    if target is not None:
+        best = _keeping_requested(problem, search, target, clock)
+    if board.schedule is not None and not clock.is_cancelled():
+        best = minimise_disruption(
+            problem, best, search, clock, workers, seed, completion_at_most=target
+        )
+
+    completion = best[final][2]
+    # (Minimising moves can stumble on an earlier completion than the search found.)
+    earliest_completion = min(earliest_completion, completion)
     promise = to_instant(completion, board.now) + timedelta(minutes=buffer)
-    proven = search.proven or completion <= search.lower
+    kept = requested is not None and keep_date and promise <= requested
+    if kept:
+        assert requested is not None
+        promise = requested
+    proven = search.proven or earliest_completion <= search.lower
     answer = Answer(
         status="promised",
         request=board.request.id,
         completion=to_instant(completion, board.now),
         promise=promise,
-        lower_bound=to_instant(_checked_bound(search.lower, completion), board.now),
+        lower_bound=to_instant(_checked_bound(search.lower, earliest_completion), board.now),
         proven_optimal=proven,
         requested_due_feasible=(
-            None if board.request.requested_due is None else promise <= board.request.requested_due
+            None
+            if requested is None
+            else to_instant(earliest_completion, board.now) + timedelta(minutes=buffer) <= requested
         ),
+        earliest_completion=to_instant(earliest_completion, board.now) if kept else None,
         schedule=_rows(problem, best, board.now),
         moved=_moved(problem, best, board),
         options=tuple(options),
@@ -224,6 +260,22 @@ def quote(
     answer = replace(answer, binding_work_centers=work_centers, binding_orders=orders)
     clock.report("done", completion, search.lower)
     return _finish(board, clock, answer, apply_options)
+
+
+def _keeping_requested(
+    problem: Problem, search: CompletionSearch, target: int, clock: Clock
+) -> Solution:
+    """A schedule whose request completes by ``target`` moving as little as possible to
+    start from: the request in the existing schedule's gaps when that meets the target
+    (nothing moved), else the earliest schedule found; the disruption phase then moves back
+    whatever the target leaves room for."""
+    assert search.request is not None and search.best is not None
+    final = problem.jobs[search.request].tasks[-1]
+    quiet = insert_job(problem, search.existing, search.request)
+    clock.spent_seconds(len(problem.tasks) * CHECK_SECONDS_PER_TASK)
+    if quiet is not None and quiet[final][2] <= target and not violations(problem, quiet):
+        return quiet
+    return search.best
 
 
 def _warm_start(

@@ -366,16 +366,35 @@ def verify(
             )
         if answer.completion is not None:
             promise = answer.completion + timedelta(minutes=board.order_buffer(request))
-            if answer.promise != promise:
+            # The promise is completion + buffer, or the requested date itself when the
+            # schedule's completion + buffer keeps it (the default answer to a requested date).
+            keeps_requested = (
+                request.requested_due is not None
+                and answer.promise == request.requested_due
+                and promise <= request.requested_due
+            )
+            if answer.promise != promise and not keeps_requested:
                 violations.append(
                     f"rule 6: promise {_show(answer.promise)} is not completion "
                     f"{_show(answer.completion)} + {board.order_buffer(request)} buffer minutes "
-                    f"= {_show(promise)}"
+                    f"= {_show(promise)}, nor the requested date kept by it"
                 )
-            if answer.lower_bound is not None and answer.lower_bound > answer.completion:
+            earliest_found = answer.earliest_completion
+            if earliest_found is not None and earliest_found > answer.completion:
+                violations.append(
+                    f"rule 6: earliest completion {_show(earliest_found)} is after the completion "
+                    f"{_show(answer.completion)} of this schedule"
+                )
+            if earliest_found is not None and not keeps_requested:
+                violations.append(
+                    "rule 6: an earliest completion is given but the promise does not keep "
+                    "the requested date"
+                )
+            reached = earliest_found if earliest_found is not None else answer.completion
+            if answer.lower_bound is not None and answer.lower_bound > reached:
                 violations.append(
                     f"rule 6: lower bound {_show(answer.lower_bound)} is after the completion "
-                    f"{_show(answer.completion)} that this schedule reaches"
+                    f"{_show(reached)} that a schedule reaches"
                 )
         else:
             violations.append(f"rule 6: a promised answer for {request.id} has no completion")

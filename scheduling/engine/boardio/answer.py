@@ -49,7 +49,8 @@ _ANSWER_REQUIRED = (
 
 def dump_answer(answer: Answer) -> dict[str, Any]:
     """The answer/1 document. ``at_fault`` is written for an infeasible answer (or when set),
-    ``projection`` and ``message`` only when non-empty; absent instants are null."""
+    ``earliest_completion`` when the promise keeps the requested date, ``projection`` and
+    ``message`` only when non-empty; absent instants are null."""
     doc: dict[str, Any] = {
         "format": ANSWER_FORMAT,
         "status": answer.status,
@@ -84,6 +85,8 @@ def dump_answer(answer: Answer) -> dict[str, Any]:
         },
         "solve_seconds": answer.solve_seconds,
     }
+    if answer.earliest_completion is not None:
+        doc["earliest_completion"] = format_instant(answer.earliest_completion)
     if answer.status == "infeasible" or answer.at_fault:
         doc["at_fault"] = list(answer.at_fault)
     if answer.projection:
@@ -95,7 +98,9 @@ def dump_answer(answer: Answer) -> dict[str, Any]:
 
 def load_answer(doc: Any) -> Answer:
     """Validate an answer/1 document and return the engine's ``Answer``."""
-    root = expect_object(doc, "", _ANSWER_REQUIRED, ("at_fault", "projection", "message"))
+    root = expect_object(
+        doc, "", _ANSWER_REQUIRED, ("at_fault", "projection", "message", "earliest_completion")
+    )
     if root["format"] != ANSWER_FORMAT:
         fail("format", f"must be {ANSWER_FORMAT!r}, got {root['format']!r}")
     status = root["status"]
@@ -151,6 +156,9 @@ def load_answer(doc: Any) -> Answer:
         lower_bound=optional_instant(root["lower_bound"], "lower_bound"),
         proven_optimal=expect_bool(root["proven_optimal"], "proven_optimal"),
         requested_due_feasible=feasible,
+        earliest_completion=optional_instant(
+            root.get("earliest_completion"), "earliest_completion"
+        ),
         schedule=tuple(
             expect_scheduled_operation(item, f"schedule[{index}]")
             for index, item in enumerate(expect_list(root["schedule"], "schedule"))

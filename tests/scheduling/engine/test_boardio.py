@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -518,6 +519,15 @@ def test_promised_answer_omits_empty_at_fault_and_message(fixture_doc) -> None:
     }
 
 
+def test_a_kept_requested_date_round_trips_its_earliest_completion(fixture_doc) -> None:
+    answer = load_answer(fixture_doc("example-answer"))
+    assert "earliest_completion" not in dump_answer(answer)
+    kept = dataclasses.replace(answer, earliest_completion=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    doc = dump_answer(kept)
+    assert doc["earliest_completion"] == "2026-12-01T09:00:00Z"
+    assert load_answer(doc) == kept
+
+
 def test_option_without_schedule_has_null_instants() -> None:
     answer = Answer(
         status="promised", options=(OptionResult("SAT", None, None, 0),), solve_seconds=1.5
@@ -538,6 +548,7 @@ def test_option_without_schedule_has_null_instants() -> None:
         ("binding", {"work_centers": []}, "binding.orders"),
         ("moved", [{"order": "A", "operation": "1", "from": "x", "to": "y"}], "moved[0].from"),
         ("solve_seconds", -1, "solve_seconds"),
+        ("earliest_completion", "2026-12-01", "earliest_completion"),
         ("extra_key", 1, "extra_key"),
     ],
 )

@@ -41,6 +41,37 @@ def test_quote_writes_a_promise_and_exits_zero(tmp_path):
     assert answer["completion"] == "2026-12-07T07:00:00Z"
 
 
+def test_quote_keeps_the_requested_date_unless_asked_for_the_earliest(tmp_path):
+    # MILL is planned Monday 06:00-10:00 for A (days of slack); Thursday is asked for.
+    document = doc(
+        orders=[
+            {
+                "id": "A",
+                "due": "2026-12-11T22:00:00Z",
+                "operations": [op("10", "MILL", 240)],
+            }
+        ],
+        schedule=[
+            {
+                "order": "A",
+                "operation": "10",
+                "work_center": "MILL",
+                "start": "2026-12-07T06:00:00Z",
+                "end": "2026-12-07T10:00:00Z",
+            }
+        ],
+        request=request([op("10", "MILL", 60)], requested_due="2026-12-10T12:00:00Z"),
+    )
+    board = write(tmp_path, document)
+    kept = json.loads(run("quote", board, "--time-limit", "2", "--workers", "1").stdout)
+    assert kept["promise"] == "2026-12-10T12:00:00Z" and kept["moved"] == []
+    assert kept["earliest_completion"] == "2026-12-07T07:00:00Z"
+    fast = run("quote", board, "--earliest", "--time-limit", "2", "--workers", "1")
+    earliest = json.loads(fast.stdout)
+    assert earliest["promise"] == "2026-12-07T07:00:00Z" and len(earliest["moved"]) == 1
+    assert "earliest_completion" not in earliest
+
+
 def test_check_infeasible_still_writes_the_answer_and_exits_one(tmp_path):
     board = write(
         tmp_path,

@@ -477,3 +477,41 @@ def test_request_reaches_its_bound_only_by_reordering_planned_work(filler):
     assert rows[("B", "10")].start == at(7, "07:00")  # B kept its only possible place
     assert rows[("A", "10")].start >= at(7, "08:00")  # A went after B: reordered
     assert verify(b, answer) == []
+
+
+def _room_later_in_the_week(requested_due: str):
+    # A fills Monday 06:00-10:00 on MILL with days of slack; the rest of the week is free.
+    return board(
+        orders=[order("A", T.format(11, "22:00"), op("10", "MILL", 240))],
+        schedule=[row("A", "10", "MILL", T.format(7, "06:00"), T.format(7, "10:00"))],
+        request=request([op("10", "MILL", 60)], requested_due=requested_due, buffer_minutes=60),
+    )
+
+
+def test_a_requested_date_that_can_be_met_is_kept_moving_nothing():
+    b = _room_later_in_the_week(T.format(10, "12:00"))
+    answer = quote(b, time_limit=2, workers=1)
+    assert answer.promise == at(10, "12:00")  # the customer's date, not an earlier one
+    assert answer.moved == ()  # nobody else's plan changes for it
+    assert answer.completion is not None and answer.completion <= at(10, "11:00")
+    # ... and the rep sees how early it could be: first thing Monday, moving A.
+    assert answer.earliest_completion == at(7, "07:00")
+    assert answer.requested_due_feasible is True
+    assert verify(b, answer) == []
+
+
+def test_earliest_promises_the_earliest_date_with_its_moves():
+    b = _room_later_in_the_week(T.format(10, "12:00"))
+    answer = quote(b, time_limit=2, workers=1, earliest=True)
+    assert answer.completion == at(7, "07:00") and answer.promise == at(7, "08:00")
+    assert [(m.order, m.operation) for m in answer.moved] == [("A", "10")]
+    assert answer.earliest_completion is None
+    assert verify(b, answer) == []
+
+
+def test_a_requested_date_that_cannot_be_met_gets_the_earliest():
+    b = _room_later_in_the_week(T.format(7, "07:30"))  # 07:00 + 60 min buffer is 08:00
+    answer = quote(b, time_limit=2, workers=1)
+    assert answer.promise == at(7, "08:00") and answer.requested_due_feasible is False
+    assert answer.earliest_completion is None
+    assert verify(b, answer) == []

@@ -512,6 +512,34 @@ def test_rule6_lower_bound_may_not_exceed_completion(fixture_doc) -> None:
     assert "lower bound" in only(verify(board, wrong), "rule 6")
 
 
+def test_rule6_promise_may_be_the_requested_date_only_when_the_schedule_keeps_it(
+    fixture_doc,
+) -> None:
+    board, answer = board_and_answer("dst-berlin", fixture_doc)
+    assert board.request is not None and answer.completion is not None
+    assert answer.promise is not None
+    buffer = timedelta(minutes=480)
+    kept = dataclasses.replace(
+        board, request=dataclasses.replace(board.request, requested_due=answer.promise + buffer)
+    )
+    promised = answer.promise + buffer  # a day later than completion + buffer: keeps it
+    ok = dataclasses.replace(answer, promise=promised, earliest_completion=answer.completion)
+    assert verify(kept, ok) == []
+    # The requested date before completion + buffer is not kept by this schedule.
+    too_early = dataclasses.replace(
+        board,
+        request=dataclasses.replace(board.request, requested_due=answer.promise - buffer),
+    )
+    wrong = dataclasses.replace(answer, promise=answer.promise - buffer)
+    assert "nor the requested date kept by it" in only(verify(too_early, wrong), "rule 6")
+    # An earliest completion after this schedule's own completion is not the earliest.
+    later = dataclasses.replace(ok, earliest_completion=answer.completion + timedelta(minutes=1))
+    assert "earliest completion" in only(verify(kept, later), "rule 6")
+    # An earliest completion belongs only to an answer that keeps the requested date.
+    plain = dataclasses.replace(answer, earliest_completion=answer.completion)
+    assert "does not keep the requested date" in only(verify(board, plain), "rule 6")
+
+
 def test_rule6_answer_must_be_for_the_boards_request(fixture_doc) -> None:
     board, answer = board_and_answer("example", fixture_doc)
     other = dataclasses.replace(answer, request="Q-78")
