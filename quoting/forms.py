@@ -34,6 +34,12 @@ class QuoteRequestForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text="Optional. We answer whether it can be met, and the earliest date we can keep.",
     )
+    promise_earliest = forms.BooleanField(
+        label="Promise the earliest date we can keep",
+        required=False,
+        help_text="Unticked: when the requested date can be met, it is the promise, and as few "
+        "of other orders' operations move as possible (often none).",
+    )
     capacity_options = CapacityOptionsField(
         label="Capacity options to evaluate",
         queryset=CapacityOption.objects.filter(status=CapacityOption.Status.AVAILABLE)

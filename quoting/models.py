@@ -11,6 +11,8 @@ through `scheduling.services.schedule_commit`.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -33,6 +35,9 @@ class Quote(models.Model):
     product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="quotes")
     quantity = models.PositiveIntegerField()
     requested_due = models.DateTimeField(null=True, blank=True)
+    # The rep asked for the earliest date even when the requested date could be kept with
+    # fewer operations of other orders moved (the default keeps the requested date).
+    promise_earliest = models.BooleanField(default=False)
     # Capacity options to evaluate; empty means "every available option".
     requested_options = models.ManyToManyField(
         "scheduling.CapacityOption", blank=True, related_name="+"
@@ -121,6 +126,16 @@ class Quote(models.Model):
     def request_id(self) -> str:
         """The request's id on engine boards."""
         return f"Q-{self.pk}"
+
+    @property
+    def earliest_promise(self) -> datetime | None:
+        """When the promise keeps the requested date: how early it could be instead (the
+        earliest completion found + the request's buffer), else None."""
+        earliest = (self.answer or {}).get("earliest_completion")
+        if not earliest or not self.request_doc:
+            return None
+        buffer = timedelta(minutes=int(self.request_doc.get("buffer_minutes") or 0))
+        return datetime.fromisoformat(earliest.replace("Z", "+00:00")) + buffer
 
     @property
     def order_code(self) -> str:

@@ -35,6 +35,12 @@ class QuoteCreateSerializer(serializers.Serializer):
         default=list,
         help_text="Codes of capacity options to evaluate; empty evaluates every available one.",
     )
+    promise_earliest = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Promise the earliest date found. By default a requested date that can be "
+        "met is the promise, kept moving as few operations of other orders as possible.",
+    )
 
 
 class QuoteAcceptSerializer(serializers.Serializer):
@@ -83,6 +89,11 @@ class QuoteSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True
     )
     proposal = serializers.SerializerMethodField()
+    earliest_promise = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the promise keeps the requested date: how early it could be instead.",
+    )
 
     class Meta:
         model = Quote
@@ -94,6 +105,7 @@ class QuoteSerializer(serializers.ModelSerializer):
             "product",
             "quantity",
             "requested_due",
+            "promise_earliest",
             "requested_options",
             "created_by",
             "created_at",
@@ -113,6 +125,7 @@ class QuoteSerializer(serializers.ModelSerializer):
             "lower_bound",
             "proven_optimal",
             "requested_due_feasible",
+            "earliest_promise",
             "moved_count",
             "options",
             "binding",

@@ -59,6 +59,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                     quantity=data["quantity"],
                     requested_due=data["requested_due"],
                     capacity_option_codes=[o.code for o in data["capacity_options"]],
+                    promise_earliest=data["promise_earliest"],
                 )
             except ValidationError as exc:
                 _attach(form, exc)
@@ -66,9 +67,13 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                 return redirect("quote-detail", quote_id=quote.pk)
         return render(request, "quoting/quote_new.html", {"form": form}, status=400)
     # A customer's date request can prefill the form (customer, product, quantity, date).
-    initial = {k: v for k, v in request.GET.items() if k in ("customer", "product", "quantity")}
+    initial: dict[str, object] = {
+        k: v for k, v in request.GET.items() if k in ("customer", "product", "quantity")
+    }
     if request.GET.get("requested_due"):
         initial["requested_due"] = request.GET["requested_due"]
+    if request.GET.get("promise_earliest") == "1":
+        initial["promise_earliest"] = True
     return render(request, "quoting/quote_new.html", {"form": QuoteRequestForm(initial=initial)})
 
 

@@ -374,7 +374,9 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
             request_doc=request_to_doc(request),
         )
         with SolveMonitor(Quote, quote_id, task_id) as monitor:
-            answer = _engine_quote(board, monitor, evaluate_options=True)
+            answer = _engine_quote(
+                board, monitor, evaluate_options=True, earliest=quote.promise_earliest
+            )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
     except Exception as exc:
@@ -487,6 +489,7 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
                 evaluate_options=False,
                 warm_start=previous.schedule if previous is not None else (),
                 keep_completion=option is None,
+                earliest=proposal.quote.promise_earliest,
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")

@@ -115,8 +115,12 @@ def quote_request_create(
     quantity: int,
     requested_due: datetime | None = None,
     capacity_option_codes: list[str] | tuple[str, ...] = (),
+    promise_earliest: bool = False,
 ) -> Quote:
     """Record a quote request and enqueue its solve.
+
+    With a requested date the answer keeps it when it can be met, moving as few operations of
+    other orders as possible; ``promise_earliest`` asks for the earliest date instead.
 
     Writes one Quote (status `queued`) with the capacity options to evaluate (none given: all
     available ones are evaluated). Enqueues `quoting.solve_quote` after commit; if the broker is
@@ -148,6 +152,7 @@ def quote_request_create(
             product_id=product_id,
             quantity=quantity,
             requested_due=requested_due,
+            promise_earliest=promise_earliest,
             created_by=created_by,
         )
         quote.requested_options.set(options)

@@ -274,3 +274,27 @@ def test_the_routes_are_in_the_openapi_schema(shop: Shop) -> None:
     ):
         assert path in paths, path
     assert "202" in paths["/api/quotes/"]["post"]["responses"]
+
+
+def test_a_requested_date_that_can_be_met_is_kept_and_the_earliest_offered(shop: Shop) -> None:
+    _busy_mill(shop)
+    sales = as_user(shop.users["sales"])
+    requested = (board_now() + timedelta(days=14)).replace(second=0, microsecond=0)
+
+    kept_id = _post_quote(sales, shop, requested_due=requested.isoformat()).json()["id"]
+    kept = sales.get(f"/api/quotes/{kept_id}/").json()
+    assert kept["status"] == "done" and kept["promise_earliest"] is False
+    assert datetime.fromisoformat(kept["promise"]) == requested  # the customer's own date
+    assert kept["moved_count"] == 0  # two weeks out, it fits without moving anyone
+    assert kept["earliest_promise"] is not None
+    assert datetime.fromisoformat(kept["earliest_promise"]) < requested
+
+    body = {"requested_due": requested.isoformat(), "promise_earliest": True}
+    fast_id = _post_quote(sales, shop, **body).json()["id"]
+    fast = sales.get(f"/api/quotes/{fast_id}/").json()
+    assert fast["promise_earliest"] is True and fast["earliest_promise"] is None
+    request_doc = Quote.objects.get(pk=fast_id).request_doc
+    assert request_doc is not None
+    buffer = timedelta(minutes=request_doc["buffer_minutes"])
+    promise = datetime.fromisoformat(fast["promise"])
+    assert promise == datetime.fromisoformat(fast["completion"]) + buffer < requested

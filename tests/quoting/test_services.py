@@ -78,13 +78,18 @@ def _order_of(outcome: services.AcceptOutcome) -> Order:
 
 
 def test_quote_on_an_empty_shop_is_answered_and_commits_at_once(shop: Shop) -> None:
-    quote = _quote(shop, requested_due=board_now() + timedelta(days=10))
+    requested = (board_now() + timedelta(days=10)).replace(second=0, microsecond=0)
+    quote = _quote(shop, requested_due=requested)
     assert quote.status == Quote.Status.DONE, quote.error
     assert quote.answer_status == "promised"
     assert quote.enqueued and quote.attempts == 1
     assert quote.completion and quote.lower_bound and quote.request_doc
     buffer = timedelta(minutes=quote.request_doc["buffer_minutes"])
-    assert quote.promise == quote.completion + buffer
+    # The requested date can be met, so it is the promise (the schedule keeps it) ...
+    assert quote.promise == requested
+    assert quote.completion + buffer <= quote.promise
+    # ... and the answer says how early it could be instead.
+    assert quote.earliest_promise is not None and quote.earliest_promise <= quote.promise
     assert quote.lower_bound <= quote.completion
     assert quote.requested_due_feasible is True
     assert quote.moved_count == 0

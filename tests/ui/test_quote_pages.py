@@ -101,6 +101,11 @@ def test_quote_answer_and_accept_commit_an_order(
     assert "data-poll" not in html  # answered: polling stops
     assert "can be met" in html
     assert "no schedule can finish before this" in html
+    # The requested date is the promise; the earliest is offered beside it.
+    assert quote.requested_due is not None
+    assert quote.promise == quote.requested_due.replace(second=0, microsecond=0)
+    assert 'data-testid="earliest"' in html and "Could be as early as" in html
+    assert "promise_earliest=1" in html
     assert quote.promise is not None
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/quotes/{quote.pk}/accept/", follow=True)
