@@ -227,6 +227,7 @@ INCLUDED = (
     ("docs/benchmarks-polish.md", "python -m bench.polish"),
     ("docs/benchmarks-headroom.md", "python -m bench.headroom"),
     ("docs/benchmarks-dense.md", "python -m bench.dense"),
+    ("docs/benchmarks-requested.md", "python -m bench.requested"),
 )
 
 

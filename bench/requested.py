@@ -1,0 +1,156 @@
+"""Keeping the requested date versus promising the earliest: operations of other orders moved.
+
+For each dense board in ``bench/data/boards/`` (and, with ``--generated``, requests on a
+generated board of ``bench.generate``) the request's ``requested_due`` is set 1, 2 and 3 weeks
+after the board's now, and the request is quoted twice with the same time limit: as the product
+does by default (the requested date kept when it can be met, moving as little as possible) and
+with ``earliest=True``. Both answers are checked by the verifier. The issue's targets: with a
+feasible requested date, none moved on at least half of the requests, and never more than the
+earliest date moves.
+
+Writes ``docs/benchmarks-requested.md`` (carried into docs/benchmarks.md by ``make bench``).
+
+Usage: ``python -m bench.requested [--boards p1,...,p6] [--weeks 1,2,3] [--limit 5]
+[--generated 1000] [--output docs/benchmarks-requested.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+from bench.dense import BOARDS
+from bench.generate import generate_board, generate_requests
+from bench.run_all import machine_description
+from scheduling.engine import Board, load_board, quote, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks-requested.md"
+
+
+@dataclass(frozen=True)
+class Pair:
+    board: str
+    weeks: int
+    feasible: bool  # the requested date can be met (by the earliest answer)
+    kept_moved: int
+    earliest_moved: int
+    kept_promise_days: float  # promise - now, in days
+    earliest_promise_days: float
+    seconds: float  # both quotes
+    valid: bool
+
+
+def compare(name: str, board: Board, weeks: int, limit: float) -> Pair:
+    assert board.request is not None
+    requested = board.now + timedelta(weeks=weeks)
+    asked = replace(board, request=replace(board.request, requested_due=requested))
+    started = time.perf_counter()
+    kept = quote(asked, time_limit=limit, workers=2, evaluate_options=False)
+    fastest = quote(asked, time_limit=limit, workers=2, evaluate_options=False, earliest=True)
+    seconds = time.perf_counter() - started
+    valid = all(a.status == "promised" and not verify(asked, a) for a in (kept, fastest)) or (
+        kept.status != "promised" and fastest.status != "promised"
+    )
+
+    def days(answer_promise: object) -> float:
+        if answer_promise is None:
+            return float("nan")
+        return (answer_promise - board.now).total_seconds() / 86400  # type: ignore[operator]
+
+    return Pair(
+        board=name,
+        weeks=weeks,
+        feasible=bool(fastest.promise is not None and fastest.promise <= requested),
+        kept_moved=len(kept.moved),
+        earliest_moved=len(fastest.moved),
+        kept_promise_days=days(kept.promise),
+        earliest_promise_days=days(fastest.promise),
+        seconds=seconds,
+        valid=valid,
+    )
+
+
+def report(pairs: list[Pair], header: list[str], command: str) -> str:
+    feasible = [p for p in pairs if p.feasible]
+    none = sum(1 for p in feasible if p.kept_moved == 0)
+    never_more = sum(1 for p in feasible if p.kept_moved <= p.earliest_moved)
+    lines = [
+        "## Requested date kept versus the earliest: operations moved",
+        "",
+        f"Command: `{command}`. Each request quoted twice with the same limit: the default "
+        "(requested date kept when it can be met, fewest moves) and `earliest=True`. "
+        "Promises in days after the board's now. Every answer checked by the verifier.",
+        "",
+        *header,
+        "",
+        f"- Feasible requested dates: {len(feasible)} of {len(pairs)}; of those, kept with "
+        f"**no operation moved: {none}/{len(feasible)}** (target: at least half); kept moving "
+        f"no more than the earliest: {never_more}/{len(feasible)} (target: all).",
+        "",
+        "| board | requested (weeks) | feasible | moved, date kept | moved, earliest "
+        "| promise kept (d) | earliest promise (d) | both quotes s | verified |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for p in pairs:
+        lines.append(
+            f"| {p.board} | {p.weeks} | {'yes' if p.feasible else 'no'} | {p.kept_moved} "
+            f"| {p.earliest_moved} | {p.kept_promise_days:.2f} | {p.earliest_promise_days:.2f} "
+            f"| {p.seconds:.1f} | {'yes' if p.valid else 'NO'} |"
+        )
+    return "\n".join([*lines, ""])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.requested", description=__doc__)
+    parser.add_argument("--boards", default="p1,p2,p3,p4,p5,p6")
+    parser.add_argument("--weeks", default="1,2,3")
+    parser.add_argument("--limit", type=float, default=5.0)
+    parser.add_argument(
+        "--generated",
+        type=int,
+        default=1000,
+        metavar="OPERATIONS",
+        help="also 5 requests on a generated board of this size (0: none)",
+    )
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    try:
+        weeks = [int(w) for w in args.weeks.split(",")]
+    except ValueError as error:
+        parser.error(f"--weeks: {error}")
+    boards: list[tuple[str, Board]] = []
+    for name in [n.strip() for n in args.boards.split(",") if n.strip()]:
+        path = BOARDS / f"{name}.board.json"
+        if not path.exists():
+            parser.error(f"--boards: no board {name!r} in {BOARDS}")
+        boards.append((name, load_board(json.loads(path.read_text()))))
+    if args.generated:
+        base = generate_board(operations=args.generated, seed=1)
+        for index, doc in enumerate(generate_requests(base, count=5, seed=1)):
+            boards.append((f"gen{args.generated}-{index + 1}", load_board(doc)))
+    header = machine_description()
+    command = " ".join(["python -m bench.requested", *(argv if argv is not None else sys.argv[1:])])
+    pairs = []
+    for name, board in boards:
+        for w in weeks:
+            pair = compare(name, board, w, args.limit)
+            pairs.append(pair)
+            print(
+                f"{name} {w} wk: feasible {pair.feasible} moved kept {pair.kept_moved} / "
+                f"earliest {pair.earliest_moved} ({pair.seconds:.1f}s) "
+                f"{'valid' if pair.valid else 'INVALID'}",
+                flush=True,
+            )
+    args.output.write_text(report(pairs, header, command))
+    print(f"wrote {args.output}")
+    return 0 if all(p.valid for p in pairs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
