@@ -228,6 +228,7 @@ INCLUDED = (
     ("docs/benchmarks-headroom.md", "python -m bench.headroom"),
     ("docs/benchmarks-dense.md", "python -m bench.dense"),
     ("docs/benchmarks-requested.md", "python -m bench.requested"),
+    ("docs/benchmarks-search.md", "(hand-written: search approaches measured, issue 14)"),
 )
 
 
