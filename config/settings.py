@@ -227,6 +227,10 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 # Seconds per CP-SAT solve: a sales rep waits for the answer ("within about a second").
 ENGINE_TIME_LIMIT = envfloat("ENGINE_TIME_LIMIT", "1", minimum=0.1)
 ENGINE_WORKERS = envint("ENGINE_WORKERS", "2", minimum=1)
+# Anytime quotes: after the first answer the solve goes on improving it (twice the time each
+# round, from the best schedule so far) until proof, a round that finds nothing better, or
+# this many seconds; the rep may accept the best so far at any moment.
+QUOTE_MAX_SECONDS = envfloat("QUOTE_MAX_SECONDS", "20", minimum=0)
 # Seconds per replan-proposal solve: before a scheduler reviews a proposal it is polished (the
 # quoted promise kept, as few planned operations moved as this allows), or solved with its
 # capacity option. Nobody waits on it the way a rep waits on a quote.

@@ -88,6 +88,10 @@ class Quote(models.Model):
     solve_seconds = models.FloatField(null=True, blank=True)
     answer = models.JSONField(null=True, blank=True)  # answer/1 document
     solved_at = models.DateTimeField(null=True, blank=True)
+    # Anytime quotes: the solve goes on improving the stored answer after the first one (see
+    # quoting/services/improving.py); each better answer is one entry of the history.
+    improving = models.BooleanField(default=False)
+    improvements = models.JSONField(default=list, blank=True)
 
     # --- acceptance -------------------------------------------------------------------------
     accepted_at = models.DateTimeField(null=True, blank=True)

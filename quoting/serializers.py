@@ -133,6 +133,8 @@ class QuoteSerializer(serializers.ModelSerializer):
             "message",
             "solve_seconds",
             "solved_at",
+            "improving",
+            "improvements",
             "accepted_at",
             "accepted_option",
             "order",

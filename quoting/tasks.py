@@ -18,7 +18,11 @@ def solve_quote(self, quote_id: int) -> str:  # type: ignore[no-untyped-def]
     """Solve quote `quote_id` against the current schedule and store the answer on its row."""
     close_old_connections()  # a worker's connection may have been idle for hours
     try:
-        return services.quote_solve(quote_id=quote_id, task_id=self.request.id or "")
+        result = services.quote_solve(quote_id=quote_id, task_id=self.request.id or "")
+        if result == "done":
+            # Anytime: the rep has the first answer; go on improving it while it is worth it.
+            services.quote_improve(quote_id=quote_id, task_id=self.request.id or "")
+        return result
     finally:
         close_old_connections()
 

@@ -109,7 +109,9 @@ def _answer_context(quote: Quote) -> dict[str, Any]:
         "binding_work_centers": binding.get("work_centers", []),
         "binding_orders": binding.get("orders", []),
         "proposal": proposal,
-        "active": quote.status in (Quote.Status.QUEUED, Quote.Status.SOLVING),
+        # (An answered quote that is still improving keeps the page polling too.)
+        "active": quote.status in (Quote.Status.QUEUED, Quote.Status.SOLVING)
+        or (quote.improving and quote.accepted_at is None),
         "progress_pct": round((quote.progress or 0) * 100),
     }
 

@@ -11,6 +11,7 @@ Errors: `django.core.exceptions.ValidationError` (bad input, field messages, not
 does not allow it; stale ones have already enqueued a re-solve), `RepromiseInfeasible`.
 """
 
+from quoting.services.improving import quote_improve
 from quoting.services.solving import (
     MAX_SOLVE_ATTEMPTS,
     SolveMonitor,
@@ -53,6 +54,7 @@ __all__ = [
     "proposal_solve",
     "quote_accept",
     "quote_cancel",
+    "quote_improve",
     "quote_request_create",
     "quote_request_from_customer",
     "quote_solve",

@@ -391,6 +391,8 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
     if monitor.lost.is_set():
         logger.warning("quote %s: run %s lost the row; answer discarded", quote_id, task_id)
         return "skipped"
+    from quoting.services.improving import improvement_entry, may_improve
+
     written = mine.update(
         status=Quote.Status.DONE,
         progress=1.0,
@@ -398,6 +400,8 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
         heartbeat_at=timezone.now(),
         solved_at=timezone.now(),
         diff=replan_diff(board, answer) if answer.status == "promised" else {},
+        improving=may_improve(answer),
+        improvements=[improvement_entry(answer)] if answer.status == "promised" else [],
         **_answer_columns(answer),
     )
     return Quote.Status.DONE if written else "skipped"
@@ -558,6 +562,7 @@ def solves_sweep_stale(*, now: datetime | None = None) -> SweepReport:
     ago, are enqueued again; quotes `solving` without a heartbeat for SOLVE_STALE_SECONDS go
     back to `queued` (enqueued again) or, after MAX_SOLVE_ATTEMPTS, to `failed` with a message
     (to `cancelled` when a cancel was asked for);
+    quotes still `improving` without a heartbeat stop improving (their answer stands);
     proposals `resolving` that were never enqueued or lost their worker are enqueued again.
     Duplicate messages are harmless: a run only works on a row it claimed."""
     now = now or timezone.now()
@@ -598,6 +603,10 @@ def solves_sweep_stale(*, now: datetime | None = None) -> SweepReport:
             ):
                 enqueue_quote_solve(quote_id)
                 retried.append(quote_id)
+    # An improvement whose worker died: the answer on the row stands, and is final now.
+    Quote.objects.filter(status=Quote.Status.DONE, improving=True).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    ).update(improving=False)
     lost = ReplanProposal.objects.filter(status=ReplanProposal.Status.RESOLVING).filter(
         (Q(solve_task_id="") & (Q(enqueued=False) | Q(heartbeat_at__lt=stale_before)))
         | (~Q(solve_task_id="") & Q(heartbeat_at__lt=stale_before))

@@ -275,6 +275,7 @@ def quote_accept(
             quote = Quote.objects.select_for_update().get(pk=quote_id)
             _check_acceptable(quote, option)
             quote.accepted_at = timezone.now()
+            quote.improving = False  # the answer on the row now is the one accepted
             quote.accepted_by = accepted_by  # type: ignore[assignment]
             quote.accepted_option = option
             if option is None and quote.moved_count == 0:
@@ -293,6 +294,7 @@ def quote_accept(
                 quote.save(
                     update_fields=[
                         "accepted_at",
+                        "improving",
                         "accepted_by",
                         "accepted_option",
                         "order",
@@ -311,7 +313,7 @@ def quote_accept(
                 return AcceptOutcome(quote=quote, order=result.order, promise=result.promises[0])
             if option is None:
                 _check_fresh(load_answer(quote.answer), quote.request_id)
-            quote.save(update_fields=["accepted_at", "accepted_by", "accepted_option"])
+            quote.save(update_fields=["accepted_at", "improving", "accepted_by", "accepted_option"])
             proposal = _proposal_create(quote, option, accepted_by)
             return AcceptOutcome(quote=quote, proposal=proposal)
     except (StaleSchedule, ScheduleRejected, PlanExpired) as exc:

@@ -18,6 +18,9 @@ def _small_engine(settings: Any) -> None:
     settings.ENGINE_TIME_LIMIT = 1.0
     settings.ENGINE_PROPOSAL_TIME_LIMIT = 1.0
     settings.ENGINE_WORKERS = 1
+    # Anytime improvement off by default (a quote's answer is final at once); its own
+    # tests (tests/quoting/test_improving.py) turn it on.
+    settings.QUOTE_MAX_SECONDS = 0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -1,0 +1,191 @@
+"""Anytime quotes: after a quote's first answer is stored, its solve goes on improving it.
+
+The first answer comes within ENGINE_TIME_LIMIT (about a second) and the rep can accept it at
+once. Until the quote is accepted or cancelled, while the board is still at the version it was
+solved on and no other quote waits for a worker, the same task solves again with twice the
+time, starting from the best schedule so far, and stores every better verified answer on the
+row; ``improvements`` keeps their history (each no later than the one before). It stops at
+proof, at a round that finds nothing better (a stall), or QUOTE_MAX_SECONDS after the first
+answer. Accepting commits the answer on the row at that moment (``quote_accept`` locks the row;
+an improvement stored afterwards is refused by its conditional update).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, connections
+from django.utils import timezone
+
+from quoting.models import Quote
+from quoting.services.answers import replan_diff, request_from_doc
+from quoting.services.solving import (
+    _answer_columns,
+    _consistent_snapshot,
+    _with_options,
+    quotes_waiting,
+)
+from scheduling import engine
+from scheduling.engine import model as e
+from scheduling.engine.boardio import load_answer
+
+logger = logging.getLogger(__name__)
+
+# How often the watcher reads the row (accepted, cancelled?) and beats the heartbeat.
+WATCH_SECONDS = 0.5
+
+
+def improvement_entry(answer: e.Answer) -> dict[str, Any]:
+    """One line of a quote's ``improvements`` history."""
+    return {
+        "at": timezone.now().isoformat(),
+        "promise": answer.promise.isoformat() if answer.promise else None,
+        "completion": answer.completion.isoformat() if answer.completion else None,
+        "earliest_completion": (
+            answer.earliest_completion.isoformat() if answer.earliest_completion else None
+        ),
+        "lower_bound": answer.lower_bound.isoformat() if answer.lower_bound else None,
+        "proven_optimal": answer.proven_optimal,
+        "moved": len(answer.moved),
+    }
+
+
+def may_improve(answer: e.Answer) -> bool:
+    """Whether a first answer is worth improving: a promise, not proven, and time to try."""
+    return (
+        answer.status == "promised"
+        and not answer.proven_optimal
+        and settings.QUOTE_MAX_SECONDS > settings.ENGINE_TIME_LIMIT
+    )
+
+
+def _rank(answer: e.Answer) -> tuple[Any, ...]:
+    """Smaller is better: the promise, then how early it could be, then fewer moves, proven."""
+    assert answer.promise is not None and answer.completion is not None
+    earliest = answer.earliest_completion or answer.completion
+    return (answer.promise, earliest, len(answer.moved), not answer.proven_optimal)
+
+
+class _Watcher:
+    """Reads the quote row from its own thread (its own connection): stop when the quote was
+    accepted or cancelled, improving was switched off, or another quote waits for a worker;
+    beats the heartbeat so the sweeper can tell a dead improvement from a live one."""
+
+    def __init__(self, quote_id: int, task_id: str) -> None:
+        self.quote_id = quote_id
+        self.task_id = task_id
+        self.stop = threading.Event()
+        self.made_way = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"improve-{quote_id}")
+
+    def __enter__(self) -> _Watcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            while not self._done.wait(WATCH_SECONDS):
+                try:
+                    mine = Quote.objects.filter(
+                        pk=self.quote_id,
+                        status=Quote.Status.DONE,
+                        improving=True,
+                        accepted_at__isnull=True,
+                        cancel_requested=False,
+                        solve_task_id=self.task_id,
+                    )
+                    if not mine.update(heartbeat_at=timezone.now()):
+                        self.stop.set()
+                    elif quotes_waiting():
+                        self.made_way.set()
+                        self.stop.set()
+                except DatabaseError as exc:
+                    logger.warning("improving quote %s: %s", self.quote_id, exc)
+                    connection.close()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+
+def quote_improve(*, quote_id: int, task_id: str) -> str:
+    """Improve an answered quote until proof, a stall, the cap, acceptance or a waiting quote
+    (body of the tail of task `quoting.solve_quote`).
+
+    Writes to the quote row only, and only while it is answered, not accepted, `improving`
+    and held by this task: each better answer (the answer columns, its diff, the board instant
+    it was solved at, one more `improvements` entry); `improving` false at the end."""
+    quote = Quote.objects.filter(
+        pk=quote_id, status=Quote.Status.DONE, improving=True, solve_task_id=task_id
+    ).first()
+    if quote is None or quote.answer is None or quote.request_doc is None:
+        return "final"
+    try:
+        return _improve(quote, task_id)
+    finally:
+        Quote.objects.filter(pk=quote_id, improving=True).update(improving=False)
+
+
+def _improve(quote: Quote, task_id: str) -> str:
+    best = load_answer(quote.answer)
+    history = list(quote.improvements or [])
+    codes = list(quote.requested_options.values_list("code", flat=True))
+    request = request_from_doc(quote.request_doc or {})
+    ends = time.monotonic() + settings.QUOTE_MAX_SECONDS - (quote.solve_seconds or 0.0)
+    limit = 2 * settings.ENGINE_TIME_LIMIT
+    rounds = 0
+    while not best.proven_optimal:
+        left = ends - time.monotonic()
+        if left < settings.ENGINE_MIN_TIME_LIMIT:
+            return "cap"
+        snapshot = _consistent_snapshot(request=request)
+        version = snapshot.version.pk if snapshot.version is not None else None
+        if version != quote.schedule_version_id:
+            return "board changed"  # the quote is stale now; accepting re-solves it
+        board = _with_options(snapshot.board, codes)
+        rounds += 1
+        with _Watcher(quote.pk, task_id) as watcher:
+            answer = engine.quote(
+                board,
+                time_limit=min(limit, left),
+                workers=settings.ENGINE_WORKERS,
+                seed=rounds,
+                cancel=watcher.stop.is_set,
+                warm_start=best.schedule,
+                earliest=quote.promise_earliest,
+                evaluate_options=True,
+            )
+        better = answer.status == "promised" and _rank(answer) < _rank(best)
+        if better:
+            history.append(improvement_entry(answer))
+            written = Quote.objects.filter(
+                pk=quote.pk,
+                status=Quote.Status.DONE,
+                improving=True,
+                accepted_at__isnull=True,
+                cancel_requested=False,
+                solve_task_id=task_id,
+            ).update(
+                best_completion=answer.completion,
+                board_now=board.now,
+                heartbeat_at=timezone.now(),
+                diff=replan_diff(board, answer),
+                improvements=history,
+                **_answer_columns(answer),
+            )
+            if not written:
+                return "accepted or cancelled"
+            best = answer
+        if watcher.stop.is_set():
+            return "made way" if watcher.made_way.is_set() else "accepted or cancelled"
+        if not better:
+            return "stalled"
+        limit *= 2
+    return "proven"
