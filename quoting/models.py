@@ -216,6 +216,7 @@ class AuditEvent(models.Model):
         CAPACITY_APPLIED = "capacity_applied", "Capacity option applied"
         REPROMISED = "repromised", "Order re-promised"
         DATE_REQUESTED = "date_requested", "Customer asked for another date"
+        DOWNTIME_CHANGED = "downtime_changed", "Downtime edited or ended early"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)

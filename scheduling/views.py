@@ -35,8 +35,8 @@ from scheduling.forms import (
 from scheduling.models import WorkCenter, WorkCenterDowntime
 from scheduling.selectors import (
     OrderAtRisk,
+    board_health,
     job_board_for,
-    orders_at_risk,
     overlay_proposal,
     shop_floor_queue,
 )
@@ -107,6 +107,8 @@ def _board_page(
             "proposal": selected,
             "proposal_id": selected.pk if selected else None,
             "can_decide": role_of(request.user) == Profile.Role.SCHEDULER,
+            "health": board_health(),
+            "show_repair": role_of(request.user) == Profile.Role.SCHEDULER,
         },
         status=status,
     )
@@ -183,6 +185,7 @@ def _floor_page(
 ) -> HttpResponse:
     now = timezone.now().replace(second=0, microsecond=0)
     queue = shop_floor_queue(now=now)
+    health = board_health()
     rows = []
     for item in queue:
         form = (bound or {}).get(item.operation.pk)
@@ -197,8 +200,10 @@ def _floor_page(
             "downtime_form": downtime_form or DowntimeForm(),
             "at_risk": [
                 {"row": row, "form": _repromise_form(row, repromise_forms)}
-                for row in orders_at_risk()
+                for row in health.at_risk
             ],
+            "health": health,
+            "show_repair": True,
             "recent_downtime": WorkCenterDowntime.objects.select_related("work_center").order_by(
                 "-created_at"
             )[:5],

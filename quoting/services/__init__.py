@@ -3,6 +3,7 @@
 Workflow (workflow.py): `quote_request_create`, `quote_cancel`, `quote_accept`,
 `replan_proposal_approve`, `replan_proposal_reject`, `order_repromise`,
 `quote_request_from_customer`, `date_change_request_close`.
+Shop floor (downtime.py): `downtime_change` (edit or end a downtime early, audited).
 Solving (solving.py, called by the Celery tasks): `quote_solve`, `proposal_solve`,
 `solves_sweep_stale`, `enqueue_quote_solve`, `enqueue_proposal_solve`.
 
@@ -11,6 +12,7 @@ Errors: `django.core.exceptions.ValidationError` (bad input, field messages, not
 does not allow it; stale ones have already enqueued a re-solve), `RepromiseInfeasible`.
 """
 
+from quoting.services.downtime import downtime_change
 from quoting.services.solving import (
     MAX_SOLVE_ATTEMPTS,
     SolveMonitor,
@@ -47,6 +49,7 @@ __all__ = [
     "SolveMonitor",
     "SweepReport",
     "date_change_request_close",
+    "downtime_change",
     "enqueue_proposal_solve",
     "enqueue_quote_solve",
     "order_repromise",

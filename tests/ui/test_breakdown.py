@@ -1,0 +1,149 @@
+"""A breakdown never leaves a false picture: when an event makes the current version stop
+fitting reality and no schedule keeping every promise is found, every page says so and names
+the orders at risk with their projected dates from the engine's projection, never the stale
+plan's. The engine's answer is fixed here (its own behaviour is tested in the engine suite)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from orders.models import Order
+from scheduling.boards import board_now
+from scheduling.engine import model as e
+from scheduling.models import BoardDisruption, ScheduledOperation, WorkCenterDowntime
+from scheduling.services import shop_floor
+from scheduling.services.shop_floor import work_center_downtime_record
+from tests.quoting.conftest import Shop
+
+pytestmark = pytest.mark.django_db
+
+SHIFT = timedelta(days=12)  # the projection finishes every order 12 days later than planned
+
+
+def _projection(shift: timedelta) -> tuple[e.ScheduledOperation, ...]:
+    return tuple(
+        e.ScheduledOperation(
+            order=slot.operation.order.code,
+            operation=str(slot.operation.sequence),
+            work_center=slot.work_center.code,
+            start=slot.start + shift,
+            end=slot.end + shift,
+        )
+        for slot in ScheduledOperation.objects.filter(version__is_current=True).select_related(
+            "operation__order", "work_center"
+        )
+    )
+
+
+def _answer(monkeypatch: Any, answer: e.Answer) -> None:
+    monkeypatch.setattr(shop_floor, "board_check", lambda board: answer)
+
+
+def _stale_end(code: str) -> datetime:
+    return max(
+        s.end
+        for s in ScheduledOperation.objects.filter(
+            version__is_current=True, operation__order__code=code
+        )
+    )
+
+
+def _break_the_mill(shop: Shop) -> None:
+    now = board_now()
+    result = work_center_downtime_record(
+        work_center_id=shop.mill.pk,
+        start=now,
+        end=now + timedelta(days=3),
+        reason="Spindle bearing failure",
+        user=shop.users["scheduler"],
+    )
+    assert result.version is None
+    assert "no longer fits reality" in result.message
+
+
+def test_projection_names_the_late_orders_everywhere(
+    shop: Shop, client_for: Any, api_client: Any, monkeypatch: Any
+) -> None:
+    stale = _stale_end("SO-1")
+    projected = stale + SHIFT
+    _answer(
+        monkeypatch,
+        e.Answer(
+            status="no_solution",
+            projection=_projection(SHIFT),
+            message="the best attempt leaves 2 order(s) late: SO-1, SO-2",
+        ),
+    )
+    _break_the_mill(shop)
+    shown = f"{projected:%a %d %b %H:%M}"
+    assert BoardDisruption.objects.get().has_projection
+
+    scheduler = client_for("scheduler")
+    floor = scheduler.get("/shop-floor/").content.decode()
+    assert 'data-testid="board-broken"' in floor
+    assert "Spindle bearing failure" in floor
+    assert "SO-1" in floor and shown in floor
+    assert "Every open order is projected to finish inside its buffer" not in floor
+
+    board = scheduler.get("/board/").content.decode()
+    assert 'data-testid="board-broken"' in board
+    assert 'class="op red' in board and " conflict" in board  # MILL bars across the down window
+    assert 'class="op green' not in board
+
+    dashboard = client_for("manager").get("/dashboard/").content.decode()
+    assert 'data-testid="board-broken"' in dashboard and shown in dashboard
+
+    portal = client_for("acme").get("/portal/").content.decode()
+    assert 'data-outlook="late"' in portal and "On track" not in portal
+    assert shown in portal and f"{stale:%a %d %b %H:%M}" not in portal
+    order = client_for("acme").get("/portal/orders/SO-1/").content.decode()
+    assert 'data-outlook="late"' in order and "On track" not in order
+
+    api_client.force_authenticate(shop.users["scheduler"])
+    rows = {r["code"]: r for r in api_client.get("/api/orders/").json()["results"]}
+    assert rows["SO-1"]["at_risk"] is True
+    assert rows["SO-1"]["projected_completion"].startswith(projected.strftime("%Y-%m-%dT%H:%M"))
+    assert rows["SO-1"]["on_track"] is False
+
+
+def test_without_a_projection_the_orders_on_the_down_machine_are_at_risk_date_unknown(
+    shop: Shop, client_for: Any, api_client: Any, monkeypatch: Any
+) -> None:
+    _answer(monkeypatch, e.Answer(status="no_solution", message="no time left to search"))
+    _break_the_mill(shop)
+
+    floor = client_for("scheduler").get("/shop-floor/").content.decode()
+    assert 'data-testid="board-broken"' in floor
+    assert "the engine gave no projection" in floor and "no time left to search" in floor
+    assert "completion unknown" in floor and "SO-1" in floor and "SO-2" in floor
+
+    portal = client_for("acme").get("/portal/").content.decode()
+    assert 'data-outlook="at-risk"' in portal and "On track" not in portal
+    assert "being re-planned" in portal
+
+    api_client.force_authenticate(shop.users["acme"])
+    (row,) = api_client.get("/api/orders/").json()["results"]
+    assert row["code"] == "SO-1" and row["at_risk"] is True
+    assert row["projected_completion"] is None and row["on_track"] is None
+    assert "buffer_minutes" not in row  # the shop's safety is not the customer's business
+
+
+def test_an_event_that_finds_a_valid_schedule_ends_the_disruption(
+    shop: Shop, client_for: Any, monkeypatch: Any
+) -> None:
+    _answer(monkeypatch, e.Answer(status="no_solution", message="no time left to search"))
+    _break_the_mill(shop)
+    monkeypatch.undo()  # the real engine from here on
+    downtime = WorkCenterDowntime.objects.get()
+    change = shop_floor.work_center_downtime_change(
+        downtime_id=downtime.pk,
+        end=board_now() + timedelta(hours=1),
+        user=shop.users["scheduler"],
+    )
+    assert change.result.version is not None, change.result.message
+    floor = client_for("scheduler").get("/shop-floor/").content.decode()
+    assert 'data-testid="board-broken"' not in floor
+    assert Order.objects.get(code="SO-1").promised_due  # untouched
