@@ -31,4 +31,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="order-repromise",
     ),
     path("shop-floor/downtime/", views.downtime_record, name="downtime-record"),
+    path(
+        "shop-floor/downtime/<int:downtime_id>/",
+        views.downtime_change,
+        name="downtime-change",
+    ),
 ]

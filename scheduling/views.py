@@ -26,6 +26,7 @@ from quoting import services as quoting_services
 from quoting.models import AuditEvent, ReplanProposal
 from quoting.selectors import proposals_visible_to
 from scheduling.forms import (
+    DowntimeChangeForm,
     DowntimeForm,
     OperationFinishForm,
     OperationStartForm,
@@ -180,6 +181,7 @@ def _floor_page(
     *,
     bound: dict[int, forms.Form] | None = None,
     downtime_form: DowntimeForm | None = None,
+    downtime_change_forms: dict[int, DowntimeChangeForm] | None = None,
     repromise_forms: dict[int, RepromiseForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -204,9 +206,19 @@ def _floor_page(
             ],
             "health": health,
             "show_repair": True,
-            "recent_downtime": WorkCenterDowntime.objects.select_related("work_center").order_by(
-                "-created_at"
-            )[:5],
+            "recent_downtime": [
+                {
+                    "downtime": down,
+                    "form": (downtime_change_forms or {}).get(down.pk)
+                    or DowntimeChangeForm(
+                        prefix=f"downtime-{down.pk}",
+                        initial={"start": down.start, "end": down.end, "reason": down.reason},
+                    ),
+                }
+                for down in WorkCenterDowntime.objects.select_related("work_center").order_by(
+                    "-created_at"
+                )[:5]
+            ],
         },
         status=status,
     )
@@ -345,3 +357,27 @@ def downtime_record(request: HttpRequest) -> HttpResponse:
             _report(request, result)
             return redirect("shop-floor")
     return _floor_page(request, downtime_form=form, status=400)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def downtime_change(request: HttpRequest, downtime_id: int) -> HttpResponse:
+    """End a downtime early ("back up at") or edit it: audited, and re-validated like a new one."""
+    if not WorkCenterDowntime.objects.filter(pk=downtime_id).exists():
+        raise Http404("No such downtime.")
+    form = DowntimeChangeForm(request.POST, prefix=f"downtime-{downtime_id}")
+    if form.is_valid():
+        try:
+            change = quoting_services.downtime_change(
+                downtime_id=downtime_id,
+                changed_by=page_user(request),
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                reason=form.cleaned_data["reason"] or None,
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            _report(request, change.result)
+            return redirect("shop-floor")
+    return _floor_page(request, downtime_change_forms={downtime_id: form}, status=400)

@@ -11,9 +11,15 @@ from typing import Any
 import pytest
 
 from orders.models import Order
+from quoting.models import AuditEvent
 from scheduling.boards import board_now
 from scheduling.engine import model as e
-from scheduling.models import BoardDisruption, ScheduledOperation, WorkCenterDowntime
+from scheduling.models import (
+    BoardDisruption,
+    ScheduledOperation,
+    ScheduleVersion,
+    WorkCenterDowntime,
+)
 from scheduling.services import shop_floor
 from scheduling.services.shop_floor import work_center_downtime_record
 from tests.quoting.conftest import Shop
@@ -147,3 +153,43 @@ def test_an_event_that_finds_a_valid_schedule_ends_the_disruption(
     floor = client_for("scheduler").get("/shop-floor/").content.decode()
     assert 'data-testid="board-broken"' not in floor
     assert Order.objects.get(code="SO-1").promised_due  # untouched
+
+
+def test_the_scheduler_ends_a_downtime_early_from_the_page(shop: Shop, client_for: Any) -> None:
+    now = board_now()
+    down = WorkCenterDowntime.objects.create(
+        work_center=shop.mill, start=now, end=now + timedelta(days=1), reason="Pump"
+    )
+    scheduler = client_for("scheduler")
+    page = scheduler.get("/shop-floor/").content.decode()
+    assert f'action="/shop-floor/downtime/{down.pk}/"' in page and "Back up at" in page
+
+    back = (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    response = scheduler.post(f"/shop-floor/downtime/{down.pk}/", {f"downtime-{down.pk}-end": back})
+    assert response.status_code == 302 and response["Location"] == "/shop-floor/"
+    down.refresh_from_db()
+    assert f"{down.end:%Y-%m-%dT%H:%M}" == back
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.DOWNTIME_CHANGED)
+    assert event.actor == shop.users["scheduler"] and "back up at" in event.reason
+    followed = scheduler.get("/shop-floor/").content.decode()
+    assert "Every promise still holds" in followed
+
+
+def test_a_bad_downtime_edit_shows_the_error_and_writes_nothing(
+    shop: Shop, client_for: Any
+) -> None:
+    now = board_now()
+    down = WorkCenterDowntime.objects.create(
+        work_center=shop.mill, start=now, end=now + timedelta(days=1), reason="Pump"
+    )
+    before = (ScheduleVersion.objects.count(), AuditEvent.objects.count())
+    response = client_for("scheduler").post(
+        f"/shop-floor/downtime/{down.pk}/",
+        {f"downtime-{down.pk}-end": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 400
+    assert "The end must be after the start." in response.content.decode()
+    assert (ScheduleVersion.objects.count(), AuditEvent.objects.count()) == before
+    down.refresh_from_db()
+    assert down.end == now + timedelta(days=1)
+    assert client_for("sales").post(f"/shop-floor/downtime/{down.pk}/", {}).status_code == 403
