@@ -491,16 +491,24 @@ class FloorOperation:
     buffer: BufferStatus
 
 
-def shop_floor_queue(*, now: datetime | None = None, hours: int = 48) -> list[FloorOperation]:
+def shop_floor_queue(
+    *, now: datetime | None = None, hours: int = 48, work_center: str | None = None
+) -> list[FloorOperation]:
     """Operations running now, then those planned to start within `hours` on the current
-    schedule, earliest first: what the floor will report on next."""
+    schedule, earliest first: what the floor will report on next. With `work_center` (a code),
+    only that work center's: planned there, or running there."""
     now = now or timezone.now()
     version = ScheduleVersion.objects.filter(is_current=True).first()
     if version is None:
         return []
+    slots_query = ScheduledOperation.objects.filter(version=version)
+    if work_center:
+        slots_query = slots_query.filter(
+            Q(operation__state=Operation.State.RUNNING, operation__work_center__code=work_center)
+            | Q(operation__state=Operation.State.PLANNED, work_center__code=work_center)
+        )
     slots = list(
-        ScheduledOperation.objects.filter(version=version)
-        .filter(_running_or_starting_before(now + timedelta(hours=hours)))
+        slots_query.filter(_running_or_starting_before(now + timedelta(hours=hours)))
         .select_related("operation__order__customer", "operation__work_center", "work_center")
         .prefetch_related("operation__work_centers")
         .order_by("start")

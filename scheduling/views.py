@@ -13,10 +13,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orders.models import Profile
@@ -176,6 +178,30 @@ def proposal_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
 # Shop floor
 
 
+# Rows per shop-floor page: the whole 48-hour queue of the demo shop was one 12,000 px page
+# (156 rows with a form each) that took 1-2.6 s to render.
+FLOOR_PAGE_SIZE = 25
+
+
+def _back_to_floor(request: HttpRequest) -> HttpResponse:
+    """Post/redirect/get back to the shop-floor view the form was posted from (its filter and
+    page), never to another site."""
+    return redirect(_floor_view_path(request))
+
+
+def _floor_view_path(request: HttpRequest) -> str:
+    """The shop-floor view (filter, page) a form came from: the page itself on a GET, the
+    form's `back` field on a POST when it is a shop-floor view of this site."""
+    if request.method != "POST":
+        return request.get_full_path()
+    back = request.POST.get("back", "")
+    if (back == "/shop-floor/" or back.startswith("/shop-floor/?")) and (
+        url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
+        return back
+    return "/shop-floor/"
+
+
 def _floor_page(
     request: HttpRequest,
     *,
@@ -186,10 +212,15 @@ def _floor_page(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now().replace(second=0, microsecond=0)
-    queue = shop_floor_queue(now=now)
+    codes = list(WorkCenter.objects.order_by("code").values_list("code", flat=True))
+    work_center = request.GET.get("wc", "")
+    if work_center not in codes:
+        work_center = ""  # absent or unknown: every work center
+    queue = shop_floor_queue(now=now, work_center=work_center or None)
+    page = Paginator(queue, FLOOR_PAGE_SIZE).get_page(request.GET.get("page"))
     health = board_health()
     rows = []
-    for item in queue:
+    for item in page.object_list:
         form = (bound or {}).get(item.operation.pk)
         rows.append({"item": item, "form": form})
     return render(
@@ -197,8 +228,12 @@ def _floor_page(
         "scheduling/shop_floor.html",
         {
             "rows": rows,
+            "page": page,
+            "queue_size": len(queue),
+            "work_center": work_center,
+            "work_center_codes": codes,
+            "back": _floor_view_path(request),
             "now": now,
-            "work_centers": WorkCenter.objects.order_by("code"),
             "downtime_form": downtime_form or DowntimeForm(),
             "at_risk": [
                 {"row": row, "form": _repromise_form(row, repromise_forms)}
@@ -277,7 +312,7 @@ def _floor_event(
             _attach(form, exc)
         else:
             _report(request, result)
-            return redirect("shop-floor")
+            return _back_to_floor(request)
     return _floor_page(request, bound={operation_id: form}, status=400)
 
 
@@ -327,14 +362,14 @@ def order_repromise(request: HttpRequest, order_id: int) -> HttpResponse:
             _attach(form, exc)
         except quoting_services.QuotingConflict as exc:
             messages.error(request, f"Not re-promised: {exc}")
-            return redirect("shop-floor")
+            return _back_to_floor(request)
         else:
             messages.success(
                 request,
                 f"{promise.order.code} re-promised for {promise.due:%a %d %b %H:%M} UTC; "
                 "the old promise stays in its history.",
             )
-            return redirect("shop-floor")
+            return _back_to_floor(request)
     return _floor_page(request, repromise_forms={order_id: form}, status=400)
 
 
@@ -355,7 +390,7 @@ def downtime_record(request: HttpRequest) -> HttpResponse:
             _attach(form, exc)
         else:
             _report(request, result)
-            return redirect("shop-floor")
+            return _back_to_floor(request)
     return _floor_page(request, downtime_form=form, status=400)
 
 
@@ -379,5 +414,5 @@ def downtime_change(request: HttpRequest, downtime_id: int) -> HttpResponse:
             _attach(form, exc)
         else:
             _report(request, change.result)
-            return redirect("shop-floor")
+            return _back_to_floor(request)
     return _floor_page(request, downtime_change_forms={downtime_id: form}, status=400)

@@ -8,6 +8,7 @@ stale plan as the truth (see `scheduling.models.BoardDisruption`).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -33,9 +34,10 @@ def board_disruption_record(
     BoardDisruption with the engine's status and words, and one DisruptedOrder per open order
     the answer or the board names: with a least-late projection (`answer.projection`), every
     open order it schedules, with its projected completion and whether that misses its
-    promise; without one, the orders the answer names at fault and the orders with an
-    operation planned across a downtime, their completion unknown. Enqueues nothing. The
-    caller runs inside `transaction.atomic` (it holds the version's lock)."""
+    promise; without one, the orders the answer names (at fault, or late in its message) and
+    the orders with an operation planned across a downtime, their completion unknown.
+    Enqueues nothing. The caller runs inside `transaction.atomic` (it holds the version's
+    lock)."""
     now = timezone.now()
     BoardDisruption.objects.filter(version=version, closed_at__isnull=True).update(closed_at=now)
     disruption = BoardDisruption.objects.create(
@@ -56,11 +58,13 @@ def board_disruption_record(
     for row in answer.projection:
         if row.order not in completions or row.end > completions[row.order]:
             completions[row.order] = row.end
-    named = (
-        set(completions)
-        if answer.projection
-        else at_fault | {code for code, o in open_orders.items() if o.pk in conflicts}
-    )
+    if answer.projection:
+        named = set(completions)
+    else:
+        # Without a projection the answer names its best attempt's late orders only in its
+        # message; take the words that are open orders' codes, so each is named at risk.
+        at_fault |= set(re.findall(r"[\w.\-/]+", answer.message)) & set(open_orders)
+        named = at_fault | {code for code, o in open_orders.items() if o.pk in conflicts}
     DisruptedOrder.objects.bulk_create(
         DisruptedOrder(
             disruption=disruption,
