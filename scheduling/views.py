@@ -58,6 +58,9 @@ def _start_from(request: HttpRequest) -> datetime | None:
     return day.replace(tzinfo=UTC)
 
 
+# Decided proposals listed under the open ones: the recent history a scheduler asks about.
+DECIDED_SHOWN = 10
+
 # Proposals a scheduler can still act on (approve a pending one; reject any open one).
 OPEN_PROPOSAL_STATES = [
     ReplanProposal.Status.PENDING,
@@ -112,6 +115,17 @@ def _board_page(
             "can_decide": role_of(request.user) == Profile.Role.SCHEDULER,
             "health": board_health(),
             "show_repair": role_of(request.user) == Profile.Role.SCHEDULER,
+            "search": request.GET.get("q", "")[:100],
+            "decided": proposals_visible_to(request.user)
+            .filter(status__in=[ReplanProposal.Status.APPROVED, ReplanProposal.Status.REJECTED])
+            .select_related(
+                "quote__customer",
+                "quote__product",
+                "decided_by",
+                "committed_version",
+                "capacity_option",
+            )
+            .order_by("-decided_at", "-id")[:DECIDED_SHOWN],
         },
         status=status,
     )
