@@ -27,6 +27,7 @@ from orders.selectors import role_of
 from quoting import services as quoting_services
 from quoting.models import AuditEvent, ReplanProposal
 from quoting.selectors import proposals_visible_to
+from quoting.selectors_repair import repair_for
 from scheduling.forms import (
     DowntimeChangeForm,
     DowntimeForm,
@@ -77,6 +78,7 @@ def _board_page(
     status: int = 200,
 ) -> HttpResponse:
     board = job_board_for(window=request.GET.get("window", "week"), start=_start_from(request))
+    health = board_health()
     proposals = list(
         proposals_visible_to(request.user)
         .filter(status__in=OPEN_PROPOSAL_STATES)
@@ -113,8 +115,10 @@ def _board_page(
             "proposal": selected,
             "proposal_id": selected.pk if selected else None,
             "can_decide": role_of(request.user) == Profile.Role.SCHEDULER,
-            "health": board_health(),
+            "health": health,
             "show_repair": role_of(request.user) == Profile.Role.SCHEDULER,
+            "repair": repair_for(health.disruption),
+            "repair_page": "board",
             "search": request.GET.get("q", "")[:100],
             "decided": proposals_visible_to(request.user)
             .filter(status__in=[ReplanProposal.Status.APPROVED, ReplanProposal.Status.REJECTED])
@@ -255,6 +259,8 @@ def _floor_page(
             ],
             "health": health,
             "show_repair": True,
+            "repair": repair_for(health.disruption),
+            "repair_page": "floor",
             "recent_downtime": [
                 {
                     "downtime": down,
