@@ -343,8 +343,15 @@ def job_board_for(
         slots = _slots(version, start, end)
         order_ids = list({row[7] for row in slots})
         projection = projected_completions(version=version, order_ids=order_ids)
-        disrupted = disrupted_outlooks(disruption=open_disruption(version), order_ids=order_ids)
-        conflicts = {slot.operation_id for slot in conflicting_slots(version=version)}
+        disruption = open_disruption(version)
+        disrupted = disrupted_outlooks(disruption=disruption, order_ids=order_ids)
+        # Only a version that no longer fits reality has conflicts: one verified after the
+        # downtime was recorded plans around it (a running operation is paused across it).
+        conflicts = (
+            {slot.operation_id for slot in conflicting_slots(version=version)}
+            if disruption is not None
+            else set()
+        )
         statuses: dict[int, BufferStatus] = {}
         for (
             slot_start,

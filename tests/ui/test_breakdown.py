@@ -193,3 +193,29 @@ def test_a_bad_downtime_edit_shows_the_error_and_writes_nothing(
     down.refresh_from_db()
     assert down.end == now + timedelta(days=1)
     assert client_for("sales").post(f"/shop-floor/downtime/{down.pk}/", {}).status_code == 403
+
+
+def test_a_verified_version_around_a_downtime_draws_no_conflict(
+    shop: Shop, client_for: Any
+) -> None:
+    now = board_now()
+    # A running operation is paused across the downtime by the re-plan: not a conflict.
+    running = Order.objects.get(code="SO-2").operations.get()
+    shop_floor.operation_start(
+        operation_id=running.pk,
+        work_center_id=shop.mill.pk,
+        at=now - timedelta(minutes=2),
+        user=shop.users["scheduler"],
+    )
+    result = work_center_downtime_record(
+        work_center_id=shop.mill.pk,
+        start=now,
+        end=now + timedelta(hours=6),
+        reason="Coolant pump",
+        user=shop.users["scheduler"],
+    )
+    assert result.version is not None, result.message
+    slot = ScheduledOperation.objects.get(version=result.version, operation=running)
+    assert slot.end > now + timedelta(hours=6)  # it spans the downtime
+    board = client_for("scheduler").get("/board/").content.decode()
+    assert 'data-testid="board-broken"' not in board and " conflict" not in board
