@@ -119,9 +119,18 @@ def _broken(
     """The event stands, no schedule replaces the current version: record that the version no
     longer fits reality (with the engine's projection when it has one) and say so."""
     if current is None:
-        return ShopFloorResult(version=None, at_risk=(), message=f"Recorded. {why}")
+        return ShopFloorResult(
+            version=None,
+            at_risk=(),
+            message=f"Recorded. {why}" + (f" {answer.message}" if answer.message else ""),
+        )
     disruption = board_disruption_record(
-        version=current, answer=answer, event=reason, user=user, message=why
+        version=current,
+        answer=answer,
+        event=reason,
+        user=user,
+        # The engine's own words go on the banner; the flash message names the orders.
+        message=why + (f" Engine: {answer.message}." if answer.message else ""),
     )
     late = tuple(
         disruption.orders.filter(late=True)
@@ -227,13 +236,7 @@ def _revalidate(
         # "no_solution": nothing is proven late, so the engine's best attempt is shown as a
         # projection (orders at risk) but not committed; a longer repair may keep them.
         why = "the engine found no schedule keeping every promise within its time limit."
-    return _broken(
-        current=current,
-        answer=answer,
-        reason=reason,
-        user=user,
-        why=why + (f" Engine: {answer.message}." if answer.message else ""),
-    )
+    return _broken(current=current, answer=answer, reason=reason, user=user, why=why)
 
 
 def operation_start(
