@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["CELERY_BROKER_URL"] = "memory://"  # private to this process
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
     os.environ["DEBUG"] = "false"
-    os.environ.setdefault("ENGINE_REPAIR_TIME_LIMIT", "10")  # the repair runs while we wait
+    os.environ.setdefault("ENGINE_REPAIR_TIME_LIMIT", "20")  # the repair runs while we wait
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Playwright's sync API keeps an event loop in this thread; the ORM calls made here are
     # plain synchronous ones from one thread.
@@ -218,13 +218,16 @@ def main(argv: list[str] | None = None) -> int:
             # When no schedule replaced the broken one, the scheduler asks for a repair (a
             # background solve), reviews who moves and who becomes late, and approves it.
             if page.locator('[data-testid="board-broken"]').count():
+                deadline = time.monotonic() + 300
                 page.click("text=Repair: find the best schedule")
-                deadline = time.monotonic() + 180
                 while "found a schedule" not in page.content():
-                    if time.monotonic() > deadline or "Repair #1: Failed" in page.content():
+                    if time.monotonic() > deadline:
                         raise SystemExit("the repair found nothing to show")
                     time.sleep(1)
                     page.goto(f"{base}/board/?window=2weeks")
+                    if page.locator("text=Repair: find the best schedule").count():
+                        # Failed (nothing found in its limit on a busy machine): once more.
+                        page.click("text=Repair: find the best schedule")
                 shot(page, "10c-scheduler-repair-proposal", full=False)
                 page.click("text=Approve the repair")
                 page.wait_for_selector(".messages li")

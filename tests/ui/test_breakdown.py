@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from orders.models import Order
-from quoting.models import AuditEvent
+from quoting.models import AuditEvent, Quote
 from scheduling.boards import board_now
 from scheduling.engine import model as e
 from scheduling.models import (
@@ -219,3 +219,45 @@ def test_a_verified_version_around_a_downtime_draws_no_conflict(
     assert slot.end > now + timedelta(hours=6)  # it spans the downtime
     board = client_for("scheduler").get("/board/").content.decode()
     assert 'data-testid="board-broken"' not in board and " conflict" not in board
+
+
+def test_the_customer_api_hides_the_shops_safety_and_versions(shop: Shop, api_client: Any) -> None:
+    api_client.force_authenticate(shop.users["acme"])
+    (row,) = api_client.get("/api/orders/").json()["results"]
+    assert "buffer_minutes" not in row and row["at_risk"] is False
+    detail = api_client.get(f"/api/orders/{row['id']}/").json()
+    assert "buffer_minutes" not in detail
+    assert detail["promises"] and all(
+        "buffer_minutes" not in p and "schedule_version" not in p for p in detail["promises"]
+    )
+    api_client.force_authenticate(shop.users["scheduler"])
+    staff = api_client.get(f"/api/orders/{row['id']}/").json()
+    assert "buffer_minutes" in staff and "buffer_minutes" in staff["promises"][0]
+
+
+def test_a_delivered_late_order_is_not_green(shop: Shop, client_for: Any) -> None:
+    order = Order.objects.get(code="SO-1")
+    Order.objects.filter(pk=order.pk).update(
+        status=Order.Status.DONE, completed_at=order.promised_due + timedelta(hours=5)
+    )
+    portal = client_for("acme").get("/portal/").content.decode()
+    assert 'data-outlook="delivered-late"' in portal and "Delivered late" in portal
+    page = client_for("acme").get("/portal/orders/SO-1/").content.decode()
+    assert 'data-outlook="delivered-late"' in page
+
+
+def test_the_order_page_shows_the_date_the_customer_asked_for(shop: Shop, client_for: Any) -> None:
+    order = Order.objects.get(code="SO-1")
+    asked = order.promised_due - timedelta(days=2)
+    Quote.objects.create(
+        customer=shop.acme,
+        product=shop.cylinder,
+        quantity=5,
+        requested_due=asked,
+        created_by=shop.users["sales"],
+        order=order,
+    )
+    page = client_for("acme").get("/portal/orders/SO-1/").content.decode()
+    assert f'<span data-testid="requested">{asked:%a %d %b %H:%M}</span>' in page
+    # Promise history in the customer's words: no schedule version numbers.
+    assert "Schedule v" not in page and "schedule v" not in page
