@@ -19,7 +19,7 @@ from scheduling.engine import model as e
 from scheduling.models import ScheduledOperation
 from scheduling.services import shop_floor
 from tests.browser.conftest import signed_in
-from tests.quoting.conftest import Shop
+from tests.quoting.conftest import Shop, shifted_projection
 
 pytestmark = [pytest.mark.browser]
 
@@ -34,16 +34,7 @@ def test_breakdown_banner_at_risk_orders_and_the_customer_told(
             "operation__order", "work_center"
         )
     )
-    projection = tuple(
-        e.ScheduledOperation(
-            order=s.operation.order.code,
-            operation=str(s.operation.sequence),
-            work_center=s.work_center.code,
-            start=s.start + SHIFT,
-            end=s.end + SHIFT,
-        )
-        for s in slots
-    )
+    projection = shifted_projection(SHIFT)
     last = max(s.end for s in slots if s.operation.order.code == "SO-100") + SHIFT
     monkeypatch.setattr(
         shop_floor,

@@ -18,7 +18,7 @@ from scheduling.engine import model as e
 from scheduling.models import ScheduleVersion
 from scheduling.selectors import board_health
 from scheduling.services import shop_floor
-from tests.quoting.conftest import Shop, seed_orders
+from tests.quoting.conftest import Shop, seed_one_order_each, seed_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +29,7 @@ def broken(shop: Shop, settings: Any, monkeypatch: Any) -> Shop:
     own check is made to find nothing (as a short limit does on a big board), so the board is
     left broken for the repair to fix with the real engine."""
     settings.ENGINE_REPAIR_TIME_LIMIT = 2.0
-    due = board_now() + timedelta(days=10)
-    seed_orders(
-        shop,
-        [
-            ("SO-1", shop.acme, shop.cylinder, 5, due),
-            ("SO-2", shop.globex, shop.bracket, 10, due),
-        ],
-    )
+    seed_one_order_each(shop)
     with monkeypatch.context() as patch:
         patch.setattr(
             shop_floor,

@@ -13,7 +13,7 @@ from orders.models import Operation
 from quoting.models import AuditEvent
 from scheduling.boards import board_now
 from scheduling.models import ScheduleVersion, WorkCenterDowntime
-from tests.quoting.conftest import Shop, make_shop, seed_orders
+from tests.quoting.conftest import Shop, make_shop, seed_one_order_each
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +27,7 @@ def _small_engine(settings: Any) -> None:
 @pytest.fixture
 def shop(db: None) -> Shop:
     shop = make_shop()
-    due = board_now() + timedelta(days=10)
-    seed_orders(
-        shop,
-        [
-            ("SO-1", shop.acme, shop.cylinder, 5, due),
-            ("SO-2", shop.globex, shop.bracket, 10, due),
-        ],
-    )
+    seed_one_order_each(shop)
     return shop
 
 

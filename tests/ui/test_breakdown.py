@@ -22,26 +22,11 @@ from scheduling.models import (
 )
 from scheduling.services import shop_floor
 from scheduling.services.shop_floor import work_center_downtime_record
-from tests.quoting.conftest import Shop
+from tests.quoting.conftest import Shop, shifted_projection
 
 pytestmark = pytest.mark.django_db
 
 SHIFT = timedelta(days=12)  # the projection finishes every order 12 days later than planned
-
-
-def _projection(shift: timedelta) -> tuple[e.ScheduledOperation, ...]:
-    return tuple(
-        e.ScheduledOperation(
-            order=slot.operation.order.code,
-            operation=str(slot.operation.sequence),
-            work_center=slot.work_center.code,
-            start=slot.start + shift,
-            end=slot.end + shift,
-        )
-        for slot in ScheduledOperation.objects.filter(version__is_current=True).select_related(
-            "operation__order", "work_center"
-        )
-    )
 
 
 def _answer(monkeypatch: Any, answer: e.Answer) -> None:
@@ -79,7 +64,7 @@ def test_projection_names_the_late_orders_everywhere(
         monkeypatch,
         e.Answer(
             status="no_solution",
-            projection=_projection(SHIFT),
+            projection=shifted_projection(SHIFT),
             message="the best attempt leaves 2 order(s) late: SO-1, SO-2",
         ),
     )
