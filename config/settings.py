@@ -235,6 +235,9 @@ QUOTE_MAX_SECONDS = envfloat("QUOTE_MAX_SECONDS", "20", minimum=0)
 # quoted promise kept, as few planned operations moved as this allows), or solved with its
 # capacity option. Nobody waits on it the way a rep waits on a quote.
 ENGINE_PROPOSAL_TIME_LIMIT = envfloat("ENGINE_PROPOSAL_TIME_LIMIT", "5", minimum=0.1)
+# Seconds for a repair of a board a breakdown broke: it runs in the background (a scheduler asked
+# for it and approves what it finds), so it may search far longer than a shop-floor report.
+ENGINE_REPAIR_TIME_LIMIT = envfloat("ENGINE_REPAIR_TIME_LIMIT", "30", minimum=0.1)
 # When more quotes wait than the workers are solving, each solve gets its fair share of the
 # time limit (limit x solving / (solving + queued)), never less than this: a rep then waits
 # for the queue less, and the answer is still a verified schedule (proven_optimal says if
@@ -245,10 +248,12 @@ ENGINE_MIN_TIME_LIMIT = min(
 # The soft limit lets the task record a failure; both stay well under the visibility timeout.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "120", minimum=1)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "180", minimum=1)
-if CELERY_TASK_SOFT_TIME_LIMIT <= max(ENGINE_TIME_LIMIT, ENGINE_PROPOSAL_TIME_LIMIT) * 3:
+if CELERY_TASK_SOFT_TIME_LIMIT <= max(
+    ENGINE_TIME_LIMIT * 3, ENGINE_PROPOSAL_TIME_LIMIT * 3, ENGINE_REPAIR_TIME_LIMIT * 2
+):
     raise ImproperlyConfigured(
         "CELERY_TASK_SOFT_TIME_LIMIT must exceed three engine time limits (quote + options, "
-        "or a proposal's solve)"
+        "or a proposal's solve) and two repair time limits (ENGINE_REPAIR_TIME_LIMIT)"
     )
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must exceed CELERY_TASK_SOFT_TIME_LIMIT")

@@ -20,7 +20,11 @@ from orders.selectors import role_of
 
 # The pages each role has in its navigation, in order: (url name, label).
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
-    Profile.Role.SALES: [("quote-new", "New quote"), ("quote-list", "Quotes & requests")],
+    Profile.Role.SALES: [
+        ("quote-new", "New quote"),
+        ("quote-list", "Quotes & requests"),
+        ("repromise-list", "Re-promises"),
+    ],
     Profile.Role.SCHEDULER: [("job-board", "Job board"), ("shop-floor", "Shop floor")],
     Profile.Role.MANAGER: [("dashboard", "Dashboard"), ("job-board", "Job board")],
     Profile.Role.CUSTOMER: [("portal", "My orders")],

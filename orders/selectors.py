@@ -11,7 +11,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -20,10 +22,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    When,
 )
 
 from orders.models import Customer, Operation, Order, Product, Profile, Promise, RoutingStep
-from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter
+from scheduling.models import DisruptedOrder, ScheduledOperation, ScheduleVersion, WorkCenter
+from scheduling.selectors import BufferStatus, outlook_status
+from scheduling.selectors_disruption import Disrupted
 
 # Roles that work for the shop and see every customer's orders.
 STAFF_ROLES = frozenset({Profile.Role.SALES, Profile.Role.SCHEDULER, Profile.Role.MANAGER})
@@ -93,8 +98,10 @@ def orders_visible_to(user: User) -> QuerySet[Order]:
 
     Staff roles see every order; a customer user only its own customer's orders. Each order
     carries `projected_completion` (the end of its last operation on the current schedule, None
-    when it has nothing left scheduled) and `on_track` (projected completion no later than the
-    promised due date), so a customer sees honest progress rather than only the promise."""
+    when it has nothing left scheduled; while the current version no longer fits reality, the
+    engine's least-late projection instead, None when unknown) and `on_track` (projected
+    completion no later than the promised due date), so a customer sees honest progress rather
+    than only the promise. `outlook_of` reads the buffer status from these annotations."""
     profile = profile_of(user)
     if profile is None:
         return Order.objects.none()
@@ -105,20 +112,55 @@ def orders_visible_to(user: User) -> QuerySet[Order]:
     else:
         return Order.objects.none()
 
-    projected = (
+    planned = (
         ScheduledOperation.objects.filter(version__is_current=True, operation__order=OuterRef("pk"))
         .values("operation__order")
         .annotate(last_end=Max("end"))
         .values("last_end")
     )
+    # While the current version no longer fits reality, the engine's projection replaces the
+    # stale plan (unknown, None, when the engine gave none).
+    disrupted = DisruptedOrder.objects.filter(
+        order=OuterRef("pk"),
+        disruption__closed_at__isnull=True,
+        disruption__version__is_current=True,
+    )
     return (
         orders.select_related("customer", "product")
-        .annotate(projected_completion=Subquery(projected))
+        .annotate(
+            disrupted=Exists(disrupted),
+            disrupted_late=Subquery(disrupted.values("late")[:1]),
+            disrupted_conflict=Subquery(disrupted.values("conflict")[:1]),
+        )
+        .annotate(
+            projected_completion=Case(
+                When(disrupted=True, then=Subquery(disrupted.values("projected_completion")[:1])),
+                default=Subquery(planned),
+            )
+        )
         .annotate(
             on_track=ExpressionWrapper(
                 Q(projected_completion__lte=F("promised_due")), output_field=BooleanField()
             )
         )
+    )
+
+
+def outlook_of(order: Order) -> BufferStatus:
+    """The buffer status of an order from `orders_visible_to` (its annotations), the same
+    reading the scheduler's pages make, disrupted board included."""
+    disrupted = None
+    if getattr(order, "disrupted", False):
+        disrupted = Disrupted(
+            order.projected_completion,  # type: ignore[attr-defined]
+            bool(order.disrupted_late),  # type: ignore[attr-defined]
+            bool(order.disrupted_conflict),  # type: ignore[attr-defined]
+        )
+    return outlook_status(
+        promised_due=order.promised_due,
+        buffer_minutes=order.buffer_minutes,
+        projected_completion=order.projected_completion,  # type: ignore[attr-defined]
+        disrupted=disrupted,
     )
 
 

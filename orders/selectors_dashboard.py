@@ -21,9 +21,8 @@ from django.utils import timezone
 
 from orders.charts import LoadCell, Point
 from orders.models import Order, Promise
-from scheduling.boards import current_version
 from scheduling.models import ScheduledOperation, WorkCenter
-from scheduling.selectors import buffer_status, projected_completions, working_windows
+from scheduling.selectors import orders_at_risk, working_windows
 
 WEEKS_BACK = 12
 WEEKS_AHEAD = 4
@@ -163,14 +162,9 @@ def manager_dashboard(*, now: datetime | None = None) -> Dashboard:
             "pk", "promised_due", "buffer_minutes"
         )
     )
-    projection = projected_completions(version=current_version())
-    at_risk = sum(
-        1
-        for pk, due, buffer in open_orders
-        if buffer_status(
-            promised_due=due, buffer_minutes=buffer, projected_completion=projection.get(pk)
-        ).at_risk
-    )
+    # The same reading as the shop floor's list (red: two thirds of the buffer or late), from
+    # the engine's projection while the current version no longer fits reality.
+    at_risk = sum(1 for row in orders_at_risk() if row.buffer.at_risk)
     return Dashboard(
         on_time_weekly=points,
         on_time_rate=on_time_rate,

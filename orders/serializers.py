@@ -11,7 +11,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import Customer, Operation, Order, Product, Promise, RoutingStep
+from orders.models import Customer, Operation, Order, Product, Profile, Promise, RoutingStep
+from orders.selectors import outlook_of, role_of
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter
 
 
@@ -86,7 +87,24 @@ class OperationSerializer(serializers.ModelSerializer):
         return ScheduledSlotSerializer(slots[0]).data if slots else None
 
 
-class PromiseSerializer(serializers.ModelSerializer):
+class _CustomerView:
+    """Leaves the shop's internals (safety buffer, schedule versions) out for a customer user:
+    a customer sees its promise and the projection, not how the shop protects them."""
+
+    internal_fields: tuple[str, ...] = ()
+
+    def get_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = super().get_fields()  # type: ignore[misc]
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        if request is not None and role_of(request.user) == Profile.Role.CUSTOMER:
+            for name in self.internal_fields:
+                fields.pop(name, None)
+        return fields
+
+
+class PromiseSerializer(_CustomerView, serializers.ModelSerializer):
+    internal_fields = ("buffer_minutes", "schedule_version")
+
     schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
         slug_field="number", read_only=True
     )
@@ -99,7 +117,9 @@ class PromiseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(_CustomerView, serializers.ModelSerializer):
+    internal_fields = ("buffer_minutes",)
+
     customer: serializers.SlugRelatedField[Customer] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -109,6 +129,11 @@ class OrderSerializer(serializers.ModelSerializer):
     # Annotated by orders.selectors.orders_visible_to.
     projected_completion = serializers.DateTimeField(read_only=True, allow_null=True)
     on_track = serializers.BooleanField(read_only=True, allow_null=True)
+    at_risk = serializers.SerializerMethodField(
+        help_text="Projected to eat two thirds of its safety buffer or to miss its promise, or "
+        "its completion is unknown because a breakdown broke the plan (projected_completion "
+        "then comes from the engine's least-late projection, null when it gave none)."
+    )
 
     class Meta:
         model = Order
@@ -126,8 +151,14 @@ class OrderSerializer(serializers.ModelSerializer):
             "completed_at",
             "projected_completion",
             "on_track",
+            "at_risk",
         ]
         read_only_fields = fields
+
+    def get_at_risk(self, order: Order) -> bool:
+        if order.status not in (Order.Status.OPEN, Order.Status.IN_PROGRESS):
+            return False
+        return outlook_of(order).at_risk
 
 
 class OrderDetailSerializer(OrderSerializer):

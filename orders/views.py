@@ -18,12 +18,12 @@ from orders import charts
 from orders.forms import EarlierDateForm
 from orders.models import Order, Profile
 from orders.page_access import NAVIGATION, page_user, role_required
-from orders.selectors import order_details_visible_to, role_of
+from orders.selectors import order_details_visible_to, outlook_of, role_of
 from orders.selectors_dashboard import manager_dashboard
 from quoting import services as quoting_services
 from quoting.selectors import order_history
 from scheduling.boards import current_version
-from scheduling.selectors import buffer_status
+from scheduling.selectors import board_health
 
 
 class LoginView(auth_views.LoginView):
@@ -45,11 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _with_status(order: Order) -> Order:
     """Attach the buffer status the portal shows (annotations come from the selector)."""
-    order.buffer = buffer_status(  # type: ignore[attr-defined]
-        promised_due=order.promised_due,
-        buffer_minutes=order.buffer_minutes,
-        projected_completion=order.projected_completion,  # type: ignore[attr-defined]
-    )
+    order.buffer = outlook_of(order)  # type: ignore[attr-defined]
     return order
 
 
@@ -135,6 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "d": data,
             "version": current_version(),
+            "health": board_health(),
             "on_time_chart": charts.line_chart(data.on_time_weekly, target=95),
             "lead_chart": charts.histogram(data.lead_time_bins, x_label="days"),
             "lateness_chart": charts.histogram(

@@ -235,6 +235,9 @@ class AuditEvent(models.Model):
         CAPACITY_APPLIED = "capacity_applied", "Capacity option applied"
         REPROMISED = "repromised", "Order re-promised"
         DATE_REQUESTED = "date_requested", "Customer asked for another date"
+        DOWNTIME_CHANGED = "downtime_changed", "Downtime edited or ended early"
+        REPAIR_APPROVED = "repair_approved", "Repair of a broken board approved"
+        REPAIR_REJECTED = "repair_rejected", "Repair of a broken board rejected"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)
@@ -305,3 +308,103 @@ class DateChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} asks {self.requested_due:%Y-%m-%d}"
+
+
+class RepairProposal(models.Model):
+    """A repair of a board that no longer fits reality (a `BoardDisruption`), solved in the
+    background with a longer limit, for a scheduler to approve: who moves, who becomes late.
+
+    Its solve row is read by the pages (status, when it started, its time limit); its answer is
+    the engine's answer/1 document of the schedule to commit, so approval commits exactly what
+    the scheduler reviewed, through `schedule_commit` (kind `repair`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SOLVING = "solving", "Solving"
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        STALE = "stale", "Stale (the board changed; run it again)"
+        FAILED = "failed", "Failed"
+
+    disruption = models.ForeignKey(
+        "scheduling.BoardDisruption", on_delete=models.PROTECT, related_name="repairs"
+    )
+    schedule_version = models.ForeignKey(
+        "scheduling.ScheduleVersion", on_delete=models.PROTECT, related_name="repairs"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    time_limit = models.FloatField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    solve_task_id = models.CharField(max_length=64, blank=True)
+
+    board_now = models.DateTimeField(null=True, blank=True)
+    answer_status = models.CharField(max_length=16, blank=True)  # the engine's
+    answer = models.JSONField(null=True, blank=True)  # answer/1, status promised
+    # Orders the repair finishes after their protected date: order, promised, projected,
+    # minutes_late (after the promise; <= 0 when only the buffer is eaten).
+    late = models.JSONField(default=list, blank=True)
+    diff = models.JSONField(default=dict, blank=True)  # quoting.services.answers.replan_diff
+    moved_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=500, blank=True)
+    committed_version = models.OneToOneField(
+        "scheduling.ScheduleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_repair",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                name="rejected_repair_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Repair {self.pk} ({self.status})"
+
+
+class RepromiseProposal(models.Model):
+    """A new date for an order an approved repair finishes after its promise, for the sales
+    rep to confirm with the customer (the promise changes only when the rep confirms)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the rep"
+        CONFIRMED = "confirmed", "Re-promised"
+        DISMISSED = "dismissed", "Dismissed"
+
+    repair = models.ForeignKey(RepairProposal, on_delete=models.PROTECT, related_name="repromises")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    old_due = models.DateTimeField()
+    new_due = models.DateTimeField()
+    projected_completion = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    promise = models.OneToOneField(
+        "orders.Promise", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["old_due", "id"]
+
+    def __str__(self) -> str:
+        return f"Re-promise {self.order} {self.old_due:%Y-%m-%d} -> {self.new_due:%Y-%m-%d}"

@@ -195,7 +195,11 @@ def _schedule_changes(order: Order, *, internal: bool) -> list[HistoryEntry]:
                     at=version.created_at,
                     kind="schedule",
                     summary=f"Schedule v{number} ({version.get_kind_display()}): "
-                    f"{len(changed)} operation(s) placed, ends {last_end:%Y-%m-%d %H:%M} UTC",
+                    f"{len(changed)} operation(s) placed, ends {last_end:%Y-%m-%d %H:%M} UTC"
+                    if internal
+                    # The customer's words: no version numbers or planning vocabulary.
+                    else f"Plan updated: {len(changed)} step(s) rescheduled, expected to finish "
+                    f"{last_end:%Y-%m-%d %H:%M} UTC",
                     actor=_name(version.created_by) if internal else None,
                     reason=version.reason if internal else "",
                     schedule_version=number,

@@ -37,6 +37,16 @@ def solve_proposal(self, proposal_id: int) -> str:  # type: ignore[no-untyped-de
         close_old_connections()
 
 
+@shared_task(name="quoting.solve_repair", bind=True)
+def solve_repair(self, repair_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Solve repair `repair_id` of a broken board with ENGINE_REPAIR_TIME_LIMIT."""
+    close_old_connections()
+    try:
+        return services.repair_solve(repair_id=repair_id, task_id=self.request.id or "")
+    finally:
+        close_old_connections()
+
+
 @shared_task(name="quoting.sweep_stale_solves")
 def sweep_stale_solves() -> dict[str, list[int]]:
     """Periodic (beat, every 60 s): re-enqueue or fail solve rows nobody is working on."""

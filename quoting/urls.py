@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from quoting import views
+from quoting import views, views_repromise
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/", views.quote_list, name="quote-list"),
@@ -15,5 +15,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "quotes/requests/<int:request_id>/close/",
         views.date_request_close,
         name="date-request-close",
+    ),
+    path("repromises/", views_repromise.repromise_list, name="repromise-list"),
+    path(
+        "repromises/<int:repromise_id>/confirm/",
+        views_repromise.repromise_confirm,
+        name="repromise-confirm",
     ),
 ]

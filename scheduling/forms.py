@@ -59,6 +59,20 @@ class DowntimeForm(forms.Form):
         return data
 
 
+class DowntimeChangeForm(forms.Form):
+    """Edit a recorded downtime or end it early; a field left empty keeps its value."""
+
+    start = _instant_field("Down from (UTC)", required=False)
+    end = _instant_field("Back up at (UTC)", required=False)
+    reason = forms.CharField(max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(name) for name in ("start", "end", "reason")):
+            raise forms.ValidationError("Change at least one of the times or the reason.")
+        return data
+
+
 class ProposalRejectForm(forms.Form):
     reason = forms.CharField(
         max_length=300, widget=forms.TextInput(attrs={"placeholder": "Why not?"})

@@ -236,3 +236,65 @@ class ScheduledOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} on {self.work_center} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class BoardDisruption(models.Model):
+    """A shop-floor event made the current schedule version stop fitting reality, and the
+    engine's check found no schedule keeping every promise that could replace it.
+
+    The version stays current (nothing unverified is ever committed), so the pages must not
+    read it as the truth: while a disruption of the current version is open, every page shows
+    a banner and takes each order's outlook from `DisruptedOrder` (the engine's least-late
+    projection) instead of the stale plan. A disruption ends when another version becomes
+    current (the commit verified that one against reality) or a later event on the same version
+    supersedes it (`closed_at`)."""
+
+    version = models.ForeignKey(
+        ScheduleVersion, on_delete=models.CASCADE, related_name="disruptions"
+    )
+    event = models.CharField(max_length=500)  # what happened, in the shop's words
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answer_status = models.CharField(max_length=16)  # the engine's: infeasible / no_solution
+    message = models.TextField(blank=True)  # the engine's own words (names the late orders)
+    # True when the answer carried a least-late projection; False leaves only what the answer
+    # and the board can name (orders at fault, operations planned on a down work center).
+    has_projection = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_disruption_per_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version.number} disrupted: {self.event[:60]}"
+
+
+class DisruptedOrder(models.Model):
+    """One open order's outlook while its schedule version is disrupted."""
+
+    disruption = models.ForeignKey(BoardDisruption, on_delete=models.CASCADE, related_name="orders")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    # The end of its last operation on the least-late projection; None when the engine's answer
+    # had no projection (the completion is then unknown, never the stale plan's).
+    projected_completion = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField()  # projected after its promise, or named at fault by the engine
+    # An operation of it is planned (on the stale version) across a downtime of its work center.
+    conflict = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["projected_completion"]
+        constraints = [
+            models.UniqueConstraint(fields=["disruption", "order"], name="one_outlook_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} projected {self.projected_completion}"

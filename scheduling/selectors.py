@@ -9,6 +9,7 @@ calendars, and a template loop (bench/board_render.py measures it).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,19 @@ from django.utils.dateparse import parse_datetime
 from orders.models import Operation, Order
 from scheduling.boards import board_now, work_center_calendars
 from scheduling.engine.calendars import calendar_windows, to_minute
-from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter, WorkCenterDowntime
+from scheduling.models import (
+    BoardDisruption,
+    ScheduledOperation,
+    ScheduleVersion,
+    WorkCenter,
+    WorkCenterDowntime,
+)
+from scheduling.selectors_disruption import (
+    Disrupted,
+    conflicting_slots,
+    disrupted_outlooks,
+    open_disruption,
+)
 
 # Buffer status. A valid plan finishes every order by its protected date (promise minus
 # buffer), so any consumption of the buffer means reality (a breakdown, an overrun) got in the
@@ -44,6 +57,8 @@ class BufferStatus:
     consumed: float | None
     slack_minutes: int | None  # promise minus projected completion; negative = late
     label: str
+    # Planned on a work center that is down (the current plan no longer holds for it).
+    breakdown: bool = False
 
     @property
     def at_risk(self) -> bool:
@@ -65,6 +80,44 @@ def buffer_status(
     if consumed > 0:
         return BufferStatus("yellow", consumed, slack, "Eating buffer")
     return BufferStatus("green", consumed, slack, "On track")
+
+
+def outlook_status(
+    *,
+    promised_due: datetime,
+    buffer_minutes: int,
+    projected_completion: datetime | None,
+    disrupted: Disrupted | None,
+) -> BufferStatus:
+    """An order's buffer status, honest about a disrupted board: with `disrupted` (the current
+    version no longer fits reality) the completion is the engine's least-late projection, not
+    the stale plan's; unknown when the engine gave none, which is never "on track"."""
+    if disrupted is None:
+        return buffer_status(
+            promised_due=promised_due,
+            buffer_minutes=buffer_minutes,
+            projected_completion=projected_completion,
+        )
+    if disrupted.projected_completion is None:
+        return BufferStatus(
+            "red", None, None, "At risk: completion unknown", breakdown=disrupted.conflict
+        )
+    status = buffer_status(
+        promised_due=promised_due,
+        buffer_minutes=buffer_minutes,
+        projected_completion=disrupted.projected_completion,
+    )
+    if disrupted.late and status.color != "red":
+        return BufferStatus(
+            "red", status.consumed, status.slack_minutes, "Late", breakdown=disrupted.conflict
+        )
+    if disrupted.conflict and status.color == "green":
+        # Planned on a machine that is down: only a replan the scheduler has not approved yet
+        # keeps it on time.
+        return BufferStatus(
+            "yellow", status.consumed, status.slack_minutes, "Hit by a breakdown", breakdown=True
+        )
+    return dataclasses.replace(status, breakdown=disrupted.conflict)
 
 
 def projected_completions(
@@ -288,8 +341,16 @@ def job_board_for(
     counts: dict[str, int] = defaultdict(int)
     if version is not None:
         slots = _slots(version, start, end)
-        projection = projected_completions(
-            version=version, order_ids=list({row[7] for row in slots})
+        order_ids = list({row[7] for row in slots})
+        projection = projected_completions(version=version, order_ids=order_ids)
+        disruption = open_disruption(version)
+        disrupted = disrupted_outlooks(disruption=disruption, order_ids=order_ids)
+        # Only a version that no longer fits reality has conflicts: one verified after the
+        # downtime was recorded plans around it (a running operation is paused across it).
+        conflicts = (
+            {slot.operation_id for slot in conflicting_slots(version=version)}
+            if disruption is not None
+            else set()
         )
         statuses: dict[int, BufferStatus] = {}
         for (
@@ -308,10 +369,11 @@ def job_board_for(
         ) in slots:
             status = statuses.get(order_id)
             if status is None:
-                status = statuses[order_id] = buffer_status(
+                status = statuses[order_id] = outlook_status(
                     promised_due=promised_due,
                     buffer_minutes=buffer_minutes,
                     projected_completion=projection.get(order_id),
+                    disrupted=disrupted.get(order_id),
                 )
                 counts[status.color] += 1
             a, b = max(slot_start, start), min(slot_end, end)
@@ -332,6 +394,10 @@ def job_board_for(
                 slack_minutes=status.slack_minutes,
                 status_label=status.label,
             )
+            if operation_id in conflicts:
+                # Never drawn as fine: the plan puts it where the work center is down.
+                bar.css = "conflict"
+                bar.note = "planned while its work center is down: this plan no longer holds"
             bars.append(bar)
             rows[bar.work_center].bars.append(bar)
     for row in rows.values():
@@ -432,22 +498,31 @@ class FloorOperation:
     buffer: BufferStatus
 
 
-def shop_floor_queue(*, now: datetime | None = None, hours: int = 48) -> list[FloorOperation]:
+def shop_floor_queue(
+    *, now: datetime | None = None, hours: int = 48, work_center: str | None = None
+) -> list[FloorOperation]:
     """Operations running now, then those planned to start within `hours` on the current
-    schedule, earliest first: what the floor will report on next."""
+    schedule, earliest first: what the floor will report on next. With `work_center` (a code),
+    only that work center's: planned there, or running there."""
     now = now or timezone.now()
     version = ScheduleVersion.objects.filter(is_current=True).first()
     if version is None:
         return []
+    slots_query = ScheduledOperation.objects.filter(version=version)
+    if work_center:
+        slots_query = slots_query.filter(
+            Q(operation__state=Operation.State.RUNNING, operation__work_center__code=work_center)
+            | Q(operation__state=Operation.State.PLANNED, work_center__code=work_center)
+        )
     slots = list(
-        ScheduledOperation.objects.filter(version=version)
-        .filter(_running_or_starting_before(now + timedelta(hours=hours)))
+        slots_query.filter(_running_or_starting_before(now + timedelta(hours=hours)))
         .select_related("operation__order__customer", "operation__work_center", "work_center")
         .prefetch_related("operation__work_centers")
         .order_by("start")
     )
     order_ids = list({s.operation.order_id for s in slots})
     projection = projected_completions(version=version, order_ids=order_ids)
+    disrupted = disrupted_outlooks(disruption=open_disruption(version), order_ids=order_ids)
     rows = []
     for slot in slots:
         order = slot.operation.order
@@ -455,10 +530,11 @@ def shop_floor_queue(*, now: datetime | None = None, hours: int = 48) -> list[Fl
             FloorOperation(
                 slot.operation,
                 slot,
-                buffer_status(
+                outlook_status(
                     promised_due=order.promised_due,
                     buffer_minutes=order.buffer_minutes,
                     projected_completion=projection.get(order.id),
+                    disrupted=disrupted.get(order.id),
                 ),
             )
         )
@@ -482,14 +558,15 @@ def _running_or_starting_before(until: datetime) -> Q:
 @dataclass(frozen=True)
 class OrderAtRisk:
     order: Order
-    projected_completion: datetime | None
+    projected_completion: datetime | None  # from the projection while the board is disrupted
     buffer: BufferStatus
 
 
 def orders_at_risk(*, order_ids: list[int] | None = None) -> list[OrderAtRisk]:
-    """Open orders whose projected completion on the current schedule eats into their buffer
-    (or misses the promise), or that the current version records as put at risk by a
-    shop-floor event, worst first."""
+    """Open orders whose projected completion eats into their buffer (or misses the promise),
+    or that the current version records as put at risk by a shop-floor event, worst first
+    (unknown completions first of all). While the current version is disrupted the projection
+    is the engine's least-late one, never the stale plan."""
     version = ScheduleVersion.objects.filter(is_current=True).first()
     flagged = set(version.at_risk or []) if version is not None else set()
     orders = Order.objects.filter(
@@ -498,17 +575,50 @@ def orders_at_risk(*, order_ids: list[int] | None = None) -> list[OrderAtRisk]:
     if order_ids is not None:
         orders = orders.filter(pk__in=order_ids)
     orders_list = list(orders)
-    projection = projected_completions(
-        version=version, order_ids=[o.pk for o in orders_list] if order_ids is not None else None
+    scope = [o.pk for o in orders_list] if order_ids is not None else None
+    projection = projected_completions(version=version, order_ids=scope)
+    disrupted = disrupted_outlooks(
+        disruption=open_disruption(version) if version else None, order_ids=scope
     )
     result = []
     for order in orders_list:
-        status = buffer_status(
+        outlook = disrupted.get(order.pk)
+        completion = outlook.projected_completion if outlook else projection.get(order.pk)
+        status = outlook_status(
             promised_due=order.promised_due,
             buffer_minutes=order.buffer_minutes,
             projected_completion=projection.get(order.pk),
+            disrupted=outlook,
         )
         if status.color in ("yellow", "red") or order.code in flagged:
-            result.append(OrderAtRisk(order, projection.get(order.pk), status))
-    result.sort(key=lambda r: r.buffer.slack_minutes if r.buffer.slack_minutes is not None else 0)
+            result.append(OrderAtRisk(order, completion, status))
+    result.sort(
+        key=lambda r: r.buffer.slack_minutes if r.buffer.slack_minutes is not None else -(10**9)
+    )
     return result
+
+
+@dataclass(frozen=True)
+class BoardHealth:
+    """What every scheduler and manager page says first: does the plan still hold?"""
+
+    version: ScheduleVersion | None
+    disruption: BoardDisruption | None  # open: the current version no longer fits reality
+    at_risk: list[OrderAtRisk]
+
+    @property
+    def broken(self) -> bool:
+        return self.disruption is not None
+
+    @property
+    def late(self) -> list[OrderAtRisk]:
+        return [r for r in self.at_risk if r.buffer.color == "red"]
+
+
+def board_health() -> BoardHealth:
+    version = ScheduleVersion.objects.filter(is_current=True).first()
+    return BoardHealth(
+        version=version,
+        disruption=open_disruption(version) if version is not None else None,
+        at_risk=orders_at_risk(),
+    )

@@ -13,10 +13,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orders.models import Profile
@@ -25,7 +27,9 @@ from orders.selectors import role_of
 from quoting import services as quoting_services
 from quoting.models import AuditEvent, ReplanProposal
 from quoting.selectors import proposals_visible_to
+from quoting.selectors_repair import repair_for
 from scheduling.forms import (
+    DowntimeChangeForm,
     DowntimeForm,
     OperationFinishForm,
     OperationStartForm,
@@ -35,8 +39,8 @@ from scheduling.forms import (
 from scheduling.models import WorkCenter, WorkCenterDowntime
 from scheduling.selectors import (
     OrderAtRisk,
+    board_health,
     job_board_for,
-    orders_at_risk,
     overlay_proposal,
     shop_floor_queue,
 )
@@ -55,6 +59,9 @@ def _start_from(request: HttpRequest) -> datetime | None:
     return day.replace(tzinfo=UTC)
 
 
+# Decided proposals listed under the open ones: the recent history a scheduler asks about.
+DECIDED_SHOWN = 10
+
 # Proposals a scheduler can still act on (approve a pending one; reject any open one).
 OPEN_PROPOSAL_STATES = [
     ReplanProposal.Status.PENDING,
@@ -71,6 +78,7 @@ def _board_page(
     status: int = 200,
 ) -> HttpResponse:
     board = job_board_for(window=request.GET.get("window", "week"), start=_start_from(request))
+    health = board_health()
     proposals = list(
         proposals_visible_to(request.user)
         .filter(status__in=OPEN_PROPOSAL_STATES)
@@ -107,6 +115,21 @@ def _board_page(
             "proposal": selected,
             "proposal_id": selected.pk if selected else None,
             "can_decide": role_of(request.user) == Profile.Role.SCHEDULER,
+            "health": health,
+            "show_repair": role_of(request.user) == Profile.Role.SCHEDULER,
+            "repair": repair_for(health.disruption),
+            "repair_page": "board",
+            "search": request.GET.get("q", "")[:100],
+            "decided": proposals_visible_to(request.user)
+            .filter(status__in=[ReplanProposal.Status.APPROVED, ReplanProposal.Status.REJECTED])
+            .select_related(
+                "quote__customer",
+                "quote__product",
+                "decided_by",
+                "committed_version",
+                "capacity_option",
+            )
+            .order_by("-decided_at", "-id")[:DECIDED_SHOWN],
         },
         status=status,
     )
@@ -173,18 +196,49 @@ def proposal_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
 # Shop floor
 
 
+# Rows per shop-floor page: the whole 48-hour queue of the demo shop was one 12,000 px page
+# (156 rows with a form each) that took 1-2.6 s to render.
+FLOOR_PAGE_SIZE = 25
+
+
+def _back_to_floor(request: HttpRequest) -> HttpResponse:
+    """Post/redirect/get back to the shop-floor view the form was posted from (its filter and
+    page), never to another site."""
+    return redirect(_floor_view_path(request))
+
+
+def _floor_view_path(request: HttpRequest) -> str:
+    """The shop-floor view (filter, page) a form came from: the page itself on a GET, the
+    form's `back` field on a POST when it is a shop-floor view of this site."""
+    if request.method != "POST":
+        return request.get_full_path()
+    back = request.POST.get("back", "")
+    if (back == "/shop-floor/" or back.startswith("/shop-floor/?")) and (
+        url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
+        return back
+    return "/shop-floor/"
+
+
 def _floor_page(
     request: HttpRequest,
     *,
     bound: dict[int, forms.Form] | None = None,
     downtime_form: DowntimeForm | None = None,
+    downtime_change_forms: dict[int, DowntimeChangeForm] | None = None,
     repromise_forms: dict[int, RepromiseForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now().replace(second=0, microsecond=0)
-    queue = shop_floor_queue(now=now)
+    codes = list(WorkCenter.objects.order_by("code").values_list("code", flat=True))
+    work_center = request.GET.get("wc", "")
+    if work_center not in codes:
+        work_center = ""  # absent or unknown: every work center
+    queue = shop_floor_queue(now=now, work_center=work_center or None)
+    page = Paginator(queue, FLOOR_PAGE_SIZE).get_page(request.GET.get("page"))
+    health = board_health()
     rows = []
-    for item in queue:
+    for item in page.object_list:
         form = (bound or {}).get(item.operation.pk)
         rows.append({"item": item, "form": form})
     return render(
@@ -192,16 +246,34 @@ def _floor_page(
         "scheduling/shop_floor.html",
         {
             "rows": rows,
+            "page": page,
+            "queue_size": len(queue),
+            "work_center": work_center,
+            "work_center_codes": codes,
+            "back": _floor_view_path(request),
             "now": now,
-            "work_centers": WorkCenter.objects.order_by("code"),
             "downtime_form": downtime_form or DowntimeForm(),
             "at_risk": [
                 {"row": row, "form": _repromise_form(row, repromise_forms)}
-                for row in orders_at_risk()
+                for row in health.at_risk
             ],
-            "recent_downtime": WorkCenterDowntime.objects.select_related("work_center").order_by(
-                "-created_at"
-            )[:5],
+            "health": health,
+            "show_repair": True,
+            "repair": repair_for(health.disruption),
+            "repair_page": "floor",
+            "recent_downtime": [
+                {
+                    "downtime": down,
+                    "form": (downtime_change_forms or {}).get(down.pk)
+                    or DowntimeChangeForm(
+                        prefix=f"downtime-{down.pk}",
+                        initial={"start": down.start, "end": down.end, "reason": down.reason},
+                    ),
+                }
+                for down in WorkCenterDowntime.objects.select_related("work_center").order_by(
+                    "-created_at"
+                )[:5]
+            ],
         },
         status=status,
     )
@@ -260,7 +332,7 @@ def _floor_event(
             _attach(form, exc)
         else:
             _report(request, result)
-            return redirect("shop-floor")
+            return _back_to_floor(request)
     return _floor_page(request, bound={operation_id: form}, status=400)
 
 
@@ -310,14 +382,14 @@ def order_repromise(request: HttpRequest, order_id: int) -> HttpResponse:
             _attach(form, exc)
         except quoting_services.QuotingConflict as exc:
             messages.error(request, f"Not re-promised: {exc}")
-            return redirect("shop-floor")
+            return _back_to_floor(request)
         else:
             messages.success(
                 request,
                 f"{promise.order.code} re-promised for {promise.due:%a %d %b %H:%M} UTC; "
                 "the old promise stays in its history.",
             )
-            return redirect("shop-floor")
+            return _back_to_floor(request)
     return _floor_page(request, repromise_forms={order_id: form}, status=400)
 
 
@@ -338,5 +410,29 @@ def downtime_record(request: HttpRequest) -> HttpResponse:
             _attach(form, exc)
         else:
             _report(request, result)
-            return redirect("shop-floor")
+            return _back_to_floor(request)
     return _floor_page(request, downtime_form=form, status=400)
+
+
+@role_required(Profile.Role.SCHEDULER)
+@require_POST
+def downtime_change(request: HttpRequest, downtime_id: int) -> HttpResponse:
+    """End a downtime early ("back up at") or edit it: audited, and re-validated like a new one."""
+    if not WorkCenterDowntime.objects.filter(pk=downtime_id).exists():
+        raise Http404("No such downtime.")
+    form = DowntimeChangeForm(request.POST, prefix=f"downtime-{downtime_id}")
+    if form.is_valid():
+        try:
+            change = quoting_services.downtime_change(
+                downtime_id=downtime_id,
+                changed_by=page_user(request),
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                reason=form.cleaned_data["reason"] or None,
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            _report(request, change.result)
+            return _back_to_floor(request)
+    return _floor_page(request, downtime_change_forms={downtime_id: form}, status=400)

@@ -3,6 +3,9 @@
 Workflow (workflow.py): `quote_request_create`, `quote_cancel`, `quote_accept`,
 `replan_proposal_approve`, `replan_proposal_reject`, `order_repromise`,
 `quote_request_from_customer`, `date_change_request_close`.
+Shop floor (downtime.py): `downtime_change` (edit or end a downtime early, audited).
+Repairs of a broken board (repair.py): `repair_request`, `repair_solve` (the worker's),
+`repair_approve`, `repair_reject`, `repromise_proposal_confirm` (the rep's).
 Solving (solving.py, called by the Celery tasks): `quote_solve`, `proposal_solve`,
 `solves_sweep_stale`, `enqueue_quote_solve`, `enqueue_proposal_solve`.
 
@@ -11,7 +14,15 @@ Errors: `django.core.exceptions.ValidationError` (bad input, field messages, not
 does not allow it; stale ones have already enqueued a re-solve), `RepromiseInfeasible`.
 """
 
+from quoting.services.downtime import downtime_change
 from quoting.services.improving import quote_improve
+from quoting.services.repair import (
+    repair_approve,
+    repair_reject,
+    repair_request,
+    repair_solve,
+    repromise_proposal_confirm,
+)
 from quoting.services.solving import (
     MAX_SOLVE_ATTEMPTS,
     SolveMonitor,
@@ -48,6 +59,7 @@ __all__ = [
     "SolveMonitor",
     "SweepReport",
     "date_change_request_close",
+    "downtime_change",
     "enqueue_proposal_solve",
     "enqueue_quote_solve",
     "order_repromise",
@@ -58,7 +70,12 @@ __all__ = [
     "quote_request_create",
     "quote_request_from_customer",
     "quote_solve",
+    "repair_approve",
+    "repair_reject",
+    "repair_request",
+    "repair_solve",
     "replan_proposal_approve",
     "replan_proposal_reject",
+    "repromise_proposal_confirm",
     "solves_sweep_stale",
 ]

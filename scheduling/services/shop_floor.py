@@ -19,10 +19,13 @@ the rule that a promise changes only through an explicit, audited re-promise:
   (`accept_late`), which the version records as at risk. No promise row is written or moved:
   the orders are returned as at risk so the page shows them and a scheduler re-promises them
   (or finds capacity). From then on rule 5's "an order already late is never made later" holds
-  them to their projection, so nothing is made worse (invariant 1). If the engine could not
-  produce a projection, the event is recorded and the previous version stays current.
-- If check finds no schedule within its time limit ("no_solution"), the same holds and the
-  message says so; nothing is marked at risk because nothing was proven late.
+  them to their projection, so nothing is made worse (invariant 1).
+- Otherwise ("no_solution": nothing found within the time limit, so nothing is proven late;
+  or no projection; or the verifier refused what the engine found) the event is recorded, the
+  previous version stays current, and the version is marked as no longer fitting reality
+  (`BoardDisruption`, with the engine's least-late projection per order when the answer has
+  one). Every page then says so and takes each order's outlook from that projection, never
+  from the stale plan; a repair or another event that finds a valid schedule ends it.
 
 Validation errors (finish before start, a predecessor not done, a work center the operation
 cannot use, a period that ends before it starts, a time in the future) raise ValidationError
@@ -31,12 +34,14 @@ with per-field messages before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from orders.models import Operation, Order
 from scheduling.boards import board_now, board_snapshot
@@ -44,6 +49,7 @@ from scheduling.engine import model as e
 from scheduling.models import ScheduleVersion, WorkCenter, WorkCenterDowntime
 from scheduling.services.board_io import board_check
 from scheduling.services.commit import ScheduleRejected, schedule_commit
+from scheduling.services.disruption import board_disruption_record
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class ShopFloorResult:
     version: ScheduleVersion | None  # the new current version, None when none was committed
     at_risk: tuple[str, ...]  # codes of orders whose promise can no longer be kept
     message: str
+    downtime: WorkCenterDowntime | None = None  # the downtime recorded, for its caller
 
 
 def _minute(value: datetime) -> datetime:
@@ -74,6 +81,13 @@ def _not_future(errors: dict[str, list[str]], name: str, value: datetime) -> Non
         errors.setdefault(name, []).append("Cannot record something that has not happened yet.")
 
 
+def _check_reason(errors: dict[str, list[str]], reason: str) -> None:
+    if not reason or not reason.strip():
+        errors.setdefault("reason", []).append("Say why the work center is down.")
+    elif len(reason) > 200:
+        errors.setdefault("reason", []).append("At most 200 characters.")
+
+
 def _lock_board() -> ScheduleVersion | None:
     """Lock the current schedule version, first thing in every event's transaction.
 
@@ -89,10 +103,68 @@ def _lock_board() -> ScheduleVersion | None:
     raise RuntimeError("could not lock the current schedule version (it kept changing)")
 
 
+def _named(codes: tuple[str, ...], limit: int = 12) -> str:
+    shown = ", ".join(codes[:limit])
+    return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
+
+
+def _broken(
+    *,
+    current: ScheduleVersion | None,
+    answer: e.Answer,
+    reason: str,
+    user: User | None,
+    why: str,
+) -> ShopFloorResult:
+    """The event stands, no schedule replaces the current version: record that the version no
+    longer fits reality (with the engine's projection when it has one) and say so."""
+    if current is None:
+        return ShopFloorResult(
+            version=None,
+            at_risk=(),
+            message=f"Recorded. {why}" + (f" {answer.message}" if answer.message else ""),
+        )
+    disruption = board_disruption_record(
+        version=current,
+        answer=answer,
+        event=reason,
+        user=user,
+        # The engine's own words go on the banner; the flash message names the orders.
+        message=why + (f" Engine: {answer.message}." if answer.message else ""),
+    )
+    late = tuple(
+        disruption.orders.filter(late=True)
+        .order_by("order__code")
+        .values_list("order__code", flat=True)
+    )
+    at_risk = tuple(
+        disruption.orders.filter(Q(late=True) | Q(projected_completion__isnull=True))
+        .order_by("order__code")
+        .values_list("order__code", flat=True)
+    )
+    if disruption.has_projection:
+        outlook = (
+            f"The best schedule found leaves {len(late)} order(s) late: {_named(late)}."
+            if late
+            else "The best schedule found keeps every promise but not every safety buffer."
+        )
+    elif at_risk:
+        outlook = f"No projection: {len(at_risk)} order(s) at risk ({_named(at_risk)})."
+    else:
+        outlook = "No projection."
+    return ShopFloorResult(
+        version=None,
+        at_risk=at_risk,
+        message=f"Recorded. The plan (v{current.number}) no longer fits reality: {why} "
+        f"{outlook} No promise was moved; run a repair or re-promise the orders at risk.",
+    )
+
+
 def _revalidate(
     *, current: ScheduleVersion | None, user: User | None, reason: str
 ) -> ShopFloorResult:
-    """Check every promise on the board as recorded now and commit a valid schedule if any.
+    """Check every promise on the board as recorded now and commit a valid schedule if any;
+    otherwise record that the current version no longer fits reality (`_broken`).
     `current` is the version `_lock_board` locked at the start of the transaction."""
     now = board_now()
     board = board_snapshot(version=current, now=now).board
@@ -110,11 +182,12 @@ def _revalidate(
                     created_by=user,
                 )
         except ScheduleRejected as exc:
-            return ShopFloorResult(
-                version=None,
-                at_risk=(),
-                message=f"Recorded. The repaired schedule was refused by the verifier ({exc}); "
-                "the previous version stays current: run a check/repair.",
+            return _broken(
+                current=current,
+                answer=answer,
+                reason=reason,
+                user=user,
+                why=f"the repaired schedule was refused by the verifier ({exc}).",
             )
         moved = len(answer.moved)
         return ShopFloorResult(
@@ -123,53 +196,47 @@ def _revalidate(
             message=f"Recorded. Every promise still holds; schedule v{result.version.number} "
             f"is current ({moved} operation(s) moved).",
         )
-    if answer.status == "infeasible":
+    if answer.status == "infeasible" and answer.projection:
         at_risk = tuple(sorted(answer.at_fault))
-        named = f"{len(at_risk)} order(s) at risk ({', '.join(at_risk)})"
-        if answer.projection:
-            # Reality made these orders late: the board must still show what will really
-            # happen, so the least-late schedule becomes current with them flagged at risk.
-            # Their promises stay as they are until a scheduler re-promises them.
-            projection = e.Answer(status="promised", schedule=answer.projection)
-            try:
-                with transaction.atomic():
-                    result = schedule_commit(
-                        expected_version_id=current.pk if current else None,
-                        now=now,
-                        answer=projection,
-                        kind=ScheduleVersion.Kind.SHOP_FLOOR,
-                        reason=f"{reason} | at risk: {', '.join(at_risk)}"[:500],
-                        created_by=user,
-                        accept_late=at_risk,
-                    )
-            except ScheduleRejected as exc:
-                return ShopFloorResult(
-                    version=None,
-                    at_risk=at_risk,
-                    message=f"Recorded. No schedule keeps every promise any more: {named}. "
-                    f"The projected schedule was refused by the verifier ({exc}); the previous "
-                    "version stays current.",
+        named = f"{len(at_risk)} order(s) at risk ({_named(at_risk)})"
+        # Reality made these orders late (proven): the board must still show what will really
+        # happen, so the least-late schedule becomes current with them flagged at risk.
+        # Their promises stay as they are until a scheduler re-promises them.
+        projection = e.Answer(status="promised", schedule=answer.projection)
+        try:
+            with transaction.atomic():
+                result = schedule_commit(
+                    expected_version_id=current.pk if current else None,
+                    now=now,
+                    answer=projection,
+                    kind=ScheduleVersion.Kind.SHOP_FLOOR,
+                    reason=f"{reason} | at risk: {', '.join(at_risk)}"[:500],
+                    created_by=user,
+                    accept_late=at_risk,
                 )
-            return ShopFloorResult(
-                version=result.version,
-                at_risk=at_risk,
-                message=f"Recorded. No schedule keeps every promise any more: {named}. "
-                f"Schedule v{result.version.number} shows their projected completion; no "
-                "promise was moved: re-promise them or add capacity.",
+        except ScheduleRejected as exc:
+            return _broken(
+                current=current,
+                answer=answer,
+                reason=reason,
+                user=user,
+                why=f"no schedule keeps every promise any more ({named}), and the projected "
+                f"schedule was refused by the verifier ({exc}).",
             )
         return ShopFloorResult(
-            version=None,
+            version=result.version,
             at_risk=at_risk,
-            message=f"Recorded. No schedule keeps every promise any more: {named}. No promise "
-            "was moved; re-promise them." + (f" {answer.message}" if answer.message else ""),
+            message=f"Recorded. No schedule keeps every promise any more: {named}. "
+            f"Schedule v{result.version.number} shows their projected completion; no "
+            "promise was moved: re-promise them or add capacity.",
         )
-    return ShopFloorResult(
-        version=None,
-        at_risk=(),
-        message="Recorded. The engine found no schedule within its time limit; the previous "
-        "version stays current: run a check/repair."
-        + (f" {answer.message}" if answer.message else ""),
-    )
+    if answer.status == "infeasible":
+        why = "no schedule keeps every promise any more."
+    else:
+        # "no_solution": nothing is proven late, so the engine's best attempt is shown as a
+        # projection (orders at risk) but not committed; a longer repair may keep them.
+        why = "the engine found no schedule keeping every promise within its time limit."
+    return _broken(current=current, answer=answer, reason=reason, user=user, why=why)
 
 
 def operation_start(
@@ -322,23 +389,96 @@ def work_center_downtime_record(
         end_ok = _require_aware(errors, "end", end)
         if start_ok and end_ok and _minute(end) <= _minute(start):
             errors.setdefault("end", []).append("The end must be after the start.")
-        if not reason or not reason.strip():
-            errors.setdefault("reason", []).append("Say why the work center is down.")
-        elif len(reason) > 200:
-            errors.setdefault("reason", []).append("At most 200 characters.")
+        _check_reason(errors, reason)
         if errors:
             raise ValidationError(errors)
         assert work_center is not None
-        WorkCenterDowntime.objects.create(
+        downtime = WorkCenterDowntime.objects.create(
             work_center=work_center,
             start=_minute(start),
             end=_minute(end),
             reason=reason.strip(),
             created_by=user,
         )
-        return _revalidate(
+        result = _revalidate(
             current=current,
             user=user,
             reason=f"{work_center.code} down {_minute(start):%Y-%m-%d %H:%M}-"
             f"{_minute(end):%Y-%m-%d %H:%M} UTC: {reason.strip()}",
         )
+        return dataclasses.replace(result, downtime=downtime)
+
+
+@dataclass(frozen=True)
+class DowntimeChange:
+    """A downtime edited (or ended early), what it was before, and what that did to the board."""
+
+    downtime: WorkCenterDowntime
+    before: dict[str, str]
+    result: ShopFloorResult
+
+
+def downtime_fields(downtime: WorkCenterDowntime) -> dict[str, str]:
+    return {
+        "work_center": downtime.work_center.code,
+        "start": downtime.start.isoformat(),
+        "end": downtime.end.isoformat(),
+        "reason": downtime.reason,
+    }
+
+
+def work_center_downtime_change(
+    *,
+    downtime_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    reason: str | None = None,
+    user: User | None,
+) -> DowntimeChange:
+    """Edit a recorded downtime (a field left None keeps its value), typically to end it early
+    ("machine back at ..."), then re-validate promises exactly as recording one does.
+
+    Writes: the WorkCenterDowntime row and what `_revalidate` writes (a new schedule version,
+    or the version marked as no longer fitting reality). Enqueues nothing. Raises
+    ValidationError (nothing written) for an unknown downtime, an end not after the start, an
+    empty reason, or nothing changed. The caller audits the change (it gets the old values)."""
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        current = _lock_board()
+        downtime = (
+            WorkCenterDowntime.objects.select_for_update()
+            .select_related("work_center")
+            .filter(pk=downtime_id)
+            .first()
+        )
+        if downtime is None:
+            raise ValidationError({"downtime_id": ["No such downtime."]})
+        before = downtime_fields(downtime)
+        new_start = downtime.start
+        new_end = downtime.end
+        if start is not None and _require_aware(errors, "start", start):
+            new_start = _minute(start)
+        if end is not None and _require_aware(errors, "end", end):
+            new_end = _minute(end)
+        if not errors and new_end <= new_start:
+            errors.setdefault("end", []).append("The end must be after the start.")
+        new_reason = downtime.reason if reason is None else reason.strip()
+        _check_reason(errors, new_reason)
+        if not errors and (new_start, new_end, new_reason) == (
+            downtime.start,
+            downtime.end,
+            downtime.reason,
+        ):
+            errors.setdefault("end", []).append("Nothing changed.")
+        if errors:
+            raise ValidationError(errors)
+        downtime.start, downtime.end, downtime.reason = new_start, new_end, new_reason
+        downtime.save(update_fields=["start", "end", "reason"])
+        code = downtime.work_center.code
+        result = _revalidate(
+            current=current,
+            user=user,
+            reason=f"{code} downtime changed to {new_start:%Y-%m-%d %H:%M}-"
+            f"{new_end:%Y-%m-%d %H:%M} UTC: {new_reason}",
+        )
+        return DowntimeChange(downtime=downtime, before=before, result=result)

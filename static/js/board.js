@@ -66,4 +66,37 @@
     }
     panel.replaceChildren(dl);
   });
+
+  // Find an order: highlight the bars whose order or customer contains the text; the rest fade.
+  const search = document.getElementById("board-search");
+  const found = document.getElementById("board-search-count");
+  function highlight() {
+    const text = search.value.trim().toLowerCase();
+    let count = 0;
+    const orders = new Set();
+    for (const el of gantt.querySelectorAll(".op")) {
+      const hit =
+        text !== "" &&
+        ((el.dataset.order || "").toLowerCase().includes(text) ||
+          (el.dataset.customer || "").toLowerCase().includes(text));
+      el.classList.toggle("found", hit);
+      if (hit) {
+        count += 1;
+        orders.add(el.dataset.order);
+      }
+    }
+    gantt.classList.toggle("searching", text !== "");
+    if (found) {
+      found.textContent =
+        text === ""
+          ? ""
+          : count === 0
+            ? "no bar in this window"
+            : count + " bar" + (count === 1 ? "" : "s") + " of " + orders.size + " order" + (orders.size === 1 ? "" : "s");
+    }
+  }
+  if (search) {
+    search.addEventListener("input", highlight);
+    highlight(); // ?q= prefills it
+  }
 })();

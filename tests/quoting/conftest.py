@@ -23,10 +23,12 @@ from config.celery import app as celery_app
 from orders.models import Customer, Operation, Order, Product, RoutingStep
 from scheduling import engine
 from scheduling.boards import board_now, board_snapshot, current_version
+from scheduling.engine import model as engine_model
 from scheduling.models import (
     Calendar,
     CapacityOption,
     CapacityOptionWindow,
+    ScheduledOperation,
     ScheduleVersion,
     WorkCenter,
 )
@@ -179,6 +181,34 @@ def seed_orders(
         ],
     )
     return result.version
+
+
+def seed_one_order_each(shop: Shop) -> ScheduleVersion:
+    """One order per customer, due in ten days (ACME: SO-1 cylinder, GLOBEX: SO-2 bracket)."""
+    due = board_now() + timedelta(days=10)
+    return seed_orders(
+        shop,
+        [
+            ("SO-1", shop.acme, shop.cylinder, 5, due),
+            ("SO-2", shop.globex, shop.bracket, 10, due),
+        ],
+    )
+
+
+def shifted_projection(shift: timedelta) -> tuple[engine_model.ScheduledOperation, ...]:
+    """The current schedule moved `shift` later, as an engine's least-late projection."""
+    return tuple(
+        engine_model.ScheduledOperation(
+            order=slot.operation.order.code,
+            operation=str(slot.operation.sequence),
+            work_center=slot.work_center.code,
+            start=slot.start + shift,
+            end=slot.end + shift,
+        )
+        for slot in ScheduledOperation.objects.filter(version__is_current=True).select_related(
+            "operation__order", "work_center"
+        )
+    )
 
 
 @pytest.fixture

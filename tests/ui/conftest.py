@@ -3,14 +3,12 @@ shift option on the mill, two customers with a buyer each) with a verified curre
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from scheduling.boards import board_now
-from tests.quoting.conftest import Shop, make_shop, seed_orders
+from tests.quoting.conftest import Shop, make_shop, seed_one_order_each
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +26,7 @@ def _small_engine(settings: Any) -> None:
 def shop(db: None) -> Shop:
     """The shop with one order per customer on the current schedule (ACME: SO-1, GLOBEX: SO-2)."""
     shop = make_shop()
-    due = board_now() + timedelta(days=10)
-    seed_orders(
-        shop,
-        [
-            ("SO-1", shop.acme, shop.cylinder, 5, due),
-            ("SO-2", shop.globex, shop.bracket, 10, due),
-        ],
-    )
+    seed_one_order_each(shop)
     return shop
 
 

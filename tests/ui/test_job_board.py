@@ -244,3 +244,26 @@ def test_approving_a_stale_proposal_re_solves_it_and_the_board_says_so(
         assert "re-solved \u00d71" in board
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager
+
+
+def test_a_rejected_proposal_stays_in_the_history_with_its_reason(
+    client_for: Any, shop: Any
+) -> None:
+    proposal = _proposal(shop)
+    client = client_for("scheduler")
+    before = client.get("/board/").content.decode()
+    assert "No proposal has been approved or rejected yet." in before
+    client.post(
+        f"/board/proposals/{proposal.pk}/reject/",
+        {f"reject-{proposal.pk}-reason": "customer can wait"},
+    )
+    page = client.get("/board/").content.decode()
+    history = page[page.index('id="proposal-history"') :]
+    assert f'data-proposal="{proposal.pk}"' in history
+    assert "Rejected" in history and "Reason: customer can wait" in history
+
+
+def test_board_search_box_is_prefilled_and_bars_carry_what_it_matches(client_for: Any) -> None:
+    page = client_for("scheduler").get("/board/?q=SO-2").content.decode()
+    assert 'id="board-search"' in page and 'value="SO-2"' in page
+    assert 'data-order="SO-2"' in page  # what static/js/board.js highlights

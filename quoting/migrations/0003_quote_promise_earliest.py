@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quoting', '0001_initial'),
+        ('quoting', '0002_repairs_and_downtime_audit'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quoting', '0002_quote_promise_earliest'),
+        ('quoting', '0003_quote_promise_earliest'),
     ]
 
     operations = [
