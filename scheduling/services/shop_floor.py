@@ -22,7 +22,9 @@ the rule that a promise changes only through an explicit, audited re-promise:
   them to their projection, so nothing is made worse (invariant 1). If the engine could not
   produce a projection, the event is recorded and the previous version stays current.
 - If check finds no schedule within its time limit ("no_solution"), the same holds and the
-  message says so; nothing is marked at risk because nothing was proven late.
+  message says so; nothing is marked at risk because nothing was proven late. (The answer's
+  projection, the least-late schedule found, and `at_risk`, the orders it leaves late, are
+  not committed here.)
 
 Validation errors (finish before start, a predecessor not done, a work center the operation
 cannot use, a period that ends before it starts, a time in the future) raise ValidationError
