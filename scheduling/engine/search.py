@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import chain
 
 from scheduling.engine.budget import (
     BUILD_SECONDS_PER_TASK,
@@ -59,6 +60,9 @@ OPTIONS_SHARE = 0.3
 # which existing work may move to make room, and the share of the time limit they may use.
 PINNED_WINDOWS = (480, 1440)
 PINNED_SHARE = 0.35
+# Rounds of priority rebalancing in a repair (about 20 ms each at 850 operations); the
+# demo-shop breakdowns measured reached their best within 25.
+REBALANCE_ROUNDS = 25
 
 
 @dataclass
@@ -110,14 +114,31 @@ def existing_schedule(
     clock.report("existing")
     hint: Solution | None = None
     score = (0, 0)
+    # Time for list scheduling: all of the repair's share when CP-SAT would not fit in it
+    # anyway, else half of it.
+    variable_count = sum(1 for t in problem.tasks if t.fixed is None and t.job not in skip)
+    budget = share * clock.remaining()
+    if budget >= 3 * BUILD_SECONDS_PER_TASK * variable_count:
+        budget /= 2
+    deadline = clock.elapsed() + budget
+    best_dispatch: tuple[Solution, dict[int, int]] | None = None  # schedule and its rule
+    best_dispatch_score = (0, 0)
+
+    def rounds() -> Iterator[tuple[Solution | None, dict[int, int] | None]]:
+        if best_dispatch is not None:
+            yield from _rebalanced(problem, skip, *best_dispatch, clock, deadline)
+
     # Candidates, least disruptive first; the first that keeps every promise wins, else the
-    # fewest late orders, then the least lateness.
-    for candidate in _repair_candidates(problem, base, skip, clock):
+    # fewest late orders, then the least lateness; rebalancing rounds from the least late
+    # dispatch come last.
+    for candidate, rule in chain(_repair_candidates(problem, base, skip, clock), rounds()):
         if candidate is None:
             continue
         candidate_score = lateness(problem, candidate)
         if hint is None or candidate_score < score:
             hint, score = candidate, candidate_score
+        if rule is not None and (best_dispatch is None or candidate_score < best_dispatch_score):
+            best_dispatch, best_dispatch_score = (candidate, rule), candidate_score
         if not score[0]:
             break
     if hint is None:
@@ -146,7 +167,7 @@ def existing_schedule(
     }
     latest = {j.index: max(horizon, j.deadline or horizon) for j in problem.jobs}
     if share * clock.remaining() < 3 * BUILD_SECONDS_PER_TASK * len(variable):
-        return _not_found(problem, hint, "no time was left to search further")
+        return _not_found(problem, hint, "no time was left for the exhaustive search")
     try:
         model = ScheduleModel(problem, hint, variable, latest, soft_deadlines=soft)
     except InfeasibleDomain as error:
@@ -199,7 +220,7 @@ def lateness(problem: Problem, solution: Solution) -> tuple[int, int]:
 
 def _repair_candidates(
     problem: Problem, base: Solution | None, skip: frozenset[int], clock: Clock
-) -> Iterator[Solution | None]:
+) -> Iterator[tuple[Solution | None, dict[int, int] | None]]:
     """Schedules of the existing orders that are valid but for promises, least disruptive
     first: the plan kept with the unplanned orders inserted into its gaps (when the planned
     operations still hold); the plan shifted right where it broke (list scheduling anchored on
@@ -209,7 +230,7 @@ def _repair_candidates(
     cost = DISPATCH_SECONDS_PER_TASK * len(problem.tasks)
     if base is None:
         clock.spent_seconds(cost)
-        yield plan_kept(problem, skip)
+        yield plan_kept(problem, skip), None
     rules = dispatch_priorities(problem)
     rules = [rule for i, rule in enumerate(rules) if rule not in rules[:i]]
     planned = {t.index: t.baseline[1] for t in problem.tasks if t.baseline is not None}
@@ -220,7 +241,41 @@ def _repair_candidates(
         if n and (clock.remaining() < cost or clock.is_cancelled()):
             return  # (the first always runs: it is the fallback that always exists)
         clock.spent_seconds(cost)
-        yield dispatch(problem, priority=rule, skip_jobs=skip, compact=left_justified)
+        yield dispatch(problem, priority=rule, skip_jobs=skip, compact=left_justified), rule
+
+
+def _rebalanced(
+    problem: Problem,
+    skip: frozenset[int],
+    schedule: Solution,
+    rule: dict[int, int],
+    clock: Clock,
+    deadline: float,
+) -> Iterator[tuple[Solution | None, dict[int, int] | None]]:
+    """List scheduling again, each round moving the orders the last round left late forward
+    in the priority by their lateness (left-justified, so that they can overtake), until a
+    round leaves none late, REBALANCE_ROUNDS have run or ``deadline`` comes. The orders that
+    make room change from round to round, so the rounds do not improve steadily: the caller
+    keeps the best. After a breakdown in the demo shop (and five other machines down), 25
+    rounds left 0-28 % fewer orders late than the best single dispatch (two boards went from
+    5-6 late to none); halving the push did no better."""
+    priority = dict(rule)
+    cost = DISPATCH_SECONDS_PER_TASK * len(problem.tasks)
+    for _ in range(REBALANCE_ROUNDS):
+        late = late_jobs(problem, schedule)
+        if not late or clock.elapsed() + cost > deadline or clock.is_cancelled():
+            return
+        for j in late:
+            job = problem.jobs[j]
+            minutes = schedule[job.tasks[-1]][2] - (job.deadline or 0)
+            for t in job.tasks:
+                priority[t] = priority.get(t, 0) - minutes
+        clock.spent_seconds(cost)
+        candidate = dispatch(problem, priority=priority, skip_jobs=skip, compact=True)
+        yield candidate, None
+        if candidate is None:
+            return
+        schedule = candidate
 
 
 def plan_kept(problem: Problem, skip: frozenset[int]) -> Solution | None:

@@ -5,7 +5,8 @@ The search always holds a valid incumbent, so a time limit or a cancel returns s
 1. The existing orders' schedule: the baseline when it still passes every rule; the baseline
    kept with the orders it does not plan inserted into its gaps, when that keeps every promise;
    otherwise a repair (list scheduling under several dispatch rules, shifting and then
-   left-justifying the plan, then CP-SAT; the least late of them all), or "infeasible" naming
+   left-justifying the plan, then rounds that move the late orders forward in the priority,
+   then CP-SAT; the least late of them all), or "infeasible" naming
    the orders whose promise cannot be kept (found by minimising lateness beyond the promise as
    a soft goal). Without a valid schedule the least-late one found is the answer's projection.
 2. The request inserted into the earliest gaps of that schedule, moving nothing: valid, and an

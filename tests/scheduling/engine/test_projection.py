@@ -83,11 +83,14 @@ def _needs_reordering() -> dict[str, Any]:
     return _oven_board(["00:00", "24:00"], [], "2026-12-07T14:00:00Z", "2026-12-07T08:10:00Z", 120)
 
 
-def _a_first(monkeypatch: Any) -> None:
+def _a_first(monkeypatch: Any, *, rebalance: bool = False) -> None:
     """Every dispatch rule takes A before B (so the dispatch leaves B late), and inserting the
-    orders into the (empty) plan by least slack, which would take B first, is not tried."""
+    orders into the (empty) plan by least slack, which would take B first, is not tried; nor
+    (unless ``rebalance``) are rounds that move the late B forward."""
     monkeypatch.setattr(search, "dispatch_priorities", lambda problem: [{0: 0, 1: 1}])
     monkeypatch.setattr(search, "plan_kept", lambda problem, skip: None)
+    if not rebalance:
+        monkeypatch.setattr(search, "REBALANCE_ROUNDS", 0)
 
 
 def _solver_returns(monkeypatch: Any, status: str, bound: float | None) -> None:
@@ -159,3 +162,15 @@ def test_a_repair_keeps_its_dispatch_when_the_solver_ends_on_a_later_schedule(
     assert "leaves 1 order(s) late: B" in answer.message
     rows = {row.order: row for row in answer.projection}
     assert rows["A"].start.isoformat() == "2026-12-07T06:00:00+00:00"
+
+
+def test_rebalancing_rounds_move_the_late_order_forward_without_the_solver(
+    monkeypatch: Any,
+) -> None:
+    _a_first(monkeypatch, rebalance=True)
+    _solver_returns(monkeypatch, "UNKNOWN", None)
+    board = load_board(_needs_reordering())
+    answer = check(board, time_limit=2, workers=1)
+    assert answer.status == "promised" and verify(board, answer) == []
+    rows = {row.order: row for row in answer.schedule}
+    assert rows["B"].start < rows["A"].start
