@@ -131,7 +131,9 @@ def existing_schedule(
     # Candidates, least disruptive first; the first that keeps every promise wins, else the
     # fewest late orders, then the least lateness; rebalancing rounds from the least late
     # dispatch come last.
-    for candidate, rule in chain(_repair_candidates(problem, base, skip, clock), rounds()):
+    for candidate, rule in chain(
+        _repair_candidates(problem, base, skip, clock, deadline), rounds()
+    ):
         if candidate is None:
             continue
         candidate_score = lateness(problem, candidate)
@@ -219,14 +221,14 @@ def lateness(problem: Problem, solution: Solution) -> tuple[int, int]:
 
 
 def _repair_candidates(
-    problem: Problem, base: Solution | None, skip: frozenset[int], clock: Clock
+    problem: Problem, base: Solution | None, skip: frozenset[int], clock: Clock, deadline: float
 ) -> Iterator[tuple[Solution | None, dict[int, int] | None]]:
     """Schedules of the existing orders that are valid but for promises, least disruptive
     first: the plan kept with the unplanned orders inserted into its gaps (when the planned
     operations still hold); the plan shifted right where it broke (list scheduling anchored on
     it, unplanned work by several dispatch rules); then the same sequences left-justified,
     free to move work earlier (after a breakdown often far fewer late orders than shifting
-    alone). Stops early when the time left would not cover another dispatch."""
+    alone). Stops early when another dispatch would end after ``deadline``."""
     cost = DISPATCH_SECONDS_PER_TASK * len(problem.tasks)
     if base is None:
         clock.spent_seconds(cost)
@@ -238,7 +240,7 @@ def _repair_candidates(
     for n, (rule, left_justified) in enumerate(
         [(r, False) for r in rules] + [(r, True) for r in compact]
     ):
-        if n and (clock.remaining() < cost or clock.is_cancelled()):
+        if n and (clock.elapsed() + cost > deadline or clock.is_cancelled()):
             return  # (the first always runs: it is the fallback that always exists)
         clock.spent_seconds(cost)
         yield dispatch(problem, priority=rule, skip_jobs=skip, compact=left_justified), rule
