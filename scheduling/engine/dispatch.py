@@ -134,51 +134,34 @@ def insert_job(
     """``solution`` plus the tasks of ``job_index`` placed greedily, touching nothing else.
 
     Into the earliest gaps (a valid warm start and an upper bound for the request's
-    completion) or, with ``after_queue``, after each machine's planned work. Tasks of the job
-    that ``solution`` already places (a running or planned head of the order) stay; the rest
-    follow them.
+    completion) or, with ``after_queue``, after each machine's planned work.
     """
     job = problem.jobs[job_index]
-    head = 0
-    while head < len(job.tasks) and job.tasks[head] in solution:
-        head += 1
-    tail = job.tasks[head:]
-    ready = job.ready if head == 0 else max(job.ready, solution[job.tasks[head - 1]][2])
-    machines = {m for t in tail for m in problem.tasks[t].alts}
+    machines = {m for t in job.tasks for m in problem.tasks[t].alts}
     # Only the job's own machines matter for where it fits.
     placements = place_job(
         problem,
         [p for p in solution.values() if p[0] in machines],
         job_index,
         after_queue=after_queue,
-        tasks=tail,
-        ready=ready,
     )
     if placements is None:
         return None
     result = dict(solution)
-    result.update(zip(tail, placements, strict=True))
+    result.update(zip(job.tasks, placements, strict=True))
     return result
 
 
 def place_job(
-    problem: Problem,
-    occupations: list[Placement],
-    job_index: int,
-    *,
-    after_queue: bool = False,
-    tasks: list[int] | None = None,
-    ready: int | None = None,
+    problem: Problem, occupations: list[Placement], job_index: int, *, after_queue: bool = False
 ) -> list[Placement] | None:
-    """Greedy placements of the tasks of ``job_index`` (or only ``tasks``, a tail of them,
-    from ``ready``) among fixed ``occupations``."""
+    """Greedy placements of the tasks of ``job_index`` among fixed ``occupations``."""
     lanes = Lanes(problem)
     if not lanes.occupy_all(occupations):
         return None
-    if ready is None:
-        ready = problem.jobs[job_index].ready
+    ready = problem.jobs[job_index].ready
     placements = []
-    for t in problem.jobs[job_index].tasks if tasks is None else tasks:
+    for t in problem.jobs[job_index].tasks:
         placement = lanes.place(t, ready, after_queue=after_queue)
         if placement is None:
             return None

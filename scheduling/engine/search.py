@@ -23,7 +23,7 @@ from scheduling.engine.budget import (
 )
 from scheduling.engine.calendars import to_instant
 from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
-from scheduling.engine.dispatch import dispatch, insert_job, place_job
+from scheduling.engine.dispatch import Lanes, dispatch, insert_job, place_job
 from scheduling.engine.insertion import insert_with_relocation
 from scheduling.engine.justify import request_at_bound
 from scheduling.engine.model import Board, OptionResult
@@ -224,13 +224,14 @@ def _repair_candidates(
     problem: Problem, base: Solution | None, skip: frozenset[int], clock: Clock, deadline: float
 ) -> Iterator[tuple[Solution | None, dict[int, int] | None]]:
     """Schedules of the existing orders that are valid but for promises, least disruptive
-    first: the plan kept with the unplanned orders inserted into its gaps (when the planned
-    operations still hold); the plan shifted right where it broke (list scheduling anchored on
-    it, unplanned work by several dispatch rules); then the same sequences left-justified,
-    free to move work earlier (after a breakdown often far fewer late orders than shifting
-    alone). Stops early when another dispatch would end after ``deadline``."""
+    first: the plan kept with the unplanned orders inserted into its gaps (when there is a
+    plan and its operations still hold); the plan shifted right where it broke (list
+    scheduling anchored on it, unplanned work by several dispatch rules); then the same
+    sequences left-justified, free to move work earlier (after a breakdown often far fewer
+    late orders than shifting alone). Stops early when another dispatch would end after
+    ``deadline``."""
     cost = DISPATCH_SECONDS_PER_TASK * len(problem.tasks)
-    if base is None:
+    if base is None and any(t.baseline is not None for t in problem.tasks):
         clock.spent_seconds(cost)
         yield plan_kept(problem, skip), None
     rules = dispatch_priorities(problem)
@@ -302,12 +303,21 @@ def plan_kept(problem: Problem, skip: frozenset[int]) -> Solution | None:
             solution[t] = (task.baseline[0], task.baseline[1], end)
     if violations(problem, solution, deadlines=False, ends_known=True, partial=True):
         return None
+    # One set of lanes for all insertions (insert_job per order would rebuild them each time).
+    lanes = Lanes(problem)
+    if not lanes.occupy_all(list(solution.values())):
+        return None
     priority = slack_priority(problem)
     for j in sorted(unplanned, key=lambda j: (_latest_start(problem, j, priority), j)):
-        inserted = insert_job(problem, solution, j)
-        if inserted is None:
-            return None
-        solution = inserted
+        job = problem.jobs[j]
+        placed = [t for t in job.tasks if t in solution]  # its running or planned head
+        ready = max([job.ready] + [solution[t][2] for t in placed])
+        for t in job.tasks[len(placed) :]:
+            placement = lanes.place(t, ready)
+            if placement is None:
+                return None
+            solution[t] = placement
+            ready = placement[2]
     return solution
 
 

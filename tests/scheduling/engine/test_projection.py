@@ -84,11 +84,9 @@ def _needs_reordering() -> dict[str, Any]:
 
 
 def _a_first(monkeypatch: Any, *, rebalance: bool = False) -> None:
-    """Every dispatch rule takes A before B (so the dispatch leaves B late), and inserting the
-    orders into the (empty) plan by least slack, which would take B first, is not tried; nor
-    (unless ``rebalance``) are rounds that move the late B forward."""
+    """Every dispatch rule takes A before B (so the dispatch leaves B late), and (unless
+    ``rebalance``) no rounds move the late B forward."""
     monkeypatch.setattr(search, "dispatch_priorities", lambda problem: [{0: 0, 1: 1}])
-    monkeypatch.setattr(search, "plan_kept", lambda problem, skip: None)
     if not rebalance:
         monkeypatch.setattr(search, "REBALANCE_ROUNDS", 0)
 

@@ -26,13 +26,13 @@ def _at(minutes: int) -> str:
 
 
 def _tight_plan_and_a_new_order() -> dict[str, Any]:
-    """Hour after hour, P (on LATHE or MILL) runs on MILL while Q (LATHE only) runs on LATHE,
+    """Every other hour, P (on LATHE or MILL) runs on MILL while Q (LATHE only) runs on LATHE,
     each due at the end of its hour: the plan is valid, but only as it stands (a dispatch that
     puts P on LATHE, the first of its work centers, makes Q late). NEW, due in a month, has
-    no schedule rows."""
+    no schedule rows; the first idle hour is free for it."""
     orders, schedule = [], []
     for i in range(PAIRS):
-        start, end = _at(60 * i), _at(60 * i + 60)
+        start, end = _at(120 * i), _at(120 * i + 60)
         orders.append({"id": f"P{i}", "due": end, "operations": [op("10", ["LATHE", "MILL"], 60)]})
         orders.append({"id": f"Q{i}", "due": end, "operations": [op("10", "LATHE", 60)]})
         schedule += [
@@ -56,4 +56,4 @@ def test_an_order_added_to_a_valid_plan_is_inserted_and_nothing_planned_moves() 
         if placed.order != "NEW":
             assert placed == planned[(placed.order, placed.operation)]
     new = next(r for r in answer.schedule if r.order == "NEW")
-    assert new.start == NOW + timedelta(minutes=60 * PAIRS)  # the first gap: after the plan
+    assert new.start == NOW + timedelta(minutes=60)  # the first gap
