@@ -6,9 +6,9 @@ The search always holds a valid incumbent, so a time limit or a cancel returns s
    kept with the orders it does not plan inserted into its gaps, when that keeps every promise;
    otherwise a repair (list scheduling under several dispatch rules, shifting and then
    left-justifying the plan, then rounds that move the late orders forward in the priority,
-   then CP-SAT; the least late of them all), or "infeasible" naming
-   the orders whose promise cannot be kept (found by minimising lateness beyond the promise as
-   a soft goal). Without a valid schedule the least-late one found is the answer's projection.
+   then CP-SAT; the least late of them all), or "infeasible" naming the orders whose promise
+   cannot be kept (found by minimising lateness beyond the promise as a soft goal). Without a
+   valid schedule the least-late one found is the answer's projection.
 2. The request inserted into the earliest gaps of that schedule, moving nothing: valid, and an
    upper bound on the completion (the completion's domain in every later model). On boards up
    to a few thousand operations, also inserted by relocating the planned work it displaces
