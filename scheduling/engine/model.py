@@ -152,10 +152,15 @@ class Answer:
     binding_orders: tuple[str, ...] = ()  # "binding": {"orders": [...]}
     # With status "infeasible": the existing orders whose promise cannot be kept ("at_fault").
     at_fault: tuple[str, ...] = ()
-    # With status "infeasible" from check: the least-late schedule found ("projection"). It keeps
-    # rules 1-4 and rule 5 for every order except those at fault, whose projected completion it
+    # With status "infeasible" or "no_solution": the least-late schedule found ("projection"),
+    # whenever the engine found one (without the request, for a quote). It keeps rules 1-4,
+    # and rule 5 for every order except those in ``at_risk``, whose projected completion it
     # shows. Not a promise: the shop-floor path commits it, flagging those orders at risk, so
     # the board keeps representing reality when a machine breaks (see product.md invariant 1).
     projection: tuple[ScheduledOperation, ...] = ()
+    # With a projection: the orders it leaves late ("at_risk"). When "infeasible" these are
+    # the orders at fault (no schedule keeps their promise); when "no_solution" nothing is
+    # proven: the best schedule found within the time limit leaves them late.
+    at_risk: tuple[str, ...] = ()
     solve_seconds: float = 0.0
     message: str = field(default="")  # human-readable reason for infeasible / no_solution

@@ -220,11 +220,17 @@ def baseline_solution(problem: Problem) -> Solution | None:
 
 
 def violations(
-    problem: Problem, solution: Solution, *, deadlines: bool = True, ends_known: bool = False
+    problem: Problem,
+    solution: Solution,
+    *,
+    deadlines: bool = True,
+    ends_known: bool = False,
+    partial: bool = False,
 ) -> list[str]:
     """Rule violations of an integer solution (the engine's own quick check, used to decide
     whether the baseline can be kept; the independent ``verify`` has the last word).
-    ``ends_known``: the ends were computed from the calendar already (skip recomputing)."""
+    ``ends_known``: the ends were computed from the calendar already (skip recomputing).
+    ``partial``: tasks missing from ``solution`` are not reported (part of a schedule)."""
     found: list[str] = []
     for job in problem.jobs:
         if job.is_request and job.tasks and job.tasks[0] not in solution:
@@ -234,7 +240,8 @@ def violations(
             task = problem.tasks[t]
             placement = solution.get(t)
             if placement is None:
-                found.append(f"{task.order}/{task.op} unscheduled")
+                if not partial:
+                    found.append(f"{task.order}/{task.op} unscheduled")
                 previous_end = None
                 continue
             machine, start, end = placement

@@ -2,10 +2,13 @@
 
 The search always holds a valid incumbent, so a time limit or a cancel returns something true:
 
-1. The existing orders' schedule: the baseline when it still passes every rule; otherwise a
-   repair (list scheduling under several dispatch rules, then CP-SAT), or "infeasible" naming
-   the orders whose promise cannot be kept (found by minimising lateness beyond the promise as
-   a soft goal).
+1. The existing orders' schedule: the baseline when it still passes every rule; the baseline
+   kept with the orders it does not plan inserted into its gaps, when that keeps every promise;
+   otherwise a repair (list scheduling under several dispatch rules, shifting and then
+   left-justifying the plan, then rounds that move the late orders forward in the priority,
+   then CP-SAT; the least late of them all), or "infeasible" naming the orders whose promise
+   cannot be kept (found by minimising lateness beyond the promise as a soft goal). Without a
+   valid schedule the least-late one found is the answer's projection.
 2. The request inserted into the earliest gaps of that schedule, moving nothing: valid, and an
    upper bound on the completion (the completion's domain in every later model). On boards up
    to a few thousand operations, also inserted by relocating the planned work it displaces
@@ -144,17 +147,15 @@ def quote(
     existing = existing_schedule(problem, clock, workers, seed, share=EXISTING_SHARE)
     if existing.solution is None:
         status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
-        return _finish(
-            board,
-            clock,
-            Answer(
-                status=status,
-                request=board.request.id,
-                at_fault=tuple(existing.at_fault),
-                message=existing.message,
-            ),
-            apply_options,
+        answer = Answer(
+            status=status,
+            request=board.request.id,
+            at_fault=tuple(existing.at_fault),
+            message=existing.message,
         )
+        if existing.least_late is not None:
+            answer = _with_projection(board, answer, problem, existing.least_late, apply_options)
+        return _finish(board, clock, answer, apply_options)
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
     held = bool(warm_start) and _warm_start(board, problem, search, warm_start, apply_options)
@@ -349,7 +350,8 @@ def check(
     cancel: Callable[[], bool] | None = None,
 ) -> Answer:
     """A valid schedule of the existing orders (the baseline where it still holds), or
-    "infeasible" with the orders whose promise cannot be kept."""
+    "infeasible" with the orders whose promise cannot be kept, or "no_solution"; either with
+    the least-late schedule found as the projection and the orders it leaves late."""
     clock = Clock(time_limit, progress, cancel, board.now)
     clock.deterministic = workers == 1
     problem = build_problem(board, options=apply_options, with_request=False)
@@ -505,18 +507,22 @@ def _binding(
 def _with_projection(
     board: Board, answer: Answer, problem: Problem, solution: Solution, options: Sequence[str]
 ) -> Answer:
-    """Attach the least-late schedule, verified like a promise except for rule 5 on the
-    orders at fault (they are late, and say so)."""
-    rows = _rows(problem, solution, board.now)
+    """Attach the least-late schedule of the existing orders (``solution``, without the
+    request), verified like a promise except for rule 5 on the orders it leaves late, which
+    ``at_risk`` names (they are late, and say so)."""
+    # (A quote's problem also has the request's tasks, which the projection leaves out.)
+    listed = replace(problem, tasks=[t for t in problem.tasks if t.index in solution])
+    rows = _rows(listed, solution, board.now)
+    at_risk = tuple(problem.jobs[j].id for j in late_jobs(problem, solution))
     found = verify(
         board,
-        replace(answer, status="promised", schedule=rows),
+        Answer(status="promised", schedule=rows),
         options,
-        accept_late=answer.at_fault,
+        accept_late=at_risk,
     )
     if found:
         raise EngineError(found)
-    return replace(answer, projection=rows)
+    return replace(answer, projection=rows, at_risk=at_risk)
 
 
 def _checked_bound(lower: int, completion: int) -> int:

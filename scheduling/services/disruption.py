@@ -8,7 +8,6 @@ stale plan as the truth (see `scheduling.models.BoardDisruption`).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -53,7 +52,8 @@ def board_disruption_record(
         for o in Order.objects.filter(status__in=[Order.Status.OPEN, Order.Status.IN_PROGRESS])
     }
     conflicts = conflicting_order_ids(version=version)
-    at_fault = set(answer.at_fault)
+    # Proven late ("infeasible": at fault) or late in the best attempt found (at risk).
+    at_fault = set(answer.at_fault) | set(answer.at_risk)
     completions: dict[str, datetime] = {}
     for row in answer.projection:
         if row.order not in completions or row.end > completions[row.order]:
@@ -61,9 +61,6 @@ def board_disruption_record(
     if answer.projection:
         named = set(completions)
     else:
-        # Without a projection the answer names its best attempt's late orders only in its
-        # message; take the words that are open orders' codes, so each is named at risk.
-        at_fault |= set(re.findall(r"[\w.\-/]+", answer.message)) & set(open_orders)
         named = at_fault | {code for code, o in open_orders.items() if o.pk in conflicts}
     DisruptedOrder.objects.bulk_create(
         DisruptedOrder(

@@ -24,8 +24,9 @@ the rule that a promise changes only through an explicit, audited re-promise:
   or no projection; or the verifier refused what the engine found) the event is recorded, the
   previous version stays current, and the version is marked as no longer fitting reality
   (`BoardDisruption`, with the engine's least-late projection per order when the answer has
-  one). Every page then says so and takes each order's outlook from that projection, never
-  from the stale plan; a repair or another event that finds a valid schedule ends it.
+  one; `at_risk` names the orders it leaves late). Every page then says so and takes each
+  order's outlook from that projection, never from the stale plan; a repair or another event
+  that finds a valid schedule ends it.
 
 Validation errors (finish before start, a predecessor not done, a work center the operation
 cannot use, a period that ends before it starts, a time in the future) raise ValidationError

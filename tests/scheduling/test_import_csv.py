@@ -292,3 +292,32 @@ def test_weekly_patterns(pattern: str, expected: dict[str, list[list[str]]]) -> 
 def test_bad_weekly_patterns(pattern: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_weekly(pattern)
+
+
+def test_one_far_order_joins_the_demo_shop_and_nothing_planned_moves(tmp_path: Path) -> None:
+    from scheduling.models import ScheduledOperation
+    from scheduling.services.demo import demo_shop_seed
+
+    demo_shop_seed(now=board_now(), seed=1)
+    seeded = ScheduleVersion.objects.get(is_current=True)
+
+    def slots(version: ScheduleVersion) -> dict[int, tuple[Any, ...]]:
+        return {
+            operation: (work_center, start, end)
+            for operation, work_center, start, end in ScheduledOperation.objects.filter(
+                version=version
+            ).values_list("operation_id", "work_center_id", "start", "end")
+        }
+
+    # The demo promises every order tightly; an order due in 2030 fits in a gap of its plan.
+    out, _ = run(tmp_path, orders=orders_csv(["SO-FAR,ACME,Acme,CYL-001,1,,2030-06-28T16:00Z,"]))
+    assert ", 1 order(s); schedule version v2 is current" in out
+    current = ScheduleVersion.objects.get(is_current=True)
+    assert current.parent == seeded
+    before, after = slots(seeded), slots(current)
+    assert {op: after[op] for op in before} == before
+    new = Operation.objects.filter(order__code="SO-FAR")
+    assert new.exists() and all(op.pk in after for op in new)
+    board = board_snapshot(version=current, now=board_now()).board
+    plan = engine.Answer(status="promised", schedule=board.schedule or ())
+    assert engine.verify(dataclasses.replace(board, schedule=None), plan) == []

@@ -91,6 +91,12 @@ def wc(code: str) -> WorkCenter:
     return WorkCenter.objects.get(code=code)
 
 
+def down(code: str, start: datetime, period: timedelta, reason: str) -> Any:
+    return work_center_downtime_record(
+        work_center_id=wc(code).pk, start=start, end=start + period, reason=reason, user=None
+    )
+
+
 def promises() -> list[tuple[Any, ...]]:
     return list(
         Promise.objects.order_by("pk").values_list("pk", "order__code", "due", "buffer_minutes")
@@ -166,13 +172,7 @@ def test_long_downtime_projects_the_late_orders_flags_them_and_moves_no_promise(
     shop: None, now: datetime
 ) -> None:
     before, old = promises(), ScheduleVersion.objects.get(is_current=True)
-    result = work_center_downtime_record(
-        work_center_id=wc("OVEN-1").pk,
-        start=now,
-        end=now + timedelta(days=7),
-        reason="Furnace rebuild",
-        user=None,
-    )
+    result = down("OVEN-1", now, timedelta(days=7), "Furnace rebuild")
     assert set(result.at_risk) == {"A", "B", "C"}
     assert "re-promise" in result.message
     # The board shows reality: a new current version with the least-late projection, the
@@ -343,3 +343,32 @@ def test_concurrent_events_serialise_on_the_board_lock(shop: None, now: datetime
     assert [v.number for v in versions] == [first.number, first.number + 1, first.number + 2]
     assert versions[2].parent == versions[1] and versions[1].parent == first
     assert_current_is_verified()
+
+
+def test_a_long_breakdown_in_the_demo_shop_gives_a_verified_least_late_projection(
+    settings: Any, now: datetime
+) -> None:
+    from scheduling.services.board_io import board_check
+    from scheduling.services.demo import demo_shop_seed
+
+    demo_shop_seed(now=now, seed=1)
+    settings.ENGINE_TIME_LIMIT = 1.0  # the shop floor's limit (the production default)
+    seeded = ScheduleVersion.objects.get(is_current=True)
+    result = down("MILL-1", now, timedelta(days=3), "Spindle crash")
+    assert WorkCenterDowntime.objects.count() == 1 and result.message.startswith("Recorded.")
+    # The check the event ran, on the board as it now is: no schedule keeps every promise,
+    # and the answer shows the least-late one found, naming the orders it leaves late.
+    board = board_snapshot(version=seeded, now=now).board
+    answer = board_check(board)
+    assert answer.status in ("infeasible", "no_solution") and answer.schedule == ()
+    assert answer.projection and answer.at_risk
+    assert answer.solve_seconds < 3 * settings.ENGINE_TIME_LIMIT
+    plan = engine.Answer(status="promised", schedule=answer.projection)
+    assert engine.verify(board, plan, accept_late=answer.at_risk) == []
+    late = {v.split()[3] for v in engine.verify(board, plan) if v.startswith("rule 5")}
+    assert late == set(answer.at_risk)
+    # Every operation is in the projection, and none on MILL-1 starts while it is down.
+    assert len(answer.projection) == len(board.schedule or ())
+    for row in answer.projection:
+        if row.work_center == "MILL-1":
+            assert not (now <= row.start < now + timedelta(days=3))

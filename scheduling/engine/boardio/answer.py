@@ -49,8 +49,8 @@ _ANSWER_REQUIRED = (
 
 def dump_answer(answer: Answer) -> dict[str, Any]:
     """The answer/1 document. ``at_fault`` is written for an infeasible answer (or when set),
-    ``earliest_completion`` when the promise keeps the requested date, ``projection`` and
-    ``message`` only when non-empty; absent instants are null."""
+    ``earliest_completion`` when the promise keeps the requested date, ``projection``,
+    ``at_risk`` and ``message`` only when non-empty; absent instants are null."""
     doc: dict[str, Any] = {
         "format": ANSWER_FORMAT,
         "status": answer.status,
@@ -91,6 +91,8 @@ def dump_answer(answer: Answer) -> dict[str, Any]:
         doc["at_fault"] = list(answer.at_fault)
     if answer.projection:
         doc["projection"] = [dump_scheduled_operation(row) for row in answer.projection]
+    if answer.at_risk:
+        doc["at_risk"] = list(answer.at_risk)
     if answer.message:
         doc["message"] = answer.message
     return doc
@@ -99,7 +101,10 @@ def dump_answer(answer: Answer) -> dict[str, Any]:
 def load_answer(doc: Any) -> Answer:
     """Validate an answer/1 document and return the engine's ``Answer``."""
     root = expect_object(
-        doc, "", _ANSWER_REQUIRED, ("at_fault", "projection", "message", "earliest_completion")
+        doc,
+        "",
+        _ANSWER_REQUIRED,
+        ("at_fault", "projection", "at_risk", "message", "earliest_completion"),
     )
     if root["format"] != ANSWER_FORMAT:
         fail("format", f"must be {ANSWER_FORMAT!r}, got {root['format']!r}")
@@ -143,6 +148,10 @@ def load_answer(doc: Any) -> Answer:
         expect_id(item, f"at_fault[{index}]")
         for index, item in enumerate(expect_list(root.get("at_fault", []), "at_fault"))
     ]
+    at_risk = [
+        expect_id(item, f"at_risk[{index}]")
+        for index, item in enumerate(expect_list(root.get("at_risk", []), "at_risk"))
+    ]
     message = expect_string(root.get("message", ""), "message")
     projection = tuple(
         expect_scheduled_operation(item, f"projection[{index}]")
@@ -177,6 +186,7 @@ def load_answer(doc: Any) -> Answer:
         ),
         at_fault=tuple(at_fault),
         projection=projection,
+        at_risk=tuple(at_risk),
         solve_seconds=expect_number(root["solve_seconds"], "solve_seconds", minimum=0),
         message=message,
     )

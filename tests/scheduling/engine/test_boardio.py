@@ -576,18 +576,42 @@ def test_engine_modules_import_without_django() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_an_infeasible_answer_round_trips_its_projection() -> None:
-    from scheduling.engine.model import Answer, ScheduledOperation
+def _projected_row(order: str) -> Any:
+    from scheduling.engine.model import ScheduledOperation
 
-    row = ScheduledOperation(
-        order="SO-1",
+    return ScheduledOperation(
+        order=order,
         operation="10",
         work_center="MILL-1",
         start=datetime(2026, 12, 1, 6, tzinfo=UTC),
         end=datetime(2026, 12, 1, 8, tzinfo=UTC),
     )
+
+
+def test_an_infeasible_answer_round_trips_its_projection() -> None:
+    from scheduling.engine.model import Answer
+
+    row = _projected_row("SO-1")
     answer = Answer(status="infeasible", at_fault=("SO-1",), projection=(row,), message="late")
     doc = dump_answer(answer)
     assert doc["projection"][0]["order"] == "SO-1" and doc["schedule"] == []
     assert load_answer(doc) == answer
     assert "projection" not in dump_answer(Answer(status="promised"))
+
+
+def test_a_no_solution_answer_round_trips_its_projection_and_the_orders_at_risk() -> None:
+    from scheduling.engine.model import Answer
+
+    answer = Answer(
+        status="no_solution",
+        projection=(_projected_row("SO-2"),),
+        at_risk=("SO-2",),
+        message="late",
+    )
+    doc = dump_answer(answer)
+    assert doc["at_risk"] == ["SO-2"] and "at_fault" not in doc
+    assert load_answer(doc) == answer
+    assert "at_risk" not in dump_answer(Answer(status="promised"))
+    doc["at_risk"] = [""]
+    with pytest.raises(BoardError, match=r"at_risk\[0\]"):
+        load_answer(doc)

@@ -56,7 +56,7 @@ def test_infeasible_check_names_the_late_order_and_projects_it() -> None:
     answer = check(board, time_limit=2, workers=1)
 
     assert answer.status == "infeasible"
-    assert answer.at_fault == ("A",)
+    assert answer.at_fault == ("A",) and answer.at_risk == ("A",)
     assert answer.schedule == ()  # never a schedule that breaks a rule
     rows = {row.order: row for row in answer.projection}
     assert set(rows) == {"A", "B"}
@@ -83,9 +83,12 @@ def _needs_reordering() -> dict[str, Any]:
     return _oven_board(["00:00", "24:00"], [], "2026-12-07T14:00:00Z", "2026-12-07T08:10:00Z", 120)
 
 
-def _a_first(monkeypatch: Any) -> None:
-    """Every dispatch rule takes A before B (so the dispatch leaves B late)."""
+def _a_first(monkeypatch: Any, *, rebalance: bool = False) -> None:
+    """Every dispatch rule takes A before B (so the dispatch leaves B late), and (unless
+    ``rebalance``) no rounds move the late B forward."""
     monkeypatch.setattr(search, "dispatch_priorities", lambda problem: [{0: 0, 1: 1}])
+    if not rebalance:
+        monkeypatch.setattr(search, "REBALANCE_ROUNDS", 0)
 
 
 def _solver_returns(monkeypatch: Any, status: str, bound: float | None) -> None:
@@ -122,10 +125,14 @@ def test_a_repair_cut_short_without_proof_is_no_solution_not_infeasible(monkeypa
     for doc in (_needs_reordering(), _request(_needs_reordering())):
         board = load_board(doc)
         answer = check(board, time_limit=2) if board.request is None else quote(board)
-        # B may well make it: nobody is condemned, no projection marks it late.
+        # B may well make it: nobody is condemned (at fault), but the best attempt is there
+        # to show, B at risk in it, valid but for B's promise.
         assert answer.status == "no_solution"
-        assert answer.at_fault == () and answer.projection == ()
+        assert answer.at_fault == () and answer.at_risk == ("B",)
         assert "leaves 1 order(s) late: B" in answer.message
+        as_plan = Answer(status="promised", schedule=answer.projection)
+        assert {row.order for row in answer.projection} == {"A", "B"}
+        assert verify(load_board(_needs_reordering()), as_plan, accept_late=("B",)) == []
 
 
 def test_a_solver_bound_above_zero_proves_the_board_infeasible(monkeypatch: Any) -> None:
@@ -134,3 +141,34 @@ def test_a_solver_bound_above_zero_proves_the_board_infeasible(monkeypatch: Any)
     answer = check(load_board(_needs_reordering()), time_limit=2)
     assert answer.status == "infeasible" and answer.at_fault == ("B",)
     assert "proven" in answer.message and answer.projection
+
+
+def test_a_repair_keeps_its_dispatch_when_the_solver_ends_on_a_later_schedule(
+    monkeypatch: Any,
+) -> None:
+    _a_first(monkeypatch)  # the dispatch leaves only B late
+
+    def solve(self: cpmodel.ScheduleModel, **kwargs: Any) -> cpmodel.SolveResult:
+        # Cut short on a schedule that is worse than its hint: A and B both late.
+        worse = {0: (0, 600, 720), 1: (0, 720, 840)}
+        return cpmodel.SolveResult("FEASIBLE", 0.0, worse, 1, None, False, 0.0, CpSolver())
+
+    monkeypatch.setattr(cpmodel.ScheduleModel, "solve", solve)
+    board = load_board(_needs_reordering())
+    answer = check(board, time_limit=2)
+    assert answer.status == "no_solution" and answer.at_risk == ("B",)
+    assert "leaves 1 order(s) late: B" in answer.message
+    rows = {row.order: row for row in answer.projection}
+    assert rows["A"].start.isoformat() == "2026-12-07T06:00:00+00:00"
+
+
+def test_rebalancing_rounds_move_the_late_order_forward_without_the_solver(
+    monkeypatch: Any,
+) -> None:
+    _a_first(monkeypatch, rebalance=True)
+    _solver_returns(monkeypatch, "UNKNOWN", None)
+    board = load_board(_needs_reordering())
+    answer = check(board, time_limit=2, workers=1)
+    assert answer.status == "promised" and verify(board, answer) == []
+    rows = {row.order: row for row in answer.schedule}
+    assert rows["B"].start < rows["A"].start
