@@ -265,3 +265,6 @@ LOGGING = {
 }
 # Default safety buffer between a quote's planned completion and the date promised (minutes).
 QUOTE_BUFFER_MINUTES = envint("QUOTE_BUFFER_MINUTES", "1440", minimum=0)
+# How far ahead a requested or re-promised date may lie (days). A date years out is a typo, and
+# instants near year 9999 overflow the solver's arithmetic.
+PROMISE_HORIZON_DAYS = envint("PROMISE_HORIZON_DAYS", "1096", minimum=1)

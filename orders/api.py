@@ -8,7 +8,7 @@ the row exists.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from orders.serializers import (
     CustomerSerializer,
     MeSerializer,
     OrderDetailSerializer,
+    OrderListFilterSerializer,
     OrderSerializer,
     ProductSerializer,
 )
@@ -48,14 +49,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.products_visible_to(self.request.user)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=Order.Status.values, description="Order status"),
-            OpenApiParameter("customer", str, description="Customer code"),
-        ]
-    )
-)
+@extend_schema_view(list=extend_schema(parameters=[OrderListFilterSerializer]))
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     """Orders with their promise and projection on the current schedule.
 
@@ -68,12 +62,12 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return selectors.order_details_visible_to(self.request.user)
         orders = selectors.orders_visible_to(self.request.user)
+        form = OrderListFilterSerializer(data=self.request.query_params)
+        form.is_valid(raise_exception=True)
         # Filters narrow the visible rows; they can never widen them.
-        status = self.request.query_params.get("status")
-        if status:
+        if status := form.validated_data.get("status"):
             orders = orders.filter(status=status)
-        customer = self.request.query_params.get("customer")
-        if customer:
+        if customer := form.validated_data.get("customer"):
             orders = orders.filter(customer__code=customer)
         return orders
 

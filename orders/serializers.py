@@ -15,6 +15,19 @@ from orders.models import Customer, Operation, Order, Product, Promise, RoutingS
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter
 
 
+class OrderListFilterSerializer(serializers.Serializer):
+    """Query parameters of the order list. A value no row can match (an unknown status, a NUL
+    byte, which PostgreSQL refuses in a query) is a 400 naming the parameter, not a 500."""
+
+    status = serializers.ChoiceField(
+        choices=Order.Status.choices, required=False, allow_blank=True, help_text="Order status"
+    )
+    # DRF's CharField refuses NUL characters.
+    customer = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="Customer code"
+    )
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer

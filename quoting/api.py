@@ -31,10 +31,12 @@ from quoting.serializers import (
     ConflictSerializer,
     OrderHistorySerializer,
     PromiseOutSerializer,
+    ProposalListFilterSerializer,
     ProposalSerializer,
     QuoteAcceptSerializer,
     QuoteCreatedSerializer,
     QuoteCreateSerializer,
+    QuoteListFilterSerializer,
     QuoteSerializer,
     RejectSerializer,
     RepromiseSerializer,
@@ -68,6 +70,13 @@ def _conflict(exc: services.QuotingConflict, request: Request) -> Response:
     return Response(body, status=status.HTTP_409_CONFLICT)
 
 
+def _status_filter(request: Request, form_class: type[serializers.Serializer]) -> str:
+    """The validated `?status=` of a list ("" for none); a bad value answers 400 naming it."""
+    form = form_class(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    return str(form.validated_data.get("status") or "")
+
+
 def _fresh_quote(pk: int) -> Quote:
     return Quote.objects.select_related("proposal").get(pk=pk)
 
@@ -86,8 +95,12 @@ class QuoteListCreateView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Quote]:
         quotes = selectors.quotes_visible_to(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = _status_filter(self.request, QuoteListFilterSerializer)
         return quotes.filter(status=wanted) if wanted else quotes
+
+    @extend_schema(parameters=[QuoteListFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=QuoteCreateSerializer,
@@ -193,8 +206,12 @@ class ProposalListView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[ReplanProposal]:
         proposals = selectors.proposals_visible_to(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = _status_filter(self.request, ProposalListFilterSerializer)
         return proposals.filter(status=wanted) if wanted else proposals
+
+    @extend_schema(parameters=[ProposalListFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class ProposalDetailView(generics.RetrieveAPIView):
