@@ -73,7 +73,7 @@ class OperationSerializer(serializers.ModelSerializer):
         slug_field="code", many=True, read_only=True
     )
     work_center: serializers.SlugRelatedField[WorkCenter] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     scheduled = serializers.SerializerMethodField()
 

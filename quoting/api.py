@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -104,7 +105,7 @@ class QuoteListCreateView(generics.ListAPIView):
 
     @extend_schema(
         request=QuoteCreateSerializer,
-        responses={202: QuoteCreatedSerializer, 400: OpenApiResponse(description="Field errors")},
+        responses={202: QuoteCreatedSerializer},
     )
     def post(self, request: Request) -> Response:
         form = QuoteCreateSerializer(data=request.data)
@@ -162,7 +163,6 @@ class QuoteAcceptView(APIView):
         responses={
             201: AcceptResultSerializer,
             202: AcceptResultSerializer,
-            400: OpenApiResponse(description="Field errors"),
             409: ConflictSerializer,
         },
     )
@@ -285,7 +285,11 @@ class OrderRepromiseView(APIView):
         request=RepromiseSerializer,
         responses={
             201: PromiseOutSerializer,
-            400: OpenApiResponse(description="Field errors, or the date cannot be kept"),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='Field errors ({"field": ["message"]}), or "due": no schedule keeps '
+                "every promise with the order at that date; nothing was written",
+            ),
             409: ConflictSerializer,
         },
     )

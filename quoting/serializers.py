@@ -106,13 +106,13 @@ class QuoteSerializer(serializers.ModelSerializer):
         slug_field="code", many=True, read_only=True
     )
     schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
     accepted_option: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     order: serializers.SlugRelatedField[Order] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     proposal = serializers.SerializerMethodField()
 
@@ -187,21 +187,23 @@ class ProposalSerializer(serializers.ModelSerializer):
         source="quote.product", slug_field="code", read_only=True
     )
     quantity = serializers.IntegerField(source="quote.quantity", read_only=True)
-    quoted_promise = serializers.DateTimeField(source="quote.promise", read_only=True)
+    quoted_promise = serializers.DateTimeField(
+        source="quote.promise", read_only=True, allow_null=True
+    )
     capacity_option: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
     decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     committed_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -254,7 +256,7 @@ class PromiseOutSerializer(serializers.ModelSerializer):
         slug_field="number", read_only=True
     )
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
