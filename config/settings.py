@@ -8,6 +8,7 @@ helpers reject bad values at start-up rather than misbehaving later.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -173,6 +174,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # "database table is locked" instead of waiting for the lock like on a file.
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(VAR_DIR / "test.sqlite3"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Sign-in failure counts and the token route's throttle live here: with several web processes
+# they must be shared (CACHE_URL=redis://...; a database of its own, never the broker's).
+CACHE_URL = envstr("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, got {CACHE_URL!r}")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Django's validators, for every password a person sets (createsuperuser, changepassword, the
 # admin). seed_demo stores its demo password's hash directly: it is for demos only.
@@ -182,6 +195,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute-force protection (orders/sign_in.py): a username failing SIGN_IN_MAX_FAILURES times is
+# locked out for SIGN_IN_LOCKOUT_MINUTES; the token route also takes at most SIGN_IN_RATE
+# requests per client address.
+AUTHENTICATION_BACKENDS = ["orders.sign_in.LockoutModelBackend"]
+SIGN_IN_MAX_FAILURES = envint("SIGN_IN_MAX_FAILURES", "5", minimum=1)
+SIGN_IN_LOCKOUT_MINUTES = envint("SIGN_IN_LOCKOUT_MINUTES", "15", minimum=1)
+SIGN_IN_RATE = envstr("SIGN_IN_RATE", "10/minute")
+if not re.fullmatch(r"\d+/(second|minute|hour|day)", SIGN_IN_RATE):
+    raise ImproperlyConfigured(f"SIGN_IN_RATE must look like 10/minute, got {SIGN_IN_RATE!r}")
+# API tokens expire this long after they are issued (a new one is issued on the next request).
+API_TOKEN_TTL_HOURS = envint("API_TOKEN_TTL_HOURS", "24", minimum=1)
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -203,9 +227,14 @@ REST_FRAMEWORK = {
     # Token first: DRF answers an unauthenticated request with the first class's
     # WWW-Authenticate header, so a missing or bad token is a 401 (Session has none: 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "orders.sign_in.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Only the token route is throttled (orders.api.TokenObtainView), per client address.
+    "DEFAULT_THROTTLE_RATES": {"sign-in": SIGN_IN_RATE},
+    # Proxies in front whose X-Forwarded-For is trusted for that address; 0: the peer address
+    # (the header is the client's to forge).
+    "NUM_PROXIES": envint("NUM_PROXIES", "0", minimum=0),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "orders.openapi.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

@@ -8,7 +8,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
+
+from orders.api import TokenObtainView, TokenRevokeView
 
 # Swagger UI's files come from its distribution site (settings: SWAGGER_UI_DIST); the split view
 # serves its start-up script as a file, so the page needs no inline script. Only this page may
@@ -25,7 +26,8 @@ api_docs = csp_update(
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("api/auth/logout/", TokenRevokeView.as_view(), name="api-logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api-auth/", include("rest_framework.urls")),

@@ -15,6 +15,13 @@ from orders.models import Customer, Operation, Order, Product, Promise, RoutingS
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter
 
 
+class ApiTokenSerializer(serializers.Serializer):
+    """The answer of POST /api/auth/token/: send `Authorization: Token <token>` until `expires`."""
+
+    token = serializers.CharField(source="key")
+    expires = serializers.DateTimeField()
+
+
 class OrderListFilterSerializer(serializers.Serializer):
     """Query parameters of the order list. A value no row can match (an unknown status, a NUL
     byte, which PostgreSQL refuses in a query) is a 400 naming the parameter, not a 500."""
