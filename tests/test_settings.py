@@ -88,6 +88,8 @@ DEPLOYMENT_VARIABLES = (
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "SECURE_PROXY_SSL_HEADER",
+    "CACHE_URL",
+    "SIGN_IN_RATE",
 )
 
 
@@ -203,3 +205,11 @@ def test_password_validators_refuse_the_demo_password() -> None:
     with pytest.raises(ValidationError):
         validate_password("demo")
     validate_password("a long and unusual pass phrase")
+
+
+def test_sign_in_settings_are_checked_at_start_up(tmp_path: Path) -> None:
+    rate = load_settings(tmp_path, SIGN_IN_RATE="ten per minute")
+    assert rate.returncode != 0 and "SIGN_IN_RATE must look like 10/minute" in rate.stderr
+    cache = load_settings(tmp_path, CACHE_URL="memcached://cache:11211")
+    assert cache.returncode != 0 and "CACHE_URL must be a redis:// URL" in cache.stderr
+    assert load_settings(tmp_path, CACHE_URL="redis://cache:6379/1").returncode == 0
