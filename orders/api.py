@@ -1,4 +1,5 @@
-"""REST API for customers, products, orders and the signed-in user. Read-only by design.
+"""REST API for customers, products, orders and the signed-in user, read-only by design, and
+the API token's issue and revocation (`orders.sign_in`).
 
 Each view takes its rows from `orders.selectors`, so a customer user asking for another
 customer's row gets 404 (the row is not in its queryset) rather than 403, which would confirm

@@ -90,6 +90,8 @@ DEPLOYMENT_VARIABLES = (
     "SECURE_PROXY_SSL_HEADER",
     "CACHE_URL",
     "SIGN_IN_RATE",
+    # Set by the browser tests' session fixture while they run; check --deploy flags it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
