@@ -15,12 +15,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The demo stack: demo users with the password `demo`, and a development SECRET_KEY unless one
+# is set (config/settings.py refuses to start without one outside DEBUG/DEMO).
+run: export DEMO = 1
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@bash -c 'trap "kill 0" EXIT; \
-	  $(BIN)/celery -A config worker -B -Q solver,default --concurrency 1 --loglevel INFO & \
+	  $(BIN)/celery -A config worker -Q solver,default --concurrency 1 --loglevel INFO & \
+	  $(BIN)/celery -A config beat --loglevel INFO & \
 	  echo ""; echo "  Open http://$(HOST):$(PORT)/  (logins: sales, scheduler, manager, customer-<code>; password demo)"; echo ""; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload'
 
@@ -38,12 +42,14 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	DEMO=1 $(BIN)/mypy .  # its Django plugin imports the settings, which need DEBUG, DEMO or a key
 
+bench: export DEMO = 1
 bench: venv
 	$(BIN)/python -m bench.run_all
 
 # Screenshots of every page with the demo shop (needs /usr/bin/chromium).
+screenshots: export DEMO = 1
 screenshots: venv
 	$(BIN)/python -m tests.browser.screenshots
 

@@ -8,6 +8,7 @@ helpers reject bad values at start-up rather than misbehaving later.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -54,16 +55,57 @@ def envfloat(name: str, default: str, *, minimum: float | None = None) -> float:
 
 
 DEBUG = envbool("DEBUG", "false")
+# The demo stack (`make run`, `DEMO=1 docker compose up`): demo users with a known password, and
+# the development key below when SECRET_KEY is not set. Never set it in production.
+DEMO = envbool("DEMO", "false")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and envbool("REQUIRE_SECRET_KEY", "false"):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Only for the embedded demo stack and tests; docker-compose and production set SECRET_KEY.
-    SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+    if not (DEBUG or DEMO):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Give it a long random value, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'; only a local "
+            "development or demo run (DEBUG=true or DEMO=1) may go without one."
+        )
+    # Known to everyone, hence only for DEBUG or DEMO; the prefix makes `check --deploy` flag it.
+    SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = [
     h for h in envstr("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in envstr("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# --- HTTPS ------------------------------------------------------------------------------------
+# HTTPS=true (the site is served over TLS) turns on the redirect, secure cookies and a year of
+# HSTS; each can be set on its own. With these set `manage.py check --deploy` is clean.
+HTTPS = envbool("HTTPS", "false")
+_https_default = "true" if HTTPS else "false"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _https_default)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _https_default)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _https_default)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0", minimum=0)
+# Both are promises about every subdomain (and, for preload, hard to take back): opt in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "false")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+# Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and strips it from clients).
+if envbool("SECURE_PROXY_SSL_HEADER", "false"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts and styles only from this site; the templates
+# have no inline script. Inline style *attributes* stay allowed: the job board's Gantt bars and
+# the progress bar are positioned with them (style-src-attr, not inline <style> or <script>).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,6 +118,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "csp",
     "scheduling",
     "orders",
     "quoting",
@@ -90,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -130,10 +174,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # "database table is locked" instead of waiting for the lock like on a file.
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(VAR_DIR / "test.sqlite3"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Sign-in failure counts and the token route's throttle live here: with several web processes
+# they must be shared (CACHE_URL=redis://...; a database of its own, never the broker's).
+CACHE_URL = envstr("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, got {CACHE_URL!r}")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
+# Django's validators, for every password a person sets (createsuperuser, changepassword, the
+# admin). seed_demo stores its demo password's hash directly: it is for demos only.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute-force protection (orders/sign_in.py): a username failing SIGN_IN_MAX_FAILURES times is
+# locked out for SIGN_IN_LOCKOUT_MINUTES; the token route also takes at most SIGN_IN_RATE
+# requests per client address.
+AUTHENTICATION_BACKENDS = ["orders.sign_in.LockoutModelBackend"]
+SIGN_IN_MAX_FAILURES = envint("SIGN_IN_MAX_FAILURES", "5", minimum=1)
+SIGN_IN_LOCKOUT_MINUTES = envint("SIGN_IN_LOCKOUT_MINUTES", "15", minimum=1)
+SIGN_IN_RATE = envstr("SIGN_IN_RATE", "10/minute")
+if not re.fullmatch(r"\d+/(second|minute|hour|day)", SIGN_IN_RATE):
+    raise ImproperlyConfigured(f"SIGN_IN_RATE must look like 10/minute, got {SIGN_IN_RATE!r}")
+# API tokens expire this long after they are issued (a new one is issued on the next request).
+API_TOKEN_TTL_HOURS = envint("API_TOKEN_TTL_HOURS", "24", minimum=1)
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -152,12 +224,19 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an unauthenticated request with the first class's
+    # WWW-Authenticate header, so a missing or bad token is a 401 (Session has none: 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "orders.sign_in.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # Only the token route is throttled (orders.api.TokenObtainView), per client address.
+    "DEFAULT_THROTTLE_RATES": {"sign-in": SIGN_IN_RATE},
+    # Proxies in front whose X-Forwarded-For is trusted for that address; 0: the peer address
+    # (the header is the client's to forge).
+    "NUM_PROXIES": envint("NUM_PROXIES", "0", minimum=0),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "orders.openapi.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
@@ -274,3 +353,6 @@ LOGGING = {
 }
 # Default safety buffer between a quote's planned completion and the date promised (minutes).
 QUOTE_BUFFER_MINUTES = envint("QUOTE_BUFFER_MINUTES", "1440", minimum=0)
+# How far ahead a requested or re-promised date may lie (days). A date years out is a typo, and
+# instants near year 9999 overflow the solver's arithmetic.
+PROMISE_HORIZON_DAYS = envint("PROMISE_HORIZON_DAYS", "1096", minimum=1)

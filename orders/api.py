@@ -1,4 +1,5 @@
-"""REST API for customers, products, orders and the signed-in user. Read-only by design.
+"""REST API for customers, products, orders and the signed-in user, read-only by design, and
+the API token's issue and revocation (`orders.sign_in`).
 
 Each view takes its rows from `orders.selectors`, so a customer user asking for another
 customer's row gets 404 (the row is not in its queryset) rather than 403, which would confirm
@@ -7,24 +8,40 @@ the row exists.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from orders import selectors
 from orders.models import Customer, Order, Product
 from orders.permissions import HasAnyRole
 from orders.serializers import (
+    ApiTokenSerializer,
     CustomerSerializer,
     MeSerializer,
     OrderDetailSerializer,
+    OrderListFilterSerializer,
     OrderSerializer,
     ProductSerializer,
+)
+from orders.sign_in import (
+    api_token_expires,
+    api_token_issue,
+    api_token_revoke,
+    sign_in_lockout_message,
+    sign_in_lockout_seconds,
 )
 
 
@@ -48,14 +65,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.products_visible_to(self.request.user)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=Order.Status.values, description="Order status"),
-            OpenApiParameter("customer", str, description="Customer code"),
-        ]
-    )
-)
+@extend_schema_view(list=extend_schema(parameters=[OrderListFilterSerializer]))
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     """Orders with their promise and projection on the current schedule.
 
@@ -68,17 +78,54 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return selectors.order_details_visible_to(self.request.user)
         orders = selectors.orders_visible_to(self.request.user)
+        form = OrderListFilterSerializer(data=self.request.query_params)
+        form.is_valid(raise_exception=True)
         # Filters narrow the visible rows; they can never widen them.
-        status = self.request.query_params.get("status")
-        if status:
+        if status := form.validated_data.get("status"):
             orders = orders.filter(status=status)
-        customer = self.request.query_params.get("customer")
-        if customer:
+        if customer := form.validated_data.get("customer"):
             orders = orders.filter(customer__code=customer)
         return orders
 
     def get_serializer_class(self) -> type[BaseSerializer[Order]]:
         return OrderDetailSerializer if self.action == "retrieve" else OrderSerializer
+
+
+class TokenObtainView(ObtainAuthToken):
+    """Username and password for an API token. Throttled per client address (SIGN_IN_RATE);
+    a locked-out username (orders.sign_in) is refused with 429 and Retry-After."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "sign-in"
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={
+            200: ApiTokenSerializer,
+            400: OpenApiResponse(description="Wrong username or password"),
+            429: OpenApiResponse(description="Too many attempts; Retry-After says when to retry"),
+        },
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if isinstance(username, str) and (seconds := sign_in_lockout_seconds(username)):
+            raise Throttled(wait=seconds, detail=sign_in_lockout_message(seconds))
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        token = api_token_issue(user=form.validated_data["user"])
+        body = {"key": token.key, "expires": api_token_expires(token)}
+        return Response(ApiTokenSerializer(body).data)
+
+
+class TokenRevokeView(APIView):
+    """Sign out of the API: the caller's token is deleted and stops working at once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        api_token_revoke(user=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

@@ -5,9 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
 from orders.models import Order
+from orders.sign_in import sign_in_lockout_message, sign_in_lockout_seconds
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, saying so when the username is locked out (the backend refuses
+    it either way; without this the page would only say the password is wrong)."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username and (seconds := sign_in_lockout_seconds(username)):
+            raise forms.ValidationError(sign_in_lockout_message(seconds), code="locked_out")
+        return super().clean()
 
 
 class EarlierDateForm(forms.Form):

@@ -16,6 +16,26 @@ from orders.selectors import outlook_of, role_of
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter
 
 
+class ApiTokenSerializer(serializers.Serializer):
+    """The answer of POST /api/auth/token/: send `Authorization: Token <token>` until `expires`."""
+
+    token = serializers.CharField(source="key")
+    expires = serializers.DateTimeField()
+
+
+class OrderListFilterSerializer(serializers.Serializer):
+    """Query parameters of the order list. A value no row can match (an unknown status, a NUL
+    byte, which PostgreSQL refuses in a query) is a 400 naming the parameter, not a 500."""
+
+    status = serializers.ChoiceField(
+        choices=Order.Status.choices, required=False, allow_blank=True, help_text="Order status"
+    )
+    # DRF's CharField refuses NUL characters.
+    customer = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="Customer code"
+    )
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
@@ -61,7 +81,7 @@ class OperationSerializer(serializers.ModelSerializer):
         slug_field="code", many=True, read_only=True
     )
     work_center: serializers.SlugRelatedField[WorkCenter] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     scheduled = serializers.SerializerMethodField()
 

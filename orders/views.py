@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orders import charts
-from orders.forms import EarlierDateForm
+from orders.forms import EarlierDateForm, SignInForm
 from orders.models import Order, Profile
 from orders.page_access import NAVIGATION, page_user, role_required
 from orders.selectors import order_details_visible_to, outlook_of, role_of
@@ -29,6 +29,7 @@ from scheduling.selectors import board_health
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = SignInForm
 
 
 logout = auth_views.LogoutView.as_view()

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -31,10 +32,12 @@ from quoting.serializers import (
     ConflictSerializer,
     OrderHistorySerializer,
     PromiseOutSerializer,
+    ProposalListFilterSerializer,
     ProposalSerializer,
     QuoteAcceptSerializer,
     QuoteCreatedSerializer,
     QuoteCreateSerializer,
+    QuoteListFilterSerializer,
     QuoteSerializer,
     RejectSerializer,
     RepromiseSerializer,
@@ -68,6 +71,13 @@ def _conflict(exc: services.QuotingConflict, request: Request) -> Response:
     return Response(body, status=status.HTTP_409_CONFLICT)
 
 
+def _status_filter(request: Request, form_class: type[serializers.Serializer]) -> str:
+    """The validated `?status=` of a list ("" for none); a bad value answers 400 naming it."""
+    form = form_class(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    return str(form.validated_data.get("status") or "")
+
+
 def _fresh_quote(pk: int) -> Quote:
     return Quote.objects.select_related("proposal").get(pk=pk)
 
@@ -86,12 +96,16 @@ class QuoteListCreateView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Quote]:
         quotes = selectors.quotes_visible_to(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = _status_filter(self.request, QuoteListFilterSerializer)
         return quotes.filter(status=wanted) if wanted else quotes
+
+    @extend_schema(parameters=[QuoteListFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=QuoteCreateSerializer,
-        responses={202: QuoteCreatedSerializer, 400: OpenApiResponse(description="Field errors")},
+        responses={202: QuoteCreatedSerializer},
     )
     def post(self, request: Request) -> Response:
         form = QuoteCreateSerializer(data=request.data)
@@ -150,7 +164,6 @@ class QuoteAcceptView(APIView):
         responses={
             201: AcceptResultSerializer,
             202: AcceptResultSerializer,
-            400: OpenApiResponse(description="Field errors"),
             409: ConflictSerializer,
         },
     )
@@ -194,8 +207,12 @@ class ProposalListView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[ReplanProposal]:
         proposals = selectors.proposals_visible_to(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = _status_filter(self.request, ProposalListFilterSerializer)
         return proposals.filter(status=wanted) if wanted else proposals
+
+    @extend_schema(parameters=[ProposalListFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class ProposalDetailView(generics.RetrieveAPIView):
@@ -269,7 +286,11 @@ class OrderRepromiseView(APIView):
         request=RepromiseSerializer,
         responses={
             201: PromiseOutSerializer,
-            400: OpenApiResponse(description="Field errors, or the date cannot be kept"),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='Field errors ({"field": ["message"]}), or "due": no schedule keeps '
+                "every promise with the order at that date; nothing was written",
+            ),
             409: ConflictSerializer,
         },
     )

@@ -7,7 +7,10 @@ Output serializers are read-only.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import User
+from django.utils import timezone
 from rest_framework import serializers
 
 from orders.models import Customer, Order, Product, Promise
@@ -15,6 +18,23 @@ from quoting.models import Quote, ReplanProposal
 from scheduling.models import CapacityOption, ScheduleVersion
 
 # --- input ----------------------------------------------------------------------------------
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A date and time with an explicit offset. DRF's own field reads a naive value, or a bare
+    date, as UTC before any service can refuse it: a rep in Berlin asking for 16:00 would be
+    quoted for 17:00 local without knowing. Whether the date is acceptable (ahead, within the
+    horizon) is the service's rule."""
+
+    default_error_messages = {
+        "naive": "Give a date and time with a time zone offset, e.g. "
+        "2026-12-08T16:00:00+01:00 or 2026-12-08T15:00:00Z.",
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
 
 
 class QuoteCreateSerializer(serializers.Serializer):
@@ -25,7 +45,7 @@ class QuoteCreateSerializer(serializers.Serializer):
         queryset=Product.objects.all()
     )
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    requested_due = serializers.DateTimeField(required=False, allow_null=True)
+    requested_due = AwareDateTimeField(required=False, allow_null=True)
     capacity_options = serializers.ListField(
         child=serializers.SlugRelatedField(
             slug_field="code",
@@ -40,6 +60,18 @@ class QuoteCreateSerializer(serializers.Serializer):
         default=False,
         help_text="Promise the earliest date found. By default a requested date that can be "
         "met is the promise, kept moving as few operations of other orders as possible.",
+    )
+
+
+class QuoteListFilterSerializer(serializers.Serializer):
+    """`?status=`: an unknown value (or a NUL byte, which PostgreSQL refuses) is a 400."""
+
+    status = serializers.ChoiceField(choices=Quote.Status.choices, required=False, allow_blank=True)
+
+
+class ProposalListFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=ReplanProposal.Status.choices, required=False, allow_blank=True
     )
 
 
@@ -58,7 +90,7 @@ class RejectSerializer(serializers.Serializer):
 
 
 class RepromiseSerializer(serializers.Serializer):
-    due = serializers.DateTimeField()
+    due = AwareDateTimeField()
     reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)
 
 
@@ -80,13 +112,13 @@ class QuoteSerializer(serializers.ModelSerializer):
         slug_field="code", many=True, read_only=True
     )
     schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
     accepted_option: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     order: serializers.SlugRelatedField[Order] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     proposal = serializers.SerializerMethodField()
     earliest_promise = serializers.DateTimeField(
@@ -170,21 +202,23 @@ class ProposalSerializer(serializers.ModelSerializer):
         source="quote.product", slug_field="code", read_only=True
     )
     quantity = serializers.IntegerField(source="quote.quantity", read_only=True)
-    quoted_promise = serializers.DateTimeField(source="quote.promise", read_only=True)
+    quoted_promise = serializers.DateTimeField(
+        source="quote.promise", read_only=True, allow_null=True
+    )
     capacity_option: serializers.SlugRelatedField[CapacityOption] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     schedule_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
     decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     committed_version: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -237,7 +271,7 @@ class PromiseOutSerializer(serializers.ModelSerializer):
         slug_field="number", read_only=True
     )
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:

@@ -48,10 +48,10 @@ class ScheduleVersionSerializer(serializers.ModelSerializer):
     # DRF's metaclass takes declared fields off the class, so this does not shadow Field.parent
     # at run time; the stubs cannot know that.
     parent: serializers.SlugRelatedField[ScheduleVersion] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
     created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     # Annotated by scheduling.api.ScheduleVersionViewSet.
     operation_count = serializers.IntegerField(read_only=True)

@@ -115,6 +115,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(f"{marker} not available: {reason}")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_counts(request: pytest.FixtureRequest) -> None:
+    """Every test starts with no sign-in failures or throttle history (orders.sign_in keeps
+    them in the cache). Only the in-process cache is cleared: a shared one may hold others'."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return  # the engine's tests run without Django
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     """An unauthenticated DRF test client."""

@@ -99,9 +99,20 @@ class AcceptOutcome:
         return self.order is not None
 
 
-def _aware(value: datetime | None, field: str) -> None:
-    if value is not None and timezone.is_naive(value):
-        raise ValidationError({field: "must include a time zone offset"})
+def _promise_date_problem(value: datetime) -> str | None:
+    """Why `value` cannot be asked for as a due date, or None: it needs a time zone, must lie
+    ahead, and no further than PROMISE_HORIZON_DAYS (a date years out is a typo, and instants
+    near year 9999 overflow the engine's arithmetic)."""
+    if timezone.is_naive(value):
+        return "must include a time zone offset, e.g. 2026-12-08T16:00:00+01:00"
+    now = timezone.now()
+    if value <= now:
+        return "must be in the future"
+    days = settings.PROMISE_HORIZON_DAYS
+    horizon = now + timedelta(days=days)
+    if value > horizon:
+        return f"must be at most {days} days ahead (on or before {horizon:%Y-%m-%d})"
+    return None
 
 
 # --- quote request --------------------------------------------------------------------------
@@ -134,8 +145,8 @@ def quote_request_create(
         errors["product"] = "this product has no routing to schedule"
     if quantity < 1:
         errors["quantity"] = "must be at least 1"
-    if requested_due is not None and timezone.is_naive(requested_due):
-        errors["requested_due"] = "must include a time zone offset"
+    if requested_due is not None and (problem := _promise_date_problem(requested_due)):
+        errors["requested_due"] = problem
     options = list(CapacityOption.objects.filter(code__in=capacity_option_codes))
     unknown = sorted(set(capacity_option_codes) - {o.code for o in options})
     unavailable = sorted(o.code for o in options if o.status != CapacityOption.Status.AVAILABLE)
@@ -506,14 +517,15 @@ def order_repromise(*, order_id: int, due: datetime, reason: str, repromised_by:
     date) and commits that. Writes a new schedule version (kind `repromise`), a Promise row
     (kind `repromise`; the old rows stay) and an AuditEvent, all through `schedule_commit`.
 
-    Raises ValidationError for bad input, RepromiseInfeasible when no valid schedule keeps the
+    Raises ValidationError for bad input (a due date without a time zone, in the past or beyond
+    PROMISE_HORIZON_DAYS), RepromiseInfeasible when no valid schedule keeps the
     new date, QuotingConflict if the board kept changing during the attempt."""
     errors: dict[str, str] = {}
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = "a re-promise needs a reason"
-    if timezone.is_naive(due):
-        errors["due"] = "must include a time zone offset"
+    if problem := _promise_date_problem(due):
+        errors["due"] = problem
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
         raise ValidationError({"order": "no such order"})
@@ -609,8 +621,10 @@ def quote_request_from_customer(
     """A customer asks for another date on one of its orders. Writes a DateChangeRequest (an
     open follow-up for sales, who may quote it) and an AuditEvent; never a promise. Raises
     ValidationError when the order is not one the user may see (`orders_visible_to`: a
-    customer user only its own) or the date has no time zone."""
-    _aware(requested_due, "requested_due")
+    customer user only its own) or the date has no time zone, is past or beyond the
+    horizon (PROMISE_HORIZON_DAYS)."""
+    if problem := _promise_date_problem(requested_due):
+        raise ValidationError({"requested_due": problem})
     if not orders_visible_to(requested_by).filter(pk=order_id).exists():
         raise ValidationError({"order": "no such order"})
     with transaction.atomic():

@@ -54,6 +54,7 @@ from django.db import transaction
 
 from orders.models import Customer, Operation, Order, Product, RoutingStep
 from scheduling.boards import board_now, board_snapshot
+from scheduling.engine.boardio.fields import MAX_MINUTES
 from scheduling.models import Calendar, ScheduleVersion, WorkCenter
 from scheduling.services.board_io import board_check
 from scheduling.services.commit import PromiseSpec, schedule_commit
@@ -212,13 +213,30 @@ def _name(text: str) -> str:
     return text
 
 
-def _integer(text: str, *, minimum: int) -> int:
+# Quantities, parallel units and sequence numbers: the quote API's bound on a quantity. A larger
+# number is a typo, and overflows the shop's integer columns instead of being reported.
+_MAX_COUNT = 1_000_000
+
+
+def _integer(text: str, *, minimum: int, maximum: int) -> int:
     if not re.fullmatch(r"[+-]?\d+", text):
         raise ValueError(f"'{text}' is not a whole number" if text else "required")
+    if len(text.lstrip("+-").lstrip("0")) > 20:  # int() refuses 4,300+ digits
+        raise ValueError(f"must be between {minimum} and {maximum:,}")
     value = int(text)
     if value < minimum:
         raise ValueError(f"must be {minimum} or more")
+    if value > maximum:
+        raise ValueError(f"must be at most {maximum:,}")
     return value
+
+
+def _count(text: str) -> int:
+    return _integer(text, minimum=1, maximum=_MAX_COUNT)
+
+
+def _minutes(text: str) -> int:
+    return _integer(text, minimum=0, maximum=MAX_MINUTES)
 
 
 def _decimal(text: str) -> Decimal:
@@ -228,7 +246,8 @@ def _decimal(text: str) -> Decimal:
         raise ValueError(f"'{text}' is not a number" if text else "required") from exc
     if not value.is_finite() or value < 0:
         raise ValueError("must be a number, 0 or more")
-    if value != value.quantize(Decimal("0.01")) or value >= Decimal("1e8"):
+    # Magnitude first: quantize() itself fails on a value such as 1e308.
+    if value >= Decimal("1e8") or value != value.quantize(Decimal("0.01")):
         raise ValueError("at most two decimals and below 100,000,000")
     return value
 
@@ -387,7 +406,7 @@ def _validate_work_centers(
     for row, values in rows.rows:
         code = _cell(errors, f, row, values, "code", _code)
         name = _cell(errors, f, row, values, "name", _name)
-        capacity = _cell(errors, f, row, values, "capacity", lambda t: _integer(t, minimum=1))
+        capacity = _cell(errors, f, row, values, "capacity", _count)
         calendar = _cell(errors, f, row, values, "calendar", _code)
         tz = _cell(errors, f, row, values, "timezone", _timezone)
         weekly = _cell(errors, f, row, values, "weekly", parse_weekly)
@@ -436,9 +455,9 @@ def _validate_routings(
     for row, values in rows.rows:
         code = _cell(errors, f, row, values, "product_code", _code)
         name = _cell(errors, f, row, values, "product_name", _name)
-        sequence = _cell(errors, f, row, values, "sequence", lambda t: _integer(t, minimum=1))
+        sequence = _cell(errors, f, row, values, "sequence", _count)
         step_name = _cell(errors, f, row, values, "step_name", _name)
-        setup = _cell(errors, f, row, values, "setup_minutes", lambda t: _integer(t, minimum=0))
+        setup = _cell(errors, f, row, values, "setup_minutes", _minutes)
         run = _cell(errors, f, row, values, "run_minutes_per_unit", _decimal)
         centers = _cell(errors, f, row, values, "work_centers", _work_center_list)
         if centers is not None:
@@ -517,14 +536,14 @@ def _validate_orders(
     f = rows.file
 
     def buffer(text: str) -> int:
-        return settings.QUOTE_BUFFER_MINUTES if not text else _integer(text, minimum=0)
+        return settings.QUOTE_BUFFER_MINUTES if not text else _minutes(text)
 
     for row, values in rows.rows:
         code = _cell(errors, f, row, values, "order_code", _code)
         customer = _cell(errors, f, row, values, "customer_code", _code)
         customer_name = _cell(errors, f, row, values, "customer_name", _name)
         product = _cell(errors, f, row, values, "product_code", _code)
-        quantity = _cell(errors, f, row, values, "quantity", lambda t: _integer(t, minimum=1))
+        quantity = _cell(errors, f, row, values, "quantity", _count)
         release = _cell(
             errors,
             f,
@@ -589,6 +608,39 @@ def _validate_orders(
     return specs, new_customers
 
 
+def _check_operation_lengths(
+    specs: list[_OrderSpec],
+    products: dict[str, tuple[str, list[_StepSpec]]],
+    file: str,
+    errors: list[CsvRowError],
+) -> None:
+    """An order whose quantity makes one of its operations longer than MAX_MINUTES is an error
+    on its quantity: the board and the shop's columns hold no longer operation."""
+    steps: dict[str, list[tuple[int, int, Decimal]]] = {
+        code: [(s.sequence, s.setup_minutes, s.run_minutes_per_unit) for s in product_steps]
+        for code, (_, product_steps) in products.items()
+    }
+    stored = RoutingStep.objects.filter(
+        product__code__in={s.product_code for s in specs} - set(steps)
+    ).values_list("product__code", "sequence", "setup_minutes", "run_minutes_per_unit")
+    for code, sequence, setup, run in stored:
+        steps.setdefault(code, []).append((sequence, setup, run))
+    for spec in specs:
+        for sequence, setup, run in steps.get(spec.product_code, []):
+            minutes = setup + run * spec.quantity
+            if minutes > MAX_MINUTES:
+                errors.append(
+                    CsvRowError(
+                        file,
+                        spec.row,
+                        "quantity",
+                        f"step {sequence} of {spec.product_code} would take {minutes:,.0f} "
+                        f"minutes; an operation takes at most {MAX_MINUTES:,} (ten years)",
+                    )
+                )
+                break
+
+
 def _raise(message: str) -> Any:
     raise ValueError(message)
 
@@ -639,6 +691,7 @@ def csv_import(
         new_customers: dict[str, str] = {}
         if order_rows is not None:
             order_specs, new_customers = _validate_orders(order_rows, errors, routed)
+            _check_operation_lengths(order_specs, product_specs, order_rows.file, errors)
         if errors:
             raise CsvImportRejected(errors)
 

@@ -111,10 +111,10 @@ def test_sales_quotes_watches_progress_and_accepts_with_a_capacity_option(
         page.click("[data-accept-option=MILL-NIGHT]")
         outcome = page.wait_for_selector("[data-testid=outcome]")
         assert "Replan proposal" in outcome.inner_text()
-        page.wait_for_function(
-            "document.querySelector('[data-testid=proposal-status]')"
-            ".textContent.includes('Pending approval')",
-            timeout=WAIT_MS,
+        # A locator wait, not wait_for_function: that evaluates a string in the page, which
+        # the Content-Security-Policy (no 'unsafe-eval') refuses.
+        page.locator("[data-testid=proposal-status]", has_text="Pending approval").wait_for(
+            timeout=WAIT_MS
         )
     proposal = ReplanProposal.objects.get(quote=quote)
     assert proposal.status == ReplanProposal.Status.PENDING

@@ -18,6 +18,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from orders.models import Customer, Operation, Order, Product, RoutingStep
@@ -209,6 +210,13 @@ def shifted_projection(shift: timedelta) -> tuple[engine_model.ScheduledOperatio
             "operation__order", "work_center"
         )
     )
+
+
+def as_user(user: Any) -> APIClient:
+    """An API client signed in as `user`."""
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
 
 
 @pytest.fixture

@@ -11,7 +11,13 @@ from rest_framework.test import APIClient
 from orders.models import Order, Promise
 from quoting.models import Quote, ReplanProposal
 from scheduling.boards import board_now
-from tests.quoting.conftest import Shop, current_schedule_violations, make_shop, seed_orders
+from tests.quoting.conftest import (
+    Shop,
+    as_user,
+    current_schedule_violations,
+    make_shop,
+    seed_orders,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -25,12 +31,6 @@ FORGED = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def shop() -> Shop:
     return make_shop()
-
-
-def as_user(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
 
 
 def _busy_mill(shop: Shop) -> None:

@@ -226,6 +226,12 @@ def _broken(mutate: Any) -> dict[str, Any]:
         ),
         (lambda d: d["capacity_options"][0].update(cost=10.125), "capacity_options[0].cost"),
         (lambda d: d.update(format="board/2"), "format"),
+        (
+            lambda d: d["orders"][1]["operations"][0].update(minutes=10**18),
+            "orders[1].operations[0].minutes",
+        ),
+        (lambda d: d["orders"][1].update(buffer_minutes=10**18), "orders[1].buffer_minutes"),
+        (lambda d: d["work_centers"][1].update(capacity=10**18), "work_centers[1].capacity"),
     ],
 )
 def test_bad_board_file_is_rejected_whole_naming_the_field(
@@ -242,6 +248,24 @@ def test_not_json_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "board.json"
     path.write_text("{not json")
     with pytest.raises(CommandError, match="not JSON"):
+        call_command("board_import", str(path))
+    assert shop_is_empty()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"format": "board/1", "now": "\xff\xfe"}', "is not UTF-8 text \\(byte 30\\)"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+    ids=["not UTF-8", "deeply nested"],
+)
+def test_unreadable_json_is_reported_not_a_traceback(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "board.json"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
         call_command("board_import", str(path))
     assert shop_is_empty()
 

@@ -321,3 +321,44 @@ def test_one_far_order_joins_the_demo_shop_and_nothing_planned_moves(tmp_path: P
     board = board_snapshot(version=current, now=board_now()).board
     plan = engine.Answer(status="promised", schedule=board.schedule or ())
     assert engine.verify(dataclasses.replace(board, schedule=None), plan) == []
+
+
+def _sample_with(name: str, old: str, new: str) -> dict[str, str]:
+    """The three sample files, with `old` replaced by `new` once in file `name`."""
+    files = {n: (SAMPLES / f"{n}.csv").read_text() for n in ("work_centers", "routings", "orders")}
+    assert old in files[name]
+    files[name] = files[name].replace(old, new, 1)
+    return files
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "reported"),
+    [
+        ("routings", ",1.5\n", ",1e308\n", "routings.csv row 2, field run_minutes_per_unit:"),
+        ("routings", ",20,1.5\n", ",10000000000,1.5\n", "routings.csv row 2, field setup_minutes:"),
+        (
+            "work_centers",
+            ",2,berlin-2shift",
+            f",{'9' * 5000},berlin-2shift",
+            "row 3, field capacity",
+        ),
+        ("orders", "CYL-040,10,", "CYL-040,10000000000,", "orders.csv row 2, field quantity:"),
+        # 1,000,000 units (the largest quantity) at 6 minutes each on step 20: 11 years of work.
+        ("orders", "CYL-040,10,", "CYL-040,1000000,", "orders.csv row 2, field quantity: step 20"),
+        ("orders", "+02:00,1440", "+02:00,1000000000000000000", "row 2, field buffer_minutes:"),
+    ],
+)
+def test_absurd_numbers_are_reported_by_row_and_field(
+    tmp_path: Path, name: str, old: str, new: str, reported: str
+) -> None:
+    err = io.StringIO()
+    files = _sample_with(name, old, new)
+    for key, text in files.items():
+        (tmp_path / f"{key}.csv").write_text(text)
+    args = [
+        a for key in files for a in (f"--{key.replace('_', '-')}", str(tmp_path / f"{key}.csv"))
+    ]
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_csv", *args, stderr=err)
+    assert reported in err.getvalue(), err.getvalue()
+    assert nothing_written()

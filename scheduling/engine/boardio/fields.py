@@ -26,6 +26,10 @@ ANSWER_STATUSES = ("promised", "infeasible", "no_solution")
 # error can say "resolution is one minute" instead of "not an instant".
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
+# Ten years of minutes bounds every whole number a board carries (durations, buffers, capacity):
+# a larger one is a typo, and values like 10**18 overflow datetime arithmetic and the shop's
+# integer columns instead of being reported.
+MAX_MINUTES = 10 * 366 * 24 * 60
 
 
 class BoardError(ValueError):
@@ -102,6 +106,8 @@ def expect_minutes(value: Any, path: str, *, minimum: int) -> int:
         fail(path, f"must be a whole number of minutes, got {kind(value)} {value!r}")
     if value < minimum:
         fail(path, f"must be at least {minimum}, got {value}")
+    if value > MAX_MINUTES:
+        fail(path, f"must be at most {MAX_MINUTES}, got {value}")
     return value
 
 

@@ -43,16 +43,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
-        try:
-            if path == "-":
-                doc = json.load(sys.stdin)
-            else:
-                with open(path, encoding="utf-8") as handle:
-                    doc = json.load(handle)
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc}") from exc
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{path} is not JSON: {exc}") from exc
+        doc = _read_document(path)
         try:
             board = engine.load_board(doc)
             result = board_import(
@@ -73,3 +64,27 @@ class Command(BaseCommand):
         )
         for note in result.notes:
             self.stdout.write(f"  note: {note}")
+
+
+def _read_document(path: str) -> Any:
+    """The JSON document in `path` ('-': standard input); a file that is not UTF-8 JSON, or
+    nests deeper than the parser can follow, is a CommandError saying so (nothing imported)."""
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from exc
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CommandError(
+            f"{path} is not UTF-8 text (byte {exc.start}); nothing imported"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"{path} is not JSON: {exc}; nothing imported") from exc
+    except RecursionError as exc:
+        # The decoder recurses once per nesting level; a board is a few levels deep.
+        raise CommandError(f"{path}: JSON nested too deeply; nothing imported") from exc
