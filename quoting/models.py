@@ -152,6 +152,9 @@ class ReplanProposal(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending approval"
+        # Re-solved on a changed board to a promise later than the one the rep accepted: the
+        # scheduler cannot approve it until the rep confirms the later date (or withdraws).
+        AWAITING_REP = "awaiting_rep", "Later promise: waiting for the sales rep"
         RESOLVING = "resolving", "Being re-solved"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
@@ -194,6 +197,9 @@ class ReplanProposal(models.Model):
     enqueued = models.BooleanField(default=False)
     enqueue_error = models.TextField(blank=True)
     error = models.TextField(blank=True)
+
+    # The latest promise the rep has agreed to: the quote's, or a later one confirmed since.
+    rep_confirmed_promise = models.DateTimeField(null=True, blank=True)
 
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -238,6 +244,7 @@ class AuditEvent(models.Model):
         DOWNTIME_CHANGED = "downtime_changed", "Downtime edited or ended early"
         REPAIR_APPROVED = "repair_approved", "Repair of a broken board approved"
         REPAIR_REJECTED = "repair_rejected", "Repair of a broken board rejected"
+        LATER_PROMISE_CONFIRMED = "later_confirmed", "Sales rep confirmed a later promise"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)

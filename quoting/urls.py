@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:quote_id>/accept/", views.quote_accept, name="quote-accept"),
     path("quotes/<int:quote_id>/cancel/", views.quote_cancel, name="quote-cancel"),
     path(
+        "quotes/<int:quote_id>/later/<str:decision>/",
+        views.quote_later_promise,
+        name="quote-later-promise",
+    ),
+    path(
         "quotes/requests/<int:request_id>/close/",
         views.date_request_close,
         name="date-request-close",

@@ -21,7 +21,7 @@ from orders.models import Profile
 from orders.page_access import page_user, role_required
 from quoting import services
 from quoting.forms import QuoteAcceptForm, QuoteRequestForm
-from quoting.models import Quote
+from quoting.models import Quote, ReplanProposal
 from quoting.selectors import date_requests_open, quotes_visible_to
 from scheduling.models import CapacityOption
 
@@ -167,6 +167,33 @@ def quote_accept(request: HttpRequest, quote_id: int) -> HttpResponse:
                 f"Sent to the scheduler as replan proposal #{outcome.proposal.pk}. The promise "
                 "is made only when the scheduler approves it.",
             )
+    return redirect("quote-detail", quote_id=quote.pk)
+
+
+@role_required(Profile.Role.SALES)
+@require_POST
+def quote_later_promise(request: HttpRequest, quote_id: int, decision: str) -> HttpResponse:
+    """The rep's answer to a re-solved proposal whose promise is later than the accepted one:
+    `confirm` sends it to the scheduler with that promise, `withdraw` rejects it."""
+    quote = _quote_or_404(request, quote_id)
+    proposal = ReplanProposal.objects.filter(quote=quote).first()
+    if proposal is None or decision not in ("confirm", "withdraw"):
+        raise Http404("this quote has no replan proposal")
+    try:
+        if decision == "confirm":
+            services.replan_proposal_confirm_later(
+                proposal_id=proposal.pk, confirmed_by=page_user(request)
+            )
+            messages.success(request, "The later promise goes to the scheduler for approval.")
+        else:
+            services.replan_proposal_reject(
+                proposal_id=proposal.pk,
+                rejected_by=page_user(request),
+                reason="withdrawn by the sales rep: the later promise was not accepted",
+            )
+            messages.info(request, "Withdrawn: no order and no promise were made.")
+    except services.QuotingConflict as exc:
+        messages.error(request, f"Nothing changed: {exc}")
     return redirect("quote-detail", quote_id=quote.pk)
 
 

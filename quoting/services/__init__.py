@@ -46,6 +46,7 @@ from quoting.services.workflow import (
     quote_request_create,
     quote_request_from_customer,
     replan_proposal_approve,
+    replan_proposal_confirm_later,
     replan_proposal_reject,
 )
 
@@ -75,6 +76,7 @@ __all__ = [
     "repair_request",
     "repair_solve",
     "replan_proposal_approve",
+    "replan_proposal_confirm_later",
     "replan_proposal_reject",
     "repromise_proposal_confirm",
     "solves_sweep_stale",

@@ -514,8 +514,13 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
             **done,
         )
         return ReplanProposal.Status.STALE
+    # A promise never changes behind the rep's back: later than what they agreed to, the
+    # proposal goes back to them before a scheduler may approve it.
+    agreed = proposal.rep_confirmed_promise or proposal.quote.promise
+    later = agreed is not None and answer.promise is not None and answer.promise > agreed
+    status = ReplanProposal.Status.AWAITING_REP if later else ReplanProposal.Status.PENDING
     written = mine.update(
-        status=ReplanProposal.Status.PENDING,
+        status=status,
         schedule_version=snapshot.version,
         board_now=snapshot.board.now,
         answer=dump_answer(answer),
@@ -526,7 +531,7 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
         error="",
         **done,
     )
-    return ReplanProposal.Status.PENDING if written else "skipped"
+    return status if written else "skipped"
 
 
 def _previous_answer(proposal: ReplanProposal) -> e.Answer | None:

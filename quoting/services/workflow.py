@@ -467,6 +467,7 @@ def replan_proposal_reject(*, proposal_id: int, rejected_by: User, reason: str) 
     with transaction.atomic():
         open_states = [
             ReplanProposal.Status.PENDING,
+            ReplanProposal.Status.AWAITING_REP,
             ReplanProposal.Status.RESOLVING,
             ReplanProposal.Status.STALE,
             ReplanProposal.Status.FAILED,
@@ -488,6 +489,30 @@ def replan_proposal_reject(*, proposal_id: int, rejected_by: User, reason: str) 
             quote_id=proposal.quote_id,
             proposal=proposal,
             capacity_option=proposal.capacity_option,
+        )
+    return proposal
+
+
+def replan_proposal_confirm_later(*, proposal_id: int, confirmed_by: User) -> ReplanProposal:
+    """The rep agrees to the later promise a re-solve found (the customer accepts it): the
+    proposal goes back to `pending` for the scheduler, and that promise becomes the one the
+    rep agreed to (a later re-solve past it comes back to them again). Writes the proposal
+    and an AuditEvent. Raises QuotingConflict unless the proposal awaits the rep."""
+    with transaction.atomic():
+        proposal = ReplanProposal.objects.select_for_update().get(pk=proposal_id)
+        if proposal.status != ReplanProposal.Status.AWAITING_REP:
+            raise QuotingConflict(
+                f"proposal {proposal.pk} is {proposal.status}: nothing for the rep to confirm"
+            )
+        proposal.status = ReplanProposal.Status.PENDING
+        proposal.rep_confirmed_promise = proposal.promise
+        proposal.save(update_fields=["status", "rep_confirmed_promise"])
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.LATER_PROMISE_CONFIRMED,
+            actor=confirmed_by,
+            reason=f"later promise {proposal.promise:%Y-%m-%d %H:%M} confirmed by the sales rep",
+            quote_id=proposal.quote_id,
+            proposal=proposal,
         )
     return proposal
 

@@ -728,3 +728,64 @@ def test_a_solve_uses_the_fair_share_limit(shop: Shop, settings: Any, monkeypatc
     assert services.quote_solve(quote_id=quote.pk, task_id="fair-1") == Quote.Status.DONE
     # this one solving, three queued behind it
     assert [c["time_limit"] for c in calls] == [pytest.approx(0.25)]
+
+
+def _proposal_re_solved_later(shop: Shop) -> ReplanProposal:
+    """A pending proposal made stale by another commit, whose re-solve promises later than
+    the promise the rep accepted (the accepted one is set a day earlier than the proposal's
+    own: the re-solve on the busier board can only be the same or later)."""
+    _busy_mill(shop)
+    rush = _quote(shop, quantity=10)
+    proposal = _proposal_of(
+        services.quote_accept(quote_id=rush.pk, accepted_by=shop.users["sales"])
+    )
+    assert proposal.status == ReplanProposal.Status.PENDING and proposal.promise is not None
+    Quote.objects.filter(pk=rush.pk).update(promise=proposal.promise - timedelta(days=1))
+    small = _quote(shop, product=shop.bracket, quantity=1)
+    outcome = services.quote_accept(quote_id=small.pk, accepted_by=shop.users["sales"])
+    if not outcome.committed:
+        services.replan_proposal_approve(
+            proposal_id=_proposal_of(outcome).pk, approved_by=shop.users["scheduler"]
+        )
+    with pytest.raises(services.ProposalStale):
+        services.replan_proposal_approve(
+            proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
+        )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def test_a_later_re_solved_promise_goes_back_to_the_rep_before_approval(shop: Shop) -> None:
+    proposal = _proposal_re_solved_later(shop)
+    assert proposal.status == ReplanProposal.Status.AWAITING_REP
+    orders = Order.objects.count()
+    with pytest.raises(services.QuotingConflict):  # the scheduler cannot approve it yet
+        services.replan_proposal_approve(
+            proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
+        )
+    assert Order.objects.count() == orders
+    confirmed = services.replan_proposal_confirm_later(
+        proposal_id=proposal.pk, confirmed_by=shop.users["sales"]
+    )
+    assert confirmed.status == ReplanProposal.Status.PENDING
+    assert confirmed.rep_confirmed_promise == confirmed.promise
+    assert AuditEvent.objects.filter(kind="later_confirmed", proposal=proposal).exists()
+    approved = services.replan_proposal_approve(
+        proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
+    )
+    assert _order_of(approved).promised_due == confirmed.promise  # the date the rep agreed to
+    assert current_schedule_violations() == []
+
+
+def test_the_rep_may_withdraw_a_later_promise_and_nothing_is_committed(shop: Shop) -> None:
+    proposal = _proposal_re_solved_later(shop)
+    orders, promises = Order.objects.count(), Promise.objects.count()
+    withdrawn = services.replan_proposal_reject(
+        proposal_id=proposal.pk, rejected_by=shop.users["sales"], reason="customer says no"
+    )
+    assert withdrawn.status == ReplanProposal.Status.REJECTED
+    assert (Order.objects.count(), Promise.objects.count()) == (orders, promises)
+    with pytest.raises(services.QuotingConflict):
+        services.replan_proposal_confirm_later(
+            proposal_id=proposal.pk, confirmed_by=shop.users["sales"]
+        )
