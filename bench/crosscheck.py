@@ -83,7 +83,7 @@ def run(
             board = load_board(doc)
             assert board.request is not None
             began = time.perf_counter()
-            answer = quote(board, time_limit=time_limit, workers=workers, seed=0)
+            answer = quote(board, time_limit=time_limit, workers=workers, seed=0, earliest=True)
             seconds = time.perf_counter() - began
             problems = verify(board, answer) if answer.status == "promised" else []
             plain = plain_model.solve(doc, time_limit=plain_time_limit, workers=workers)

@@ -54,7 +54,7 @@ def run(
     for doc in generate_requests(board_doc, count=requests, seed=seed + 1000):
         board = load_board(doc)
         assert board.request is not None
-        quoted = quote(board, time_limit=quote_limit, workers=workers, seed=0)
+        quoted = quote(board, time_limit=quote_limit, workers=workers, seed=0, earliest=True)
         if quoted.status != "promised" or not quoted.moved:
             continue  # committed at once in the product: no proposal to polish
         began = time.perf_counter()
@@ -66,6 +66,7 @@ def run(
             evaluate_options=False,
             warm_start=quoted.schedule,
             keep_completion=True,
+            earliest=True,
         )
         seconds = time.perf_counter() - began
         row = PolishRow(

@@ -161,7 +161,8 @@ def run_size(
         assert board.request is not None
         began = time.perf_counter()
         answer = _call(
-            board, lambda b: quote(b, time_limit=plan.time_limit, workers=workers, seed=0)
+            board,
+            lambda b: quote(b, time_limit=plan.time_limit, workers=workers, seed=0, earliest=True),
         )
         latency = time.perf_counter() - began
         problems = _judge(board, answer)
@@ -195,7 +196,10 @@ def run_size(
     for doc in request_docs[:DETERMINISTIC_REQUESTS]:
         board = load_board(doc)
         began = time.perf_counter()
-        answer = _call(board, lambda b: quote(b, time_limit=plan.time_limit, workers=1, seed=0))
+        answer = _call(
+            board,
+            lambda b: quote(b, time_limit=plan.time_limit, workers=1, seed=0, earliest=True),
+        )
         deterministic.append((time.perf_counter() - began, len(_judge(board, answer))))
     return SizeResult(
         plan,

@@ -328,21 +328,28 @@ ENGINE_MIN_TIME_LIMIT = min(
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "120", minimum=1)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "180", minimum=1)
 if CELERY_TASK_SOFT_TIME_LIMIT <= max(
-    ENGINE_TIME_LIMIT * 3, ENGINE_PROPOSAL_TIME_LIMIT * 3, ENGINE_REPAIR_TIME_LIMIT * 2
+    ENGINE_TIME_LIMIT * 3 + QUOTE_MAX_SECONDS * 2,
+    ENGINE_PROPOSAL_TIME_LIMIT * 3,
+    ENGINE_REPAIR_TIME_LIMIT * 2,
 ):
     raise ImproperlyConfigured(
-        "CELERY_TASK_SOFT_TIME_LIMIT must exceed three engine time limits (quote + options, "
-        "or a proposal's solve) and two repair time limits (ENGINE_REPAIR_TIME_LIMIT)"
+        "CELERY_TASK_SOFT_TIME_LIMIT must exceed three engine time limits plus twice "
+        "QUOTE_MAX_SECONDS (a quote, its options and its improvement), three proposal time "
+        "limits and two repair time limits (ENGINE_REPAIR_TIME_LIMIT)"
     )
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must exceed CELERY_TASK_SOFT_TIME_LIMIT")
 # A solve row still "solving" this long after its last heartbeat belongs to a dead worker.
-SOLVE_STALE_SECONDS = envint("SOLVE_STALE_SECONDS", "300", minimum=10)
+# Heartbeats come every second from a thread of their own (the search does not hold them up),
+# so 20 s is 20 missed beats; with the sweep every 10 s a quote whose worker was killed is
+# back on the queue within 30 s (it was 300 s: five minutes of a rep looking at "Solving").
+SOLVE_STALE_SECONDS = envint("SOLVE_STALE_SECONDS", "20", minimum=10)
+SWEEP_SECONDS = envfloat("SWEEP_SECONDS", "10", minimum=1)
 # Beat keeps its last-run times beside the other runtime files, not in the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-solves": {"task": "quoting.sweep_stale_solves", "schedule": 60.0},
+    "sweep-stale-solves": {"task": "quoting.sweep_stale_solves", "schedule": SWEEP_SECONDS},
 }
 
 LOGGING = {

@@ -49,7 +49,7 @@ def solve_repair(self, repair_id: int) -> str:  # type: ignore[no-untyped-def]
 
 @shared_task(name="quoting.sweep_stale_solves")
 def sweep_stale_solves() -> dict[str, list[int]]:
-    """Periodic (beat, every 60 s): re-enqueue or fail solve rows nobody is working on."""
+    """Periodic (beat, every SWEEP_SECONDS): re-enqueue or fail solve rows nobody is working on."""
     close_old_connections()
     report = services.solves_sweep_stale()
     return {

@@ -97,6 +97,8 @@
   }
   if (search) {
     search.addEventListener("input", highlight);
+    // Enter highlights in place; it does not reload the page (the CSP forbids inline handlers).
+    search.form.addEventListener("submit", (event) => event.preventDefault());
     highlight(); // ?q= prefills it
   }
 })();

@@ -123,7 +123,7 @@ def test_plain_model_optimum_is_valid_and_agrees_with_the_engine() -> None:
     assert plain.completion is not None
     answer = plain_answer(board.request.id, plain, board.order_buffer(board.request))
     assert verify(board, answer) == []
-    engine = quote(board, time_limit=3, workers=1, evaluate_options=False)
+    engine = quote(board, time_limit=3, workers=1, evaluate_options=False, earliest=True)
     assert engine.status == "promised"
     assert engine.completion is not None and engine.lower_bound is not None
     # neither can beat a proven optimum, and no true lower bound can exceed it

@@ -50,7 +50,7 @@ def test_best_known_improves_on_a_poor_start_with_a_verified_schedule() -> None:
     board = load_board(generate_requests(board_doc, count=1, seed=1002)[0])
     appended = append_baseline(board)
     assert appended.completion is not None
-    engine = quote(board, time_limit=1.0, workers=1, seed=0)
+    engine = quote(board, time_limit=1.0, workers=1, seed=0, earliest=True)
     assert engine.completion is not None and engine.completion < appended.completion
     best, bound, _proven, valid, _seconds = best_known(board, appended, time_limit=2.0, workers=1)
     assert valid
