@@ -265,3 +265,5 @@ LOGGING = {
 }
 # Default safety buffer between a quote's planned completion and the date promised (minutes).
 QUOTE_BUFFER_MINUTES = envint("QUOTE_BUFFER_MINUTES", "1440", minimum=0)
+# The currency capacity option costs are in (shown beside every cost; ISO 4217 code).
+SHOP_CURRENCY = envstr("SHOP_CURRENCY", "EUR")

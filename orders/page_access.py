@@ -22,7 +22,11 @@ from orders.selectors import role_of
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
     Profile.Role.SALES: [("quote-new", "New quote"), ("quote-list", "Quotes & requests")],
     Profile.Role.SCHEDULER: [("job-board", "Job board"), ("shop-floor", "Shop floor")],
-    Profile.Role.MANAGER: [("dashboard", "Dashboard"), ("job-board", "Job board")],
+    Profile.Role.MANAGER: [
+        ("dashboard", "Dashboard"),
+        ("job-board", "Job board"),
+        ("quote-list", "Quotes"),
+    ],
     Profile.Role.CUSTOMER: [("portal", "My orders")],
 }
 

@@ -1,8 +1,8 @@
 """Writes of the quoting app. Import from here: `from quoting import services`.
 
 Workflow (workflow.py): `quote_request_create`, `quote_cancel`, `quote_accept`,
-`replan_proposal_approve`, `replan_proposal_reject`, `order_repromise`,
-`quote_request_from_customer`, `date_change_request_close`.
+`quote_requote`, `replan_proposal_approve`, `replan_proposal_reject`, `order_repromise`,
+`quote_request_from_customer`, `date_change_request_close`, `notifications_mark_read`.
 Solving (solving.py, called by the Celery tasks): `quote_solve`, `proposal_solve`,
 `solves_sweep_stale`, `enqueue_quote_solve`, `enqueue_proposal_solve`.
 
@@ -28,11 +28,13 @@ from quoting.services.workflow import (
     QuotingConflict,
     RepromiseInfeasible,
     date_change_request_close,
+    notifications_mark_read,
     order_repromise,
     quote_accept,
     quote_cancel,
     quote_request_create,
     quote_request_from_customer,
+    quote_requote,
     replan_proposal_approve,
     replan_proposal_reject,
 )
@@ -49,12 +51,14 @@ __all__ = [
     "date_change_request_close",
     "enqueue_proposal_solve",
     "enqueue_quote_solve",
+    "notifications_mark_read",
     "order_repromise",
     "proposal_solve",
     "quote_accept",
     "quote_cancel",
     "quote_request_create",
     "quote_request_from_customer",
+    "quote_requote",
     "quote_solve",
     "replan_proposal_approve",
     "replan_proposal_reject",

@@ -119,7 +119,7 @@ def test_sales_quotes_watches_progress_and_accepts_with_a_capacity_option(
     proposal = ReplanProposal.objects.get(quote=quote)
     assert proposal.status == ReplanProposal.Status.PENDING
     assert proposal.capacity_option == shop.night_mill
-    assert not Order.objects.filter(code=quote.order_code).exists()  # not before approval
+    assert not Order.objects.filter(quote=quote).exists()  # not before approval
 
 
 @needs_worker
@@ -141,7 +141,7 @@ def test_scheduler_sees_the_proposal_on_the_board_and_approves_it(
         assert "Approved" in page.locator(".messages").inner_text()
     proposal.refresh_from_db()
     assert proposal.status == ReplanProposal.Status.APPROVED
-    order = Order.objects.get(code=proposal.quote.order_code)
+    order = Order.objects.get(quote=proposal.quote)
     assert order.promised_due == proposal.promise
     shop.night_mill.refresh_from_db()
     assert shop.night_mill.status == CapacityOption.Status.APPLIED

@@ -107,12 +107,12 @@ def test_quote_answer_and_accept_commit_an_order(
     page = response.content.decode()
     quote.refresh_from_db()
     if quote.moved_count == 0:
-        order = Order.objects.get(code=quote.order_code)
+        order = Order.objects.get(quote=quote)
         assert order.promised_due == quote.promise
         assert f"Order {order.code} committed" in page
     else:  # the plan moves others: it waits for the scheduler, no order yet
         assert "replan proposal" in page
-        assert not Order.objects.filter(code=quote.order_code).exists()
+        assert not Order.objects.filter(quote=quote).exists()
     history = client.get("/quotes/").content.decode()
     assert quote.request_id in history
 
