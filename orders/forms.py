@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Customer, Order
 
 
 class EarlierDateForm(forms.Form):
@@ -36,3 +36,24 @@ class EarlierDateForm(forms.Form):
         if value >= self.order.promised_due:
             raise forms.ValidationError("That is not earlier than the date already promised.")
         return value
+
+
+class OrderFilterForm(forms.Form):
+    """The order list's filters (GET): words, customer, status, promised between two days."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "order, customer, product"}),
+    )
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.order_by("name"), required=False, empty_label="Any customer"
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *Order.Status.choices], required=False)
+    promised_from = forms.DateField(
+        label="Promised from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    promised_to = forms.DateField(
+        label="Promised until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

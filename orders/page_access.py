@@ -20,12 +20,21 @@ from orders.selectors import role_of
 
 # The pages each role has in its navigation, in order: (url name, label).
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
-    Profile.Role.SALES: [("quote-new", "New quote"), ("quote-list", "Quotes & requests")],
-    Profile.Role.SCHEDULER: [("job-board", "Job board"), ("shop-floor", "Shop floor")],
+    Profile.Role.SALES: [
+        ("quote-new", "New quote"),
+        ("quote-list", "Quotes & requests"),
+        ("order-list", "Orders"),
+    ],
+    Profile.Role.SCHEDULER: [
+        ("job-board", "Job board"),
+        ("shop-floor", "Shop floor"),
+        ("order-list", "Orders"),
+    ],
     Profile.Role.MANAGER: [
         ("dashboard", "Dashboard"),
         ("job-board", "Job board"),
         ("quote-list", "Quotes"),
+        ("order-list", "Orders"),
     ],
     Profile.Role.CUSTOMER: [("portal", "My orders")],
 }

@@ -13,5 +13,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "portal/orders/<str:code>/earlier/", views.portal_order_earlier, name="portal-order-earlier"
     ),
+    path("orders/", views.order_list, name="order-list"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

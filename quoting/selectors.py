@@ -9,15 +9,14 @@ to the order's own customer without internal decisions (who rejected what, why).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from orders.models import Order, Profile, Promise
-from orders.selectors import BOARD_ROLES, STAFF_ROLES, orders_visible_to, role_of
+from orders.selectors import BOARD_ROLES, STAFF_ROLES, orders_visible_to, role_of, within_days
 from quoting.models import AuditEvent, DateChangeRequest, Notification, Quote, ReplanProposal
 from scheduling.models import ScheduledOperation, ScheduleVersion
 
@@ -85,13 +84,7 @@ def quotes_filtered(
     }
     if state in states:
         quotes = quotes.filter(states[state])
-    zone = timezone.get_current_timezone()
-    if asked_from is not None:
-        quotes = quotes.filter(created_at__gte=datetime.combine(asked_from, time(), zone))
-    if asked_to is not None:
-        end = datetime.combine(asked_to + timedelta(days=1), time(), zone)
-        quotes = quotes.filter(created_at__lt=end)
-    return quotes
+    return quotes.filter(within_days("created_at", asked_from, asked_to))
 
 
 def quote_state(quote: Quote, *, stale: bool = False) -> tuple[str, str]:
