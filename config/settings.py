@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "scheduling",
     "orders",
     "quoting",
@@ -166,6 +167,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Quotes, promises and the job board. Promises are only made against a "
     "verified replanned schedule.",
     "VERSION": "1.0.0",
+    # Swagger UI from the project's static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a "kind" or "status"; name each choice set after what it describes.
     "ENUM_NAME_OVERRIDES": {
         "PromiseKindEnum": "orders.models.Promise.Kind",
