@@ -8,6 +8,7 @@ helpers reject bad values at start-up rather than misbehaving later.
 from __future__ import annotations
 
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -20,6 +21,17 @@ VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 def envstr(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def envtimezone(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be an IANA time zone name such as Europe/Berlin, got {value!r}"
+        ) from exc
+    return value
 
 
 def envbool(name: str, default: str) -> bool:
@@ -89,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "orders.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -140,7 +153,9 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The shop's time zone (IANA name): how pages show times to a user who has not chosen one,
+# and which day a delivery counts on. Stored times stay UTC.
+TIME_ZONE = envtimezone("SHOP_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

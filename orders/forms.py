@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from orders.models import Customer, Order
@@ -57,3 +59,19 @@ class OrderFilterForm(forms.Form):
     promised_to = forms.DateField(
         label="Promised until", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class TimeZoneForm(forms.Form):
+    """The zone a user reads times in; blank: the shop's."""
+
+    time_zone = forms.ChoiceField(label="Show times in", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", f"The shop's time zone ({settings.TIME_ZONE})"),
+            *((zone, zone.replace("_", " ")) for zone in zones),
+        ]

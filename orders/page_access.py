@@ -23,18 +23,18 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
     Profile.Role.SALES: [
         ("quote-new", "New quote"),
         ("quote-list", "Quotes & requests"),
-        ("order-list", "Orders"),
+        ("order-index", "Orders"),
     ],
     Profile.Role.SCHEDULER: [
         ("job-board", "Job board"),
         ("shop-floor", "Shop floor"),
-        ("order-list", "Orders"),
+        ("order-index", "Orders"),
     ],
     Profile.Role.MANAGER: [
         ("dashboard", "Dashboard"),
         ("job-board", "Job board"),
         ("quote-list", "Quotes"),
-        ("order-list", "Orders"),
+        ("order-index", "Orders"),
     ],
     Profile.Role.CUSTOMER: [("portal", "My orders")],
 }

@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orders import charts
-from orders.forms import EarlierDateForm, OrderFilterForm
+from orders import services as orders_services
+from orders.forms import EarlierDateForm, OrderFilterForm, TimeZoneForm
 from orders.list_pages import csv_response, page_of, wants_csv
 from orders.models import Order, Profile
 from orders.page_access import NAVIGATION, page_user, role_required
@@ -23,6 +24,7 @@ from orders.selectors import (
     order_details_visible_to,
     orders_filtered,
     orders_visible_to,
+    profile_of,
     role_of,
 )
 from orders.selectors_dashboard import Dashboard, manager_dashboard
@@ -57,6 +59,29 @@ def _with_status(order: Order) -> Order:
         projected_completion=order.projected_completion,  # type: ignore[attr-defined]
     )
     return order
+
+
+@login_required
+def account_time_zone(request: HttpRequest) -> HttpResponse:
+    """The user picks the time zone its pages show (post/redirect/get)."""
+    profile = profile_of(request.user)
+    if profile is None:
+        return render(request, "orders/no_role.html", status=403)
+    if request.method == "POST":
+        form = TimeZoneForm(request.POST)
+        if form.is_valid():
+            try:
+                orders_services.profile_time_zone_set(
+                    user=page_user(request), time_zone=form.cleaned_data["time_zone"]
+                )
+            except ValidationError as exc:
+                form.add_error("time_zone", exc.messages)
+            else:
+                messages.success(request, "Saved: times are now shown in the zone you chose.")
+                return redirect("account-time-zone")
+        return render(request, "orders/account_time_zone.html", {"form": form}, status=400)
+    form = TimeZoneForm(initial={"time_zone": profile.time_zone})
+    return render(request, "orders/account_time_zone.html", {"form": form})
 
 
 @role_required(Profile.Role.CUSTOMER)

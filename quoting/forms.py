@@ -29,7 +29,7 @@ class QuoteRequestForm(forms.Form):
     )
     quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1)
     requested_due = forms.DateTimeField(
-        label="Requested date (UTC)",
+        label="Requested date (your time zone)",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
