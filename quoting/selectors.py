@@ -100,6 +100,19 @@ def quote_state(quote: Quote, *, stale: bool = False) -> tuple[str, str]:
         return "red", "No promise possible"
     if quote.committed_promise_id is not None:
         return "green", "Committed"
+    if quote.accepted_at is not None:
+        try:
+            proposal: ReplanProposal | None = quote.proposal  # prefetched by the list
+        except ReplanProposal.DoesNotExist:
+            proposal = None
+        if proposal is None or proposal.status in (
+            ReplanProposal.Status.PENDING,
+            ReplanProposal.Status.RESOLVING,
+        ):
+            return "blue", "Waiting for the scheduler"
+        if proposal.status == ReplanProposal.Status.REJECTED:
+            return "red", "Rejected"
+        return "red", "Not committed"  # stale or failed: no schedule on today's board
     if stale:
         return "yellow", "Out of date"
     return "green", "Answered"
