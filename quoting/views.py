@@ -22,7 +22,7 @@ from orders.list_pages import csv_response, page_of, wants_csv
 from orders.models import Profile
 from orders.page_access import page_user, role_required
 from orders.selectors import role_of
-from orders.templatetags.ui import when
+from orders.templatetags.ui import ceil_hour, when
 from quoting import services
 from quoting.forms import QuoteAcceptForm, QuoteFilterForm, QuoteRequestForm
 from quoting.models import Quote
@@ -99,8 +99,17 @@ def _answer_context(quote: Quote, user: Any) -> dict[str, Any]:
         ).select_related("work_center")
     }
     options = []
+    shown_promise = ceil_hour(quote.promise) if quote.promise else None
     for raw in quote.options or []:
         option = costs.get(raw["id"])
+        promise = parse_datetime(raw["promise"]) if raw.get("promise") else None
+        # What the option buys as the rep sees it: promises read to the hour, so minutes
+        # that do not make the promise an hour earlier buy nothing worth a button.
+        gain = (
+            int((shown_promise - ceil_hour(promise)).total_seconds() // 60)
+            if promise and shown_promise and raw.get("gain_minutes")
+            else 0
+        )
         options.append(
             {
                 "code": raw["id"],
@@ -108,9 +117,9 @@ def _answer_context(quote: Quote, user: Any) -> dict[str, Any]:
                 "work_center": option.work_center.code if option else "",
                 "cost": option.cost if option else None,
                 "available": bool(option and option.status == CapacityOption.Status.AVAILABLE),
-                "promise": parse_datetime(raw["promise"]) if raw.get("promise") else None,
+                "promise": promise,
                 "completion": parse_datetime(raw["completion"]) if raw.get("completion") else None,
-                "gain_minutes": raw.get("gain_minutes") or 0,
+                "gain_minutes": max(gain, 0),
             }
         )
     options.sort(key=lambda o: (-o["gain_minutes"], o["cost"] or 0))

@@ -70,11 +70,14 @@ def promise_time(value: datetime | None) -> str:
     the schedule keeps."""
     if value is None:
         return "—"
+    return _local_format(timezone.localtime(ceil_hour(value)), time="%H:00")
+
+
+def ceil_hour(value: datetime) -> datetime:
+    """The instant rounded up to a whole hour of the viewer's zone: a promise as shown."""
     local = timezone.localtime(value)
     hour = local.replace(minute=0, second=0, microsecond=0)
-    if hour < local:
-        hour = timezone.localtime(hour + timedelta(hours=1))
-    return _local_format(hour, time="%H:00")
+    return hour if hour == local else hour + timedelta(hours=1)
 
 
 @register.filter

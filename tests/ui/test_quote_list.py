@@ -68,6 +68,12 @@ def test_options_that_buy_nothing_get_no_button_and_costs_show_the_currency(
     page = client.get(f"/quotes/{useless.pk}/").content.decode()
     assert 'data-accept-option="MILL-NIGHT"' not in page
     assert "none found" in page
+    # 44 minutes earlier that still reads as the same hour buys nothing the rep can promise.
+    promise = timezone.now().replace(minute=50) + timedelta(days=4)
+    minutes = {**gain, "gain_minutes": 44, "promise": (promise - timedelta(minutes=44)).isoformat()}
+    same_hour = _answered(shop, promise=promise, options=[minutes])
+    page = client.get(f"/quotes/{same_hour.pk}/").content.decode()
+    assert 'data-accept-option="MILL-NIGHT"' not in page
     assert "CHF 900" in client.get("/quotes/new/").content.decode()
 
 
