@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -184,7 +185,16 @@ def order_list(request: HttpRequest) -> HttpResponse:
         status=filters.get("status") or "",
         promised_from=filters.get("promised_from"),
         promised_to=filters.get("promised_to"),
-    ).order_by("promised_due", "code")
+    ).order_by(
+        # Orders still to make first (what people look for), delivered and cancelled after.
+        Case(
+            When(status__in=[Order.Status.DONE, Order.Status.CANCELLED], then=1),
+            default=0,
+            output_field=IntegerField(),
+        ),
+        "promised_due",
+        "code",
+    )
     if wants_csv(request):
         return csv_response(
             "orders.csv",
