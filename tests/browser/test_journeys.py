@@ -85,7 +85,9 @@ def test_sales_quotes_watches_progress_and_accepts_with_a_capacity_option(
         page.goto(f"{live_server.url}/quotes/new/")
         page.select_option("#id_customer", value=str(shop.acme.pk))
         page.select_option("#id_product", value=str(shop.cylinder.pk))
-        page.fill("#id_quantity", "10")
+        # Enough mill work (about 20 hours) to run past the day shift, so the night shift
+        # buys an earlier date and is offered (an option that buys nothing gets no button).
+        page.fill("#id_quantity", "60")
         page.click("#quote-form button[type=submit]")
         page.wait_for_url("**/quotes/*/")
         quote = Quote.objects.get()
