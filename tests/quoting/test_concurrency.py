@@ -135,7 +135,7 @@ def test_competing_rush_orders_never_both_commit(shop: Any) -> None:
                 assert quote.schedule_version == current
             else:
                 proposal = ReplanProposal.objects.get(quote=quote)
-                assert proposal.status == ReplanProposal.Status.PENDING
+                assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
                 assert proposal.schedule_version == current
         pending = lost
     # Every rush order made it in the end, one per version, each re-solved on the board it
