@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -21,6 +22,17 @@ VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 def envstr(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def envtimezone(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be an IANA time zone name such as Europe/Berlin, got {value!r}"
+        ) from exc
+    return value
 
 
 def envbool(name: str, default: str) -> bool:
@@ -119,6 +131,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "csp",
+    "drf_spectacular_sidecar",
     "scheduling",
     "orders",
     "quoting",
@@ -131,6 +144,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "orders.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -211,7 +225,9 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The shop's time zone (IANA name): how pages show times to a user who has not chosen one,
+# and which day a delivery counts on. Stored times stay UTC.
+TIME_ZONE = envtimezone("SHOP_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -245,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Quotes, promises and the job board. Promises are only made against a "
     "verified replanned schedule.",
     "VERSION": "1.0.0",
+    # Swagger UI from the project's static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a "kind" or "status"; name each choice set after what it describes.
     "ENUM_NAME_OVERRIDES": {
         "PromiseKindEnum": "orders.models.Promise.Kind",
@@ -363,3 +383,5 @@ QUOTE_BUFFER_MINUTES = envint("QUOTE_BUFFER_MINUTES", "1440", minimum=0)
 # How far ahead a requested or re-promised date may lie (days). A date years out is a typo, and
 # instants near year 9999 overflow the solver's arithmetic.
 PROMISE_HORIZON_DAYS = envint("PROMISE_HORIZON_DAYS", "1096", minimum=1)
+# The currency capacity option costs are in (shown beside every cost; ISO 4217 code).
+SHOP_CURRENCY = envstr("SHOP_CURRENCY", "EUR")

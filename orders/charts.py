@@ -18,6 +18,8 @@ RED = "#d64545"
 YELLOW = "#d69e2e"
 BLUE = "#1f4fd8"
 GREY = "#c5ccd8"
+# Room left of the plot for the y axis' widest value ("100%") at 11 px.
+MARGIN_LEFT = 48
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,21 @@ def line_chart(
     points: Sequence[Point], *, y_max: float = 100, unit: str = "%", target: float | None = None
 ) -> SafeString:
     """A line over x labels (on-time delivery per week)."""
-    width, height, left, right, top, bottom = 640, 220, 40, 12, 12, 28
+    # Margins leave room for "100%" on the left, half the last x label on the right and the
+    # target's legend above the plot, where no point can cover it.
+    width, height, left, right, top, bottom = 640, 230, MARGIN_LEFT, 24, 24, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="line chart">']
     parts.append(_y_grid(left, width - right, top, plot_h, y_max, unit))
     if target is not None:
         y = top + plot_h - plot_h * target / y_max
+        legend_x = width - right - 70
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{YELLOW}" '
-            f'stroke-dasharray="4 3"/><text x="{width - right}" y="{y - 4:.1f}" '
-            f'text-anchor="end">target {target:g}{escape(unit)}</text>'
+            f'stroke-dasharray="4 3"/>'
+            f'<line x1="{legend_x - 22}" x2="{legend_x - 4}" y1="8" y2="8" stroke="{YELLOW}" '
+            f'stroke-dasharray="4 3"/><text x="{legend_x}" y="12">target {target:g}'
+            f"{escape(unit)}</text>"
         )
     n = max(len(points), 1)
     step = plot_w / max(n - 1, 1)
@@ -104,8 +111,9 @@ def histogram(
     y_unit: str = "",
     x_label: str = "",
 ) -> SafeString:
-    """Vertical bars, one per bin (lead time in days, lateness in days)."""
-    width, height, left, right, top, bottom = 640, 220, 40, 12, 12, 28
+    """Vertical bars, one per bin (lead time in days, lateness in days). The x axis' name
+    goes under the bin labels, not beside the first one."""
+    width, height, left, right, top, bottom = 640, 236, MARGIN_LEFT, 12, 12, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     y_max = _nice_max(max((b.value or 0 for b in bins), default=0))
     parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="histogram">']
@@ -124,12 +132,15 @@ def histogram(
         )
         if i % max(1, n // 12) == 0:
             parts.append(
-                f'<text x="{left + slot * (i + 0.5):.1f}" y="{height - 8}" '
+                f'<text x="{left + slot * (i + 0.5):.1f}" y="{height - 24}" '
                 f'text-anchor="middle">{escape(b.label)}</text>'
             )
     base_y = top + plot_h
     if x_label:
-        parts.append(f'<text x="0" y="{height - 8}">{escape(x_label)}</text>')
+        parts.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" text-anchor="middle">'
+            f"{escape(x_label)}</text>"
+        )
     parts.append(
         f'<line class="baseline" x1="{left}" x2="{width - right}" y1="{base_y}" y2="{base_y}"/>'
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Customer, Order
 from orders.sign_in import sign_in_lockout_message, sign_in_lockout_seconds
 
 
@@ -49,3 +51,40 @@ class EarlierDateForm(forms.Form):
         if value >= self.order.promised_due:
             raise forms.ValidationError("That is not earlier than the date already promised.")
         return value
+
+
+class OrderFilterForm(forms.Form):
+    """The order list's filters (GET): words, customer, status, promised between two days."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "order, customer, product"}),
+    )
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.order_by("name"), required=False, empty_label="Any customer"
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *Order.Status.choices], required=False)
+    promised_from = forms.DateField(
+        label="Promised from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    promised_to = forms.DateField(
+        label="Promised until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class TimeZoneForm(forms.Form):
+    """The zone a user reads times in; blank: the shop's."""
+
+    time_zone = forms.ChoiceField(label="Show times in", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", f"The shop's time zone ({settings.TIME_ZONE})"),
+            *((zone, zone.replace("_", " ")) for zone in zones),
+        ]

@@ -43,6 +43,8 @@ class Profile(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
+    # IANA name of the zone the user reads times in; blank: the shop's (settings.TIME_ZONE).
+    time_zone = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [

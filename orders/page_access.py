@@ -24,9 +24,19 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("quote-new", "New quote"),
         ("quote-list", "Quotes & requests"),
         ("repromise-list", "Re-promises"),
+        ("order-index", "Orders"),
     ],
-    Profile.Role.SCHEDULER: [("job-board", "Job board"), ("shop-floor", "Shop floor")],
-    Profile.Role.MANAGER: [("dashboard", "Dashboard"), ("job-board", "Job board")],
+    Profile.Role.SCHEDULER: [
+        ("job-board", "Job board"),
+        ("shop-floor", "Shop floor"),
+        ("order-index", "Orders"),
+    ],
+    Profile.Role.MANAGER: [
+        ("dashboard", "Dashboard"),
+        ("job-board", "Job board"),
+        ("quote-list", "Quotes"),
+        ("order-index", "Orders"),
+    ],
     Profile.Role.CUSTOMER: [("portal", "My orders")],
 }
 

@@ -8,6 +8,8 @@ from the request. A user without a role sees nothing.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     BooleanField,
@@ -24,6 +26,7 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.utils import timezone
 
 from orders.models import Customer, Operation, Order, Product, Profile, Promise, RoutingStep
 from scheduling.models import DisruptedOrder, ScheduledOperation, ScheduleVersion, WorkCenter
@@ -162,6 +165,45 @@ def outlook_of(order: Order) -> BufferStatus:
         projected_completion=order.projected_completion,  # type: ignore[attr-defined]
         disrupted=disrupted,
     )
+
+
+def within_days(field: str, first: date | None, last: date | None) -> Q:
+    """`field` (an instant) inside the days `first`..`last`, both included, in the current
+    time zone (the viewer's); an open end is no limit."""
+    zone = timezone.get_current_timezone()
+    condition = Q()
+    if first is not None:
+        condition &= Q(**{f"{field}__gte": datetime.combine(first, time(), zone)})
+    if last is not None:
+        condition &= Q(**{f"{field}__lt": datetime.combine(last + timedelta(days=1), time(), zone)})
+    return condition
+
+
+def orders_filtered(
+    orders: QuerySet[Order],
+    *,
+    text: str = "",
+    customer_id: int | None = None,
+    status: str = "",
+    promised_from: date | None = None,
+    promised_to: date | None = None,
+) -> QuerySet[Order]:
+    """Narrow a visible order list (from `orders_visible_to`) by the list page's filters.
+    Dates are days in the current time zone, both ends included."""
+    text = text.strip()
+    if text:
+        orders = orders.filter(
+            Q(code__icontains=text)
+            | Q(customer__name__icontains=text)
+            | Q(customer__code__icontains=text)
+            | Q(product__code__icontains=text)
+            | Q(product__name__icontains=text)
+        )
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    if status:
+        orders = orders.filter(status=status)
+    return orders.filter(within_days("promised_due", promised_from, promised_to))
 
 
 def order_details_visible_to(user: User) -> QuerySet[Order]:

@@ -1,8 +1,8 @@
 """Reads behind the manager dashboard: delivery, lead times, promise reliability, load.
 
 Definitions (stated on the page too, so a manager knows what a number means):
-- on time: an order completed no later than its promised date at completion (after any
-  audited re-promise);
+- on time: an order completed on or before the day of its promised date at completion (after
+  any audited re-promise), in the shop's time zone;
 - promise reliability: completion versus the *first* promise the customer was given;
 - quoted lead time: an initial promise's date minus the moment it was made;
 - load: working minutes of scheduled operations inside each week, on the current schedule,
@@ -41,6 +41,13 @@ class Dashboard:
     load_weeks: list[str]
     open_orders: int
     at_risk_orders: int
+
+
+def delivered_on_time(completed_at: datetime, promised_due: datetime) -> bool:
+    """Delivered on or before the promised day, in the shop's time zone: a customer promised
+    "Tuesday" who gets it Tuesday evening got it on time, whatever hour the plan said."""
+    shop = timezone.get_default_timezone()
+    return completed_at.astimezone(shop).date() <= promised_due.astimezone(shop).date()
 
 
 def _week_start(instant: datetime) -> datetime:
@@ -110,7 +117,7 @@ def manager_dashboard(*, now: datetime | None = None) -> Dashboard:
     per_week: dict[datetime, list[bool]] = defaultdict(list)
     for completed_at, promised_due, _ in delivered:
         assert completed_at is not None  # filtered on completed_at__gte
-        per_week[_week_start(completed_at)].append(completed_at <= promised_due)
+        per_week[_week_start(completed_at)].append(delivered_on_time(completed_at, promised_due))
     points = []
     for w in range(WEEKS_BACK):
         week = since + timedelta(weeks=w)

@@ -13,5 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "portal/orders/<str:code>/earlier/", views.portal_order_earlier, name="portal-order-earlier"
     ),
+    path("orders/", views.order_list, name="order-index"),
+    path("account/time-zone/", views.account_time_zone, name="account-time-zone"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

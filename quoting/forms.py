@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from orders.models import Customer, Product
@@ -15,7 +16,7 @@ class CapacityOptionsField(forms.ModelMultipleChoiceField):
     """Options labelled with what a sales rep weighs: where, and what it costs."""
 
     def label_from_instance(self, obj: CapacityOption) -> str:  # type: ignore[override]
-        return f"{obj.name} ({obj.work_center.code}, cost {obj.cost:,.0f})"
+        return f"{obj.name} ({obj.work_center.code}, cost {settings.SHOP_CURRENCY} {obj.cost:,.0f})"
 
 
 class QuoteRequestForm(forms.Form):
@@ -28,7 +29,7 @@ class QuoteRequestForm(forms.Form):
     )
     quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1)
     requested_due = forms.DateTimeField(
-        label="Requested date (UTC)",
+        label="Requested date (your time zone)",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
@@ -50,6 +51,9 @@ class QuoteRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every available option is evaluated.",
     )
+    # A customer's request for an earlier date on an existing order ("Quote it"): the quote
+    # re-promises that order instead of creating a second one.
+    date_request = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_requested_due(self) -> Any:
         value = self.cleaned_data.get("requested_due")
@@ -60,3 +64,36 @@ class QuoteRequestForm(forms.Form):
 
 class QuoteAcceptForm(forms.Form):
     capacity_option = forms.CharField(required=False, max_length=64)
+
+
+class QuoteFilterForm(forms.Form):
+    """The quote list's filters (GET): words, customer, what became of it, when it was asked."""
+
+    STATES = [
+        ("", "Any state"),
+        ("open", "Queued or solving"),
+        ("answered", "Answered, not accepted"),
+        ("waiting", "Waiting for the scheduler"),
+        ("committed", "Committed"),
+        ("no_promise", "No promise possible"),
+        ("rejected", "Rejected by the scheduler"),
+        ("failed", "Failed"),
+        ("cancelled", "Cancelled"),
+    ]
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Q-12, customer, product, order"}),
+    )
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.order_by("name"), required=False, empty_label="Any customer"
+    )
+    state = forms.ChoiceField(choices=STATES, required=False)
+    asked_from = forms.DateField(
+        label="Asked from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    asked_to = forms.DateField(
+        label="Asked until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

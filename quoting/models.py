@@ -105,6 +105,15 @@ class Quote(models.Model):
         blank=True,
         related_name="+",
     )
+    # A quote made for a customer's date request re-promises this existing order instead of
+    # creating a new one (its operations are taken off the board and solved as the request).
+    repromise_order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repromise_quotes",
+    )
     # One quote commits at most one order and one promise (unique one-to-one columns).
     order = models.OneToOneField(
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="quote"
@@ -143,8 +152,13 @@ class Quote(models.Model):
 
     @property
     def order_code(self) -> str:
-        """The code of the order this quote commits (unique, so a second commit cannot happen)."""
-        return f"SO-Q{self.pk}"
+        """How the quote's order is labelled: its code once committed (the shop's numbering,
+        given at commit), the request id on the board before that."""
+        if self.order_id is not None:
+            return self.order.code  # type: ignore[union-attr]
+        if self.repromise_order_id is not None:
+            return self.repromise_order.code  # type: ignore[union-attr]
+        return self.request_id
 
 
 class ReplanProposal(models.Model):
@@ -238,6 +252,7 @@ class AuditEvent(models.Model):
         PROPOSAL_REJECTED = "proposal_rejected", "Replan proposal rejected"
         PROPOSAL_STALE = "proposal_stale", "Proposal stale, re-solving"
         QUOTE_STALE = "quote_stale", "Quote stale at accept, re-solving"
+        QUOTE_REQUOTED = "quote_requoted", "Quote solved again on the current board"
         CAPACITY_APPLIED = "capacity_applied", "Capacity option applied"
         REPROMISED = "repromised", "Order re-promised"
         DATE_REQUESTED = "date_requested", "Customer asked for another date"
@@ -415,3 +430,35 @@ class RepromiseProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Re-promise {self.order} {self.old_due:%Y-%m-%d} -> {self.new_due:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """Something a user should hear about without watching a page: a scheduler's decision on
+    the replan proposal of a sales rep's quote. Read when the user opens the list."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL_APPROVED = "proposal_approved", "Proposal approved"
+        PROPOSAL_REJECTED = "proposal_rejected", "Proposal rejected"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    text = models.CharField(max_length=500)
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="notifications")
+    proposal = models.ForeignKey(
+        ReplanProposal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient} ({self.quote})"

@@ -9,16 +9,16 @@ to the order's own customer without internal decisions (who rejected what, why).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from orders.models import Order, Profile, Promise
-from orders.selectors import BOARD_ROLES, STAFF_ROLES, orders_visible_to, role_of
-from quoting.models import AuditEvent, DateChangeRequest, Quote, ReplanProposal
-from scheduling.models import ScheduledOperation
+from orders.selectors import BOARD_ROLES, STAFF_ROLES, orders_visible_to, role_of, within_days
+from quoting.models import AuditEvent, DateChangeRequest, Notification, Quote, ReplanProposal
+from scheduling.models import ScheduledOperation, ScheduleVersion
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -46,6 +46,99 @@ def quotes_visible_to(user: User) -> QuerySet[Quote]:
     if role == Profile.Role.SALES:
         return quotes.filter(created_by_id=user.pk)
     return Quote.objects.none()
+
+
+def quotes_filtered(
+    quotes: QuerySet[Quote],
+    *,
+    text: str = "",
+    customer_id: int | None = None,
+    state: str = "",
+    asked_from: date | None = None,
+    asked_to: date | None = None,
+) -> QuerySet[Quote]:
+    """Narrow a visible quote list (from `quotes_visible_to`) by the list page's filters.
+    Dates are days in the current time zone, both ends included."""
+    text = text.strip()
+    if text:
+        match = Q(customer__name__icontains=text) | Q(product__code__icontains=text)
+        match |= Q(product__name__icontains=text) | Q(order__code__icontains=text)
+        match |= Q(repromise_order__code__icontains=text)
+        number = text.upper().removeprefix("Q-")
+        if number.isdigit():
+            match |= Q(pk=int(number))
+        quotes = quotes.filter(match)
+    if customer_id is not None:
+        quotes = quotes.filter(customer_id=customer_id)
+    states: dict[str, Q] = {
+        "open": Q(status__in=[Quote.Status.QUEUED, Quote.Status.SOLVING]),
+        "answered": Q(status=Quote.Status.DONE, answer_status="promised", accepted_at=None),
+        "waiting": Q(
+            proposal__status__in=[ReplanProposal.Status.PENDING, ReplanProposal.Status.RESOLVING]
+        ),
+        "committed": Q(committed_promise__isnull=False),
+        "no_promise": Q(status=Quote.Status.DONE) & ~Q(answer_status="promised"),
+        "rejected": Q(proposal__status=ReplanProposal.Status.REJECTED),
+        "failed": Q(status=Quote.Status.FAILED),
+        "cancelled": Q(status=Quote.Status.CANCELLED),
+    }
+    if state in states:
+        quotes = quotes.filter(states[state])
+    return quotes.filter(within_days("created_at", asked_from, asked_to))
+
+
+def quote_state(quote: Quote, *, stale: bool = False) -> tuple[str, str]:
+    """(pill colour, words) for what became of a quote: green only for an answer with a
+    promise; an answer without one, a failure and a cancellation are not "Done"."""
+    if quote.status == Quote.Status.FAILED:
+        return "red", "Failed"
+    if quote.status == Quote.Status.CANCELLED:
+        return "grey", "Cancelled"
+    if quote.status != Quote.Status.DONE:
+        return "blue", quote.get_status_display()
+    if quote.answer_status != "promised":
+        return "red", "No promise possible"
+    if quote.committed_promise_id is not None:
+        return "green", "Committed"
+    if quote.accepted_at is not None:
+        try:
+            proposal: ReplanProposal | None = quote.proposal  # prefetched by the list
+        except ReplanProposal.DoesNotExist:
+            proposal = None
+        if proposal is None or proposal.status in (
+            ReplanProposal.Status.PENDING,
+            ReplanProposal.Status.RESOLVING,
+        ):
+            return "blue", "Waiting for the scheduler"
+        if proposal.status == ReplanProposal.Status.REJECTED:
+            return "red", "Rejected"
+        return "red", "Not committed"  # stale or failed: no schedule on today's board
+    if stale:
+        return "yellow", "Out of date"
+    return "green", "Answered"
+
+
+def quote_is_stale(quote: Quote, current: ScheduleVersion | None) -> bool:
+    """An answer not accepted yet that was solved on a schedule version that is no longer
+    current: its promise and its moves describe a board that is gone."""
+    return (
+        quote.status == Quote.Status.DONE
+        and quote.accepted_at is None
+        and quote.schedule_version_id != (current.pk if current is not None else None)
+    )
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The user's own notifications, newest first."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=user.pk).select_related(
+        "quote__customer", "quote__product", "quote__committed_promise", "proposal"
+    )
+
+
+def notifications_unread_count(user: User) -> int:
+    return notifications_for(user).filter(read_at__isnull=True).count()
 
 
 def proposals_visible_to(user: User) -> QuerySet[ReplanProposal]:

@@ -11,6 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:quote_id>/status/", views.quote_status, name="quote-status"),
     path("quotes/<int:quote_id>/accept/", views.quote_accept, name="quote-accept"),
     path("quotes/<int:quote_id>/cancel/", views.quote_cancel, name="quote-cancel"),
+    path("quotes/<int:quote_id>/requote/", views.quote_requote, name="quote-requote"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/read/", views.notifications_read, name="notifications-read"),
     path(
         "quotes/<int:quote_id>/later/<str:decision>/",
         views.quote_later_promise,

@@ -24,7 +24,7 @@ def _instant_field(label: str, **kwargs: Any) -> forms.DateTimeField:
 
 class OperationStartForm(forms.Form):
     work_center = forms.ModelChoiceField(queryset=WorkCenter.objects.all(), to_field_name="code")
-    at = _instant_field("Started at (UTC)")
+    at = _instant_field("Started at (your time zone)")
 
     def clean_at(self) -> Any:
         at = self.cleaned_data["at"]
@@ -34,7 +34,7 @@ class OperationStartForm(forms.Form):
 
 
 class OperationFinishForm(forms.Form):
-    at = _instant_field("Finished at (UTC)")
+    at = _instant_field("Finished at (your time zone)")
 
     def clean_at(self) -> Any:
         at = self.cleaned_data["at"]
@@ -47,8 +47,8 @@ class DowntimeForm(forms.Form):
     work_center = forms.ModelChoiceField(
         queryset=WorkCenter.objects.order_by("code"), to_field_name="code", empty_label="Choose…"
     )
-    start = _instant_field("Down from (UTC)")
-    end = _instant_field("Back up at (UTC)")
+    start = _instant_field("Down from (your time zone)")
+    end = _instant_field("Back up at (your time zone)")
     reason = forms.CharField(max_length=200)
 
     def clean(self) -> dict[str, Any]:
@@ -82,7 +82,7 @@ class ProposalRejectForm(forms.Form):
 class RepromiseForm(forms.Form):
     """An explicit, audited change of an order's promise (the scheduler says why)."""
 
-    due = _instant_field("New promised date (UTC)")
+    due = _instant_field("New promised date (your time zone)")
     reason = forms.CharField(
         max_length=300, widget=forms.TextInput(attrs={"placeholder": "Why (the customer sees it)"})
     )

@@ -44,15 +44,40 @@ def role_label(user: object) -> str:
 
 
 WHEN_FORMAT = "%a %d %b %H:%M"
+WHEN_FORMAT_OTHER_YEAR = "%a %d %b %Y %H:%M"
+
+
+def _local_format(local: datetime, *, time: str) -> str:
+    """'Mon 30 Nov 14:00', with the year when it is not this year (in the viewer's zone)."""
+    this_year = timezone.localtime(timezone.now()).year
+    date = "%a %d %b" if local.year == this_year else "%a %d %b %Y"
+    return local.strftime(f"{date} {time}")
 
 
 @register.filter
 def when(value: datetime | None) -> str:
-    """A shop instant as 'Mon 30 Nov 14:00' (UTC, the zone every page states)."""
+    """An instant in the viewer's time zone (the one every page states), to the minute, as
+    'Mon 30 Nov 14:05'; the year is added when it is not the current one."""
     if value is None:
         return "—"
+    return _local_format(timezone.localtime(value), time="%H:%M")
+
+
+@register.filter
+def promise_time(value: datetime | None) -> str:
+    """A promised date to the hour, as 'Tue 01 Dec 09:00': a promise to the minute claims a
+    precision nobody plans by. Rounded up, so the date shown is never earlier than the one
+    the schedule keeps."""
+    if value is None:
+        return "—"
+    return _local_format(timezone.localtime(ceil_hour(value)), time="%H:00")
+
+
+def ceil_hour(value: datetime) -> datetime:
+    """The instant rounded up to a whole hour of the viewer's zone: a promise as shown."""
     local = timezone.localtime(value)
-    return local.strftime(WHEN_FORMAT)
+    hour = local.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == local else hour + timedelta(hours=1)
 
 
 @register.filter

@@ -1,8 +1,8 @@
 """Writes of the quoting app. Import from here: `from quoting import services`.
 
 Workflow (workflow.py): `quote_request_create`, `quote_cancel`, `quote_accept`,
-`replan_proposal_approve`, `replan_proposal_reject`, `order_repromise`,
-`quote_request_from_customer`, `date_change_request_close`.
+`quote_requote`, `replan_proposal_approve`, `replan_proposal_reject`, `order_repromise`,
+`quote_request_from_customer`, `date_change_request_close`, `notifications_mark_read`.
 Shop floor (downtime.py): `downtime_change` (edit or end a downtime early, audited).
 Repairs of a broken board (repair.py): `repair_request`, `repair_solve` (the worker's),
 `repair_approve`, `repair_reject`, `repromise_proposal_confirm` (the rep's).
@@ -40,11 +40,13 @@ from quoting.services.workflow import (
     QuotingConflict,
     RepromiseInfeasible,
     date_change_request_close,
+    notifications_mark_read,
     order_repromise,
     quote_accept,
     quote_cancel,
     quote_request_create,
     quote_request_from_customer,
+    quote_requote,
     replan_proposal_approve,
     replan_proposal_confirm_later,
     replan_proposal_reject,
@@ -63,6 +65,7 @@ __all__ = [
     "downtime_change",
     "enqueue_proposal_solve",
     "enqueue_quote_solve",
+    "notifications_mark_read",
     "order_repromise",
     "proposal_solve",
     "quote_accept",
@@ -70,6 +73,7 @@ __all__ = [
     "quote_improve",
     "quote_request_create",
     "quote_request_from_customer",
+    "quote_requote",
     "quote_solve",
     "repair_approve",
     "repair_reject",

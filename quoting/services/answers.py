@@ -7,6 +7,7 @@ edited in between.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,3 +97,28 @@ def replan_diff(board: e.Board, answer: e.Answer) -> dict[str, Any]:
             }
         )
     return {"moved": moved, "orders": slack}
+
+
+# --- a customer's date request: the existing order solved again as the request --------------
+
+
+def board_without_order(board: e.Board, order_code: str | None) -> e.Board:
+    """The board with one order taken off (its operations and its slots), so a quote for that
+    same order's new date is solved as its request instead of beside it. None: unchanged."""
+    if order_code is None:
+        return board
+    orders = tuple(o for o in board.orders if o.id != order_code)
+    schedule = board.schedule
+    if schedule is not None:
+        schedule = tuple(row for row in schedule if row.order != order_code)
+    return dataclasses.replace(board, orders=orders, schedule=schedule)
+
+
+def answer_for_order(answer: e.Answer, request_id: str, order_code: str) -> e.Answer:
+    """A re-promise quote's answer as a plan for the existing order: the request's slots
+    renamed to the order (whose operation ids are the same sequence numbers), no request."""
+    schedule = tuple(
+        dataclasses.replace(row, order=order_code) if row.order == request_id else row
+        for row in answer.schedule
+    )
+    return dataclasses.replace(answer, request=None, schedule=schedule)

@@ -20,8 +20,14 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Count, F, Model, Q
 from django.utils import timezone
 
+from orders.models import Operation
 from quoting.models import Quote, ReplanProposal
-from quoting.services.answers import replan_diff, request_from_doc, request_to_doc
+from quoting.services.answers import (
+    board_without_order,
+    replan_diff,
+    request_from_doc,
+    request_to_doc,
+)
 from scheduling import engine
 from scheduling.boards import BoardSnapshot, board_snapshot, request_operations
 from scheduling.engine import model as e
@@ -355,19 +361,14 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
     if not _claim_quote(quote_id, task_id):
         return "skipped"
     mine = Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id)
-    quote = Quote.objects.get(pk=quote_id)
+    quote = Quote.objects.select_related("repromise_order").get(pk=quote_id)
     try:
-        request = e.Request(
-            id=quote.request_id,
-            operations=request_operations(product_id=quote.product_id, quantity=quote.quantity),
-            requested_due=_minute_ceil(quote.requested_due) if quote.requested_due else None,
-            buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
-        )
+        request = _quote_request(quote)
         if not request.operations:
             raise ValueError(f"product {quote.product} has no routing to schedule")
         snapshot = _consistent_snapshot(request=request)
         codes = list(quote.requested_options.values_list("code", flat=True))
-        board = _with_options(snapshot.board, codes)
+        board = _with_options(_quote_board(quote, snapshot.board), codes)
         mine.update(
             schedule_version=snapshot.version,
             board_now=board.now,
@@ -405,6 +406,45 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
         **_answer_columns(answer),
     )
     return Quote.Status.DONE if written else "skipped"
+
+
+def _quote_request(quote: Quote) -> e.Request:
+    """The engine request of a quote: the product's routing for a new order, or, for a
+    customer's date request, the existing order's own operations, release and buffer."""
+    requested_due = _minute_ceil(quote.requested_due) if quote.requested_due else None
+    order = quote.repromise_order
+    if order is None:
+        return e.Request(
+            id=quote.request_id,
+            operations=request_operations(product_id=quote.product_id, quantity=quote.quantity),
+            requested_due=requested_due,
+            buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
+        )
+    started = order.operations.exclude(state=Operation.State.PLANNED).exists()
+    if started:
+        raise ValueError(
+            f"order {order.code} is already in production; its date can only be changed by "
+            "the scheduler's re-promise"
+        )
+    return e.Request(
+        id=quote.request_id,
+        operations=tuple(
+            e.Operation(
+                id=str(op.sequence),
+                work_centers=tuple(sorted(wc.code for wc in op.work_centers.all())),
+                minutes=op.minutes,
+            )
+            for op in order.operations.order_by("sequence").prefetch_related("work_centers")
+        ),
+        release=order.release,
+        requested_due=requested_due,
+        buffer_minutes=order.buffer_minutes,
+    )
+
+
+def _quote_board(quote: Quote, board: e.Board) -> e.Board:
+    """The board a quote is solved on: without the order it re-promises, if any."""
+    return board_without_order(board, quote.order_code if quote.repromise_order_id else None)
 
 
 def _minute_ceil(value: datetime) -> datetime:
@@ -451,7 +491,9 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
     mine = ReplanProposal.objects.filter(
         pk=proposal_id, status=ReplanProposal.Status.RESOLVING, solve_task_id=task_id
     )
-    proposal = ReplanProposal.objects.select_related("quote", "capacity_option").get(pk=proposal_id)
+    proposal = ReplanProposal.objects.select_related(
+        "quote__repromise_order", "capacity_option"
+    ).get(pk=proposal_id)
     done = {"solve_task_id": "", "heartbeat_at": timezone.now()}
     try:
         if proposal.resolve_count > MAX_PROPOSAL_RESOLVES:
@@ -461,6 +503,7 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
             )
         request = request_from_doc(proposal.quote.request_doc or {})
         snapshot = _consistent_snapshot(request=request)
+        board = _quote_board(proposal.quote, snapshot.board)
         option = proposal.capacity_option
         apply = [option.code] if option is not None else []
         if option is not None and option.code not in snapshot.option_pks:
@@ -477,16 +520,14 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
         # promise, so it makes way for quotes that wait for a worker.
         holding = (
             previous
-            if option is None
-            and previous is not None
-            and not engine.verify(snapshot.board, previous)
+            if option is None and previous is not None and not engine.verify(board, previous)
             else None
         )
         with SolveMonitor(
             ReplanProposal, proposal_id, task_id, make_way=holding is not None
         ) as monitor:
             answer = _engine_quote(
-                snapshot.board,
+                board,
                 monitor,
                 settings.ENGINE_PROPOSAL_TIME_LIMIT,
                 apply_options=apply,
@@ -522,11 +563,11 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
     written = mine.update(
         status=status,
         schedule_version=snapshot.version,
-        board_now=snapshot.board.now,
+        board_now=board.now,
         answer=dump_answer(answer),
         completion=answer.completion,
         promise=answer.promise,
-        diff=replan_diff(snapshot.board, answer),
+        diff=replan_diff(board, answer),
         moved_count=len(answer.moved),
         error="",
         **done,

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from orders.models import Customer, Order, Product, Promise, RoutingStep
 from orders.selectors import orders_visible_to
-from quoting.models import AuditEvent, DateChangeRequest, Quote, ReplanProposal
-from quoting.services.answers import request_from_doc
+from quoting.models import AuditEvent, DateChangeRequest, Notification, Quote, ReplanProposal
+from quoting.services.answers import answer_for_order, request_from_doc
 from quoting.services.solving import enqueue_proposal_solve, enqueue_quote_solve
 from scheduling import engine
 from scheduling.boards import board_now, board_snapshot, current_version
@@ -127,6 +127,7 @@ def quote_request_create(
     requested_due: datetime | None = None,
     capacity_option_codes: list[str] | tuple[str, ...] = (),
     promise_earliest: bool = False,
+    date_request_id: int | None = None,
 ) -> Quote:
     """Record a quote request and enqueue its solve.
 
@@ -135,8 +136,16 @@ def quote_request_create(
 
     Writes one Quote (status `queued`) with the capacity options to evaluate (none given: all
     available ones are evaluated). Enqueues `quoting.solve_quote` after commit; if the broker is
-    down the quote stays `queued` with `enqueue_error` set and the sweeper sends it later."""
+    down the quote stays `queued` with `enqueue_error` set and the sweeper sends it later.
+
+    With `date_request_id` (a customer's open request for another date) the quote is for that
+    request's existing order: customer, product and quantity must be the order's; the quote
+    re-promises the order when accepted, and is linked to the request, which its commit
+    closes."""
     errors: dict[str, str] = {}
+    date_request = _open_date_request(
+        date_request_id, customer_id=customer_id, product_id=product_id, quantity=quantity
+    )
     if not Customer.objects.filter(pk=customer_id).exists():
         errors["customer"] = "no such customer"
     if not Product.objects.filter(pk=product_id).exists():
@@ -165,10 +174,47 @@ def quote_request_create(
             requested_due=requested_due,
             promise_earliest=promise_earliest,
             created_by=created_by,
+            repromise_order_id=date_request.order_id if date_request else None,
         )
         quote.requested_options.set(options)
+        if date_request is not None:
+            DateChangeRequest.objects.filter(pk=date_request.pk).update(quote=quote)
         enqueue_quote_solve(quote.pk)
     return quote
+
+
+def _open_date_request(
+    request_id: int | None, *, customer_id: int, product_id: int, quantity: int
+) -> DateChangeRequest | None:
+    if request_id is None:
+        return None
+    request = (
+        DateChangeRequest.objects.select_related("order")
+        .filter(pk=request_id, status=DateChangeRequest.Status.OPEN)
+        .first()
+    )
+    if request is None:
+        raise ValidationError({"date_request": "this customer request is already answered"})
+    order = request.order
+    if (order.customer_id, order.product_id, order.quantity) != (
+        customer_id,
+        product_id,
+        quantity,
+    ):
+        raise ValidationError(
+            {
+                "date_request": f"a quote for {order.code}'s new date keeps its customer, "
+                f"product and quantity ({order.quantity})"
+            }
+        )
+    if order.status != Order.Status.OPEN or order.operations.exclude(state="planned").exists():
+        raise ValidationError(
+            {
+                "date_request": f"{order.code} is already in production; only the scheduler "
+                "can re-promise it"
+            }
+        )
+    return request
 
 
 def quote_cancel(*, quote_id: int) -> Quote:
@@ -205,9 +251,38 @@ def _commit_quote(
     options: list[str] | None = None,
 ) -> CommitResult:
     """The quote's order and promise through the verified gate: the one path shared by an
-    immediate accept and an approved proposal (raises StaleSchedule / ScheduleRejected)."""
+    immediate accept and an approved proposal (raises StaleSchedule / ScheduleRejected).
+
+    A quote for a customer's date request re-promises its existing order (a promise row of
+    kind `repromise`, the order's slots where the answer put the request's) instead of
+    creating one; it must promise an earlier date than the order has."""
     answer = load_answer(answer_doc)
     _check_fresh(answer, quote.request_id)
+    order = quote.repromise_order
+    if order is not None:
+        if answer.promise is None or answer.promise >= order.promised_due:
+            raise QuotingConflict(
+                f"this plan does not promise {order.code} earlier than its current promise; "
+                "nothing to change"
+            )
+        return schedule_commit(
+            expected_version_id=expected_version_id,
+            now=now,
+            answer=answer_for_order(answer, quote.request_id, order.code),
+            kind=kind,
+            reason=reason,
+            created_by=user,
+            options=options or [],
+            promises=[
+                PromiseSpec(
+                    order_id=order.pk,
+                    due=answer.promise,
+                    buffer_minutes=order.buffer_minutes,
+                    kind=Promise.Kind.REPROMISE,
+                    reason=reason[:500],
+                )
+            ],
+        )
     return schedule_commit(
         expected_version_id=expected_version_id,
         now=now,
@@ -221,9 +296,23 @@ def _commit_quote(
     )
 
 
+def _record_commit(quote: Quote, result: CommitResult, user: User) -> Order:
+    """After a quote's commit: link its order (a new one; a re-promised one keeps the quote
+    that created it) and promise, and close the customer's date request it answered."""
+    promise = result.promises[0]
+    quote.committed_promise = promise
+    if result.order is not None:
+        quote.order = result.order
+    quote.save(update_fields=["order", "committed_promise"])
+    DateChangeRequest.objects.filter(quote=quote, status=DateChangeRequest.Status.OPEN).update(
+        status=DateChangeRequest.Status.CLOSED, closed_by=user, closed_at=timezone.now()
+    )
+    return promise.order
+
+
 def _new_order(quote: Quote, reason: str) -> NewOrderSpec:
     return NewOrderSpec(
-        code=quote.order_code,
+        code=None,  # the next number of the shop's order numbering, given inside the lock
         customer_id=quote.customer_id,
         product_id=quote.product_id,
         quantity=quote.quantity,
@@ -234,6 +323,13 @@ def _new_order(quote: Quote, reason: str) -> NewOrderSpec:
 
 def _requeue_quote(quote_id: int, cause: Exception, user: User) -> Quote:
     """Send an answered quote back to the solver because its board is gone."""
+    _quote_reset(quote_id, cause, user, kind=AuditEvent.Kind.QUOTE_STALE)
+    return Quote.objects.get(pk=quote_id)
+
+
+def _quote_reset(quote_id: int, cause: Exception, user: User, *, kind: str) -> bool:
+    """An answered, unaccepted quote back to `queued` with its re-solve enqueued; False when
+    the quote was not in that state (nothing written)."""
     with transaction.atomic():
         reset = Quote.objects.filter(
             pk=quote_id, status=Quote.Status.DONE, accepted_at__isnull=True
@@ -249,13 +345,10 @@ def _requeue_quote(quote_id: int, cause: Exception, user: User) -> Quote:
         )
         if reset:
             AuditEvent.objects.create(
-                kind=AuditEvent.Kind.QUOTE_STALE,
-                actor=user,
-                quote_id=quote_id,
-                reason=str(cause)[:500],
+                kind=kind, actor=user, quote_id=quote_id, reason=str(cause)[:500]
             )
             enqueue_quote_solve(quote_id)
-    return Quote.objects.get(pk=quote_id)
+    return bool(reset)
 
 
 def quote_accept(
@@ -285,6 +378,7 @@ def quote_accept(
         with transaction.atomic():
             quote = Quote.objects.select_for_update().get(pk=quote_id)
             _check_acceptable(quote, option)
+            _check_solved_on_current(quote)
             quote.accepted_at = timezone.now()
             quote.improving = False  # the answer on the row now is the one accepted
             quote.accepted_by = accepted_by  # type: ignore[assignment]
@@ -300,28 +394,20 @@ def quote_accept(
                     reason=reason,
                     user=accepted_by,
                 )
-                quote.order = result.order
-                quote.committed_promise = result.promises[0]
                 quote.save(
-                    update_fields=[
-                        "accepted_at",
-                        "improving",
-                        "accepted_by",
-                        "accepted_option",
-                        "order",
-                        "committed_promise",
-                    ]
+                    update_fields=["accepted_at", "improving", "accepted_by", "accepted_option"]
                 )
+                order = _record_commit(quote, result, accepted_by)
                 AuditEvent.objects.create(
                     kind=AuditEvent.Kind.QUOTE_COMMITTED,
                     actor=accepted_by,
                     reason=reason,
-                    order=result.order,
+                    order=order,
                     quote=quote,
                     schedule_version=result.version,
                     detail={"promise": result.promises[0].due.isoformat()},
                 )
-                return AcceptOutcome(quote=quote, order=result.order, promise=result.promises[0])
+                return AcceptOutcome(quote=quote, order=order, promise=result.promises[0])
             if option is None:
                 _check_fresh(load_answer(quote.answer), quote.request_id)
             quote.save(update_fields=["accepted_at", "improving", "accepted_by", "accepted_option"])
@@ -329,6 +415,33 @@ def quote_accept(
             return AcceptOutcome(quote=quote, proposal=proposal)
     except (StaleSchedule, ScheduleRejected, PlanExpired) as exc:
         raise QuoteStale(_requeue_quote(quote_id, exc, accepted_by), exc) from exc
+
+
+def _check_solved_on_current(quote: Quote) -> None:
+    """A quote solved on an older schedule version is re-solved before anything is accepted,
+    proposal or not: its promise and its moves describe a board that is gone."""
+    current = current_version()
+    current_id = current.pk if current is not None else None
+    if quote.schedule_version_id != current_id:
+        raise StaleSchedule(
+            expected_version_id=quote.schedule_version_id, current_version_id=current_id
+        )
+
+
+def quote_requote(*, quote_id: int, requested_by: User) -> Quote:
+    """Solve an answered, unaccepted quote again on the current board (the rep's "Re-quote").
+
+    Writes: the quote back to `queued` with its answer cleared, an AuditEvent; enqueues
+    `quoting.solve_quote` after commit. Raises QuotingConflict when the quote is not an
+    answered, unaccepted one."""
+    cause = Exception("re-quote asked for by the sales rep")
+    if not _quote_reset(quote_id, cause, requested_by, kind=AuditEvent.Kind.QUOTE_REQUOTED):
+        quote = Quote.objects.get(pk=quote_id)
+        state = "accepted" if quote.accepted_at else quote.status
+        raise QuotingConflict(
+            f"quote {quote.request_id} is {state}; only an answer can be re-quoted"
+        )
+    return Quote.objects.get(pk=quote_id)
 
 
 def _check_acceptable(quote: Quote, option: CapacityOption | None) -> None:
@@ -340,6 +453,12 @@ def _check_acceptable(quote: Quote, option: CapacityOption | None) -> None:
         raise QuotingConflict(
             f"quote {quote.request_id} has no promise to accept ({quote.answer_status}): "
             f"{quote.message}".rstrip(": ")
+        )
+    order = quote.repromise_order
+    if order is not None and (quote.promise is None or quote.promise >= order.promised_due):
+        raise QuotingConflict(
+            f"the earliest promise found for {order.code} is not earlier than its current "
+            "promise; there is nothing to accept (answer the customer's request instead)"
         )
     if option is not None:
         offered = {o["id"] for o in quote.options if o.get("completion")}
@@ -381,6 +500,8 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
     promise (= the proposal's promise) and its capacity option (applied), in one transaction
     through `schedule_commit`, which locks the current version and verifies first.
 
+    Also notifies the sales rep who made the quote (a Notification row).
+
     Raises QuotingConflict if the proposal is not pending; ProposalStale if the board changed
     since it was solved, the verifier rejects it on today's board, or its plan should already
     have started: nothing is committed, the proposal goes to `resolving` and its re-solve is
@@ -412,14 +533,12 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
                 decided_at=now,
                 committed_version=result.version,
             )
-            quote.order = result.order
-            quote.committed_promise = result.promises[0]
-            quote.save(update_fields=["order", "committed_promise"])
+            order = _record_commit(quote, result, approved_by)
             AuditEvent.objects.create(
                 kind=AuditEvent.Kind.PROPOSAL_APPROVED,
                 actor=approved_by,
                 reason=reason,
-                order=result.order,
+                order=order,
                 quote=quote,
                 proposal=proposal,
                 schedule_version=result.version,
@@ -431,15 +550,22 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
                     kind=AuditEvent.Kind.CAPACITY_APPLIED,
                     actor=approved_by,
                     reason=reason,
-                    order=result.order,
+                    order=order,
                     quote=quote,
                     proposal=proposal,
                     schedule_version=result.version,
                     capacity_option=option,
                 )
+            Notification.objects.create(
+                recipient_id=quote.created_by_id,
+                kind=Notification.Kind.PROPOSAL_APPROVED,
+                text=f"{reason}: order {order.code} promised.",
+                quote=quote,
+                proposal=proposal,
+            )
             proposal.refresh_from_db()
             return AcceptOutcome(
-                quote=quote, order=result.order, promise=result.promises[0], proposal=proposal
+                quote=quote, order=order, promise=result.promises[0], proposal=proposal
             )
     except (StaleSchedule, ScheduleRejected, PlanExpired) as exc:
         with transaction.atomic():
@@ -458,9 +584,10 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
 
 
 def replan_proposal_reject(*, proposal_id: int, rejected_by: User, reason: str) -> ReplanProposal:
-    """Reject a proposal that is not committed. Writes the decision (who, when, why) and an
-    AuditEvent; a re-solve still running for it is discarded. Raises ValidationError without a
-    reason, QuotingConflict if it was already approved or rejected."""
+    """Reject a proposal that is not committed. Writes the decision (who, when, why), an
+    AuditEvent and a Notification for the sales rep who made the quote; a re-solve still
+    running for it is discarded. Raises ValidationError without a reason, QuotingConflict if
+    it was already approved or rejected."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "say why the proposal is rejected"})
@@ -489,6 +616,13 @@ def replan_proposal_reject(*, proposal_id: int, rejected_by: User, reason: str) 
             quote_id=proposal.quote_id,
             proposal=proposal,
             capacity_option=proposal.capacity_option,
+        )
+        Notification.objects.create(
+            recipient_id=proposal.quote.created_by_id,
+            kind=Notification.Kind.PROPOSAL_REJECTED,
+            text=f"Replan for quote {proposal.quote.request_id} rejected: {reason}"[:500],
+            quote_id=proposal.quote_id,
+            proposal=proposal,
         )
     return proposal
 
@@ -684,3 +818,16 @@ def date_change_request_close(
         ):
             raise QuotingConflict("this date request is already closed")
     return DateChangeRequest.objects.get(pk=request_id)
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's unread notifications read (all of them, or the given ones); returns how
+    many. Writes only `read_at` on the user's own rows."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    with transaction.atomic():
+        return unread.update(read_at=timezone.now())

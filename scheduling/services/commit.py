@@ -11,6 +11,7 @@ current version and gets `StaleSchedule` (invariants 1-3).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,9 +52,10 @@ class ScheduleRejected(Exception):
 
 @dataclass(frozen=True)
 class NewOrderSpec:
-    """The order a committed quote creates; its operations are the answer's request rows."""
+    """The order a committed quote creates; its operations are the answer's request rows.
+    No code: the next number of the shop's order numbering (`next_order_code`)."""
 
-    code: str
+    code: str | None
     customer_id: int
     product_id: int
     quantity: int
@@ -235,6 +237,29 @@ def schedule_commit(
     return CommitResult(version=version, order=order, promises=written)
 
 
+# A shop's order codes end in a number ("SO-24151"); new orders continue the numbering of the
+# most recent order that has one. An empty shop starts here.
+FIRST_ORDER_CODE = "SO-1001"
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def next_order_code() -> str:
+    """The code after the highest one with the latest order's prefix, keeping its digit width
+    ("SO-24151" -> "SO-24152"). Called inside `schedule_commit`'s lock, so two commits never
+    draw the same code (the unique column would refuse it anyway)."""
+    latest = Order.objects.filter(code__regex=r"[0-9]$").order_by("-created_at", "-id").first()
+    match = _NUMBERED.match(latest.code) if latest is not None else None
+    if match is None:
+        return FIRST_ORDER_CODE
+    prefix, digits = match.group(1), match.group(2)
+    highest = 0
+    for code in Order.objects.filter(code__startswith=prefix).values_list("code", flat=True):
+        rest = code[len(prefix) :]
+        if rest.isdigit():
+            highest = max(highest, int(rest))
+    return f"{prefix}{highest + 1:0{len(digits)}d}"
+
+
 def _create_order(
     spec: NewOrderSpec,
     request: e.Request,
@@ -243,7 +268,7 @@ def _create_order(
 ) -> Order:
     buffer = board.order_buffer(request)
     order = Order.objects.create(
-        code=spec.code,
+        code=spec.code or next_order_code(),
         customer_id=spec.customer_id,
         product_id=spec.product_id,
         quantity=spec.quantity,

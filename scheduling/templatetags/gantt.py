@@ -27,11 +27,19 @@ def _bar(bar: Bar, shown: dict[datetime | None, str], zone: tzinfo) -> str:
     if bar.css:
         classes += f" {bar.css}"
     note = f' data-note="{escape(bar.note)}"' if bar.note else ""
+    start, end = _when(bar.start, shown, zone), _when(bar.end, shown, zone)
+    # Reachable by keyboard (Tab, then Enter opens the detail panel) and read by a screen
+    # reader as what the tooltip shows.
+    label = (
+        f"{bar.order_code} operation {bar.operation} on {bar.work_center}, {start} to {end}, "
+        f"{bar.status_label}"
+    )
     return (
         f'<div class="{classes}" style="left:{bar.left}%;width:{bar.width}%;top:{bar.top}px" '
+        f'tabindex="0" role="button" aria-label="{escape(label)}" '
         f'data-order="{escape(bar.order_code)}" data-customer="{escape(bar.customer)}" '
         f'data-op="{escape(bar.operation)}" data-wc="{escape(bar.work_center)}" '
-        f'data-start="{_when(bar.start, shown, zone)}" data-end="{_when(bar.end, shown, zone)}" '
+        f'data-start="{start}" data-end="{end}" '
         f'data-promise="{_when(bar.promise, shown, zone)}" '
         f'data-slack="{minutes(bar.slack_minutes)}" '
         f'data-status="{escape(bar.status_label)}"{note}>{escape(bar.order_code)}</div>'

@@ -48,6 +48,23 @@
     tip.style.top = event.clientY + 14 + "px";
   });
   gantt.addEventListener("mouseleave", function () { tip.hidden = true; });
+  // Keyboard: a focused bar shows its tooltip beside it; Enter or Space opens its details.
+  gantt.addEventListener("focusin", function (event) {
+    const el = event.target.closest(".op");
+    if (!el) return;
+    fill(tip, describe(el));
+    const box = el.getBoundingClientRect();
+    tip.style.left = Math.min(box.left, window.innerWidth - 290) + "px";
+    tip.style.top = box.bottom + 6 + "px";
+    tip.hidden = false;
+  });
+  gantt.addEventListener("focusout", function () { tip.hidden = true; });
+  gantt.addEventListener("keydown", function (event) {
+    const el = event.target.closest(".op");
+    if (!el || (event.key !== "Enter" && event.key !== " ")) return;
+    event.preventDefault();
+    el.click();
+  });
   gantt.addEventListener("click", function (event) {
     const el = event.target.closest(".op");
     if (!el || !panel) return;

@@ -1,5 +1,6 @@
 // Quote page: while the solve runs, re-fetch the status panel (progress, best date so far)
-// and swap it in, until the answer is there. Plain fetch; no framework.
+// and swap it in, until the answer is there; while a proposal waits for the scheduler, more
+// slowly (data-poll-ms), until the decision shows. Plain fetch; no framework.
 (function () {
   "use strict";
   const INTERVAL_MS = 400;
@@ -21,7 +22,7 @@
           schedule();
         })
         .catch(function () { setTimeout(schedule, INTERVAL_MS * 5); });
-    }, INTERVAL_MS);
+    }, Number(panel.dataset.pollMs) || INTERVAL_MS);
   }
   schedule();
 })();

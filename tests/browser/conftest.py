@@ -146,9 +146,12 @@ def solver_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], Any]
 
 
 @contextmanager
-def signed_in(browser: Any, base_url: str, username: str) -> Iterator[Any]:
+def signed_in(
+    browser: Any, base_url: str, username: str, *, viewport: tuple[int, int] = (1400, 900)
+) -> Iterator[Any]:
     """A fresh browser context (its own cookies) signed in as `username`."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     try:

@@ -182,3 +182,26 @@ def test_error_responses_are_documented(schema: dict[str, Any]) -> None:
     # An error body is described, not left empty.
     forbidden = schema["paths"]["/api/orders/"]["get"]["responses"]["403"]
     assert forbidden["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorDetail")
+
+
+def test_swagger_ui_is_served_by_the_app_and_references_no_other_host(
+    client_as: Callable[..., APIClient],
+) -> None:
+    """/api/docs/ must work on a shop network without internet: no CDN, assets from us."""
+    import re
+
+    client = client_as("manager")
+    page = client.get("/api/docs/").content.decode()
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", page)
+    urls += re.findall(r"""["'](https?://[^"']+)["']""", page)
+    assert any("swagger-ui" in url for url in urls), page
+    external = [url for url in urls if url.startswith(("http://", "https://", "//"))]
+    assert external == []
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    assets = [url for url in urls if url.endswith((".js", ".css"))]
+    assert assets
+    for url in assets:  # static files of the project (collected by `make run`)
+        assert url.startswith(settings.STATIC_URL), url
+        assert finders.find(url.removeprefix(settings.STATIC_URL)), url

@@ -143,7 +143,7 @@ def test_a_rush_order_that_moves_others_waits_for_the_scheduler(shop: Shop) -> N
     proposal = _proposal_of(outcome)
     assert proposal.status == ReplanProposal.Status.PENDING
     assert proposal.schedule_version == seeded and proposal.promise == quote.promise
-    assert Order.objects.filter(code=quote.order_code).count() == 0
+    assert Order.objects.filter(quote=quote).count() == 0
     assert current_version() == seeded  # nothing committed yet
 
     approved = services.replan_proposal_approve(
@@ -168,7 +168,7 @@ def test_a_rush_order_that_moves_others_waits_for_the_scheduler(shop: Shop) -> N
         services.replan_proposal_approve(
             proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
         )
-    assert Order.objects.filter(code=quote.order_code).count() == 1
+    assert Order.objects.filter(quote=quote).count() == 1
 
 
 def test_accept_on_a_changed_board_is_refused_and_the_quote_re_solved(shop: Shop) -> None:
@@ -255,7 +255,7 @@ def test_reject_needs_a_reason_and_records_who(shop: Shop) -> None:
         services.replan_proposal_approve(
             proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
         )
-    assert Order.objects.filter(code=quote.order_code).count() == 0
+    assert Order.objects.filter(quote=quote).count() == 0
 
 
 def test_a_capacity_option_is_solved_in_and_applied_only_on_approval(shop: Shop) -> None:
@@ -278,7 +278,7 @@ def test_a_capacity_option_is_solved_in_and_applied_only_on_approval(shop: Shop)
     assert AuditEvent.objects.filter(
         kind="capacity_applied", capacity_option=shop.night_mill
     ).exists()
-    assert Order.objects.get(code=quote.order_code).promised_due == proposal.promise
+    assert Order.objects.get(quote=quote).promised_due == proposal.promise
     assert current_schedule_violations() == []
 
 

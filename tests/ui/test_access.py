@@ -9,7 +9,8 @@ from django.test import Client
 
 PAGES = {
     "/quotes/new/": {"sales"},
-    "/quotes/": {"sales"},
+    "/quotes/": {"sales", "manager"},  # the manager reads the quote list
+    "/notifications/": {"sales"},
     "/board/": {"scheduler", "manager"},
     "/shop-floor/": {"scheduler"},
     "/portal/": {"acme"},

@@ -236,7 +236,7 @@ def test_approving_a_stale_proposal_re_solves_it_and_the_board_says_so(
             )
         page = response.content.decode()
         assert "has changed since, so it was not committed" in page
-        assert not Order.objects.filter(code=proposal.quote.order_code).exists()
+        assert not Order.objects.filter(quote=proposal.quote).exists()
         proposal.refresh_from_db()
         assert proposal.status == ReplanProposal.Status.PENDING  # re-solved (eagerly) on v-now
         assert proposal.schedule_version == current_version()

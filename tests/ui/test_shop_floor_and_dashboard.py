@@ -75,11 +75,11 @@ def test_dashboard_counts_on_time_deliveries(client_for: Any, shop: Any) -> None
         status="done", completed_at=two.promised_due + timedelta(hours=1)
     )
     # Completed in the past weeks window: move the promises so completion is before now.
-    Order.objects.filter(pk__in=[one.pk, two.pk]).update(promised_due=now - timedelta(days=1))
-    Order.objects.filter(pk=one.pk).update(completed_at=now - timedelta(days=1, hours=1))
-    Order.objects.filter(pk=two.pk).update(completed_at=now - timedelta(hours=20))
+    Order.objects.filter(pk__in=[one.pk, two.pk]).update(promised_due=now - timedelta(days=3))
+    Order.objects.filter(pk=one.pk).update(completed_at=now - timedelta(days=3, hours=1))
+    Order.objects.filter(pk=two.pk).update(completed_at=now - timedelta(hours=1))
     html = client_for("manager").get("/dashboard/").content.decode()
-    assert "50%" in html  # one on time, one late
+    assert 'class="value">50%<' in html  # one on time, one late
     assert "2 orders delivered" in html
     assert html.count("<svg") >= 4
 
@@ -130,3 +130,39 @@ def test_at_risk_order_can_be_re_promised_explicitly(client_for: Any, shop: Any)
     order.refresh_from_db()
     assert order.promised_due == new_due.replace(second=0, microsecond=0)
     assert Promise.objects.filter(order=order).count() == before + 1
+
+
+def test_a_delivery_on_the_promised_day_is_on_time(client_for: Any, shop: Any) -> None:
+    from orders.selectors_dashboard import delivered_on_time
+
+    promised = timezone.now().replace(hour=9, minute=0) - timedelta(days=2)
+    assert delivered_on_time(promised + timedelta(hours=8), promised)  # same day, later hour
+    assert not delivered_on_time(promised + timedelta(days=1), promised)
+    one = Order.objects.get(code="SO-1")
+    Order.objects.filter(pk=one.pk).update(
+        status="done", promised_due=promised, completed_at=promised + timedelta(hours=8)
+    )
+    html = client_for("manager").get("/dashboard/").content.decode()
+    assert 'class="value">100%<' in html and "1 order delivered" in html
+
+
+def test_each_dashboard_table_downloads_as_csv(client_for: Any, shop: Any) -> None:
+    import csv
+    import io
+
+    client = client_for("manager")
+    page = client.get("/dashboard/").content.decode()
+    for table, header in [
+        ("on-time", "week"),
+        ("reliability", "days_vs_first_promise"),
+        ("lead-time", "lead_time_days"),
+        ("load", "work_center"),
+    ]:
+        assert f"table={table}" in page
+        response = client.get(f"/dashboard/?format=csv&table={table}")
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert rows[0][0] == header and len(rows) > 1
+    load = client.get("/dashboard/?format=csv&table=load").content.decode()
+    assert "MILL," in load
+    assert client.get("/dashboard/?format=csv&table=nope").status_code == 404
