@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from orders.models import Order
+from orders.templatetags.ui import when
 from quoting.models import AuditEvent, Quote
 from scheduling.boards import board_now
 from scheduling.engine import model as e
@@ -69,7 +70,7 @@ def test_projection_names_the_late_orders_everywhere(
         ),
     )
     _break_the_mill(shop)
-    shown = f"{projected:%a %d %b %H:%M}"
+    shown = when(projected)
     assert BoardDisruption.objects.get().has_projection
 
     scheduler = client_for("scheduler")
@@ -89,7 +90,7 @@ def test_projection_names_the_late_orders_everywhere(
 
     portal = client_for("acme").get("/portal/").content.decode()
     assert 'data-outlook="late"' in portal and "On track" not in portal
-    assert shown in portal and f"{stale:%a %d %b %H:%M}" not in portal
+    assert shown in portal and when(stale) not in portal
     order = client_for("acme").get("/portal/orders/SO-1/").content.decode()
     assert 'data-outlook="late"' in order and "On track" not in order
 
@@ -243,6 +244,6 @@ def test_the_order_page_shows_the_date_the_customer_asked_for(shop: Shop, client
         order=order,
     )
     page = client_for("acme").get("/portal/orders/SO-1/").content.decode()
-    assert f'<span data-testid="requested">{asked:%a %d %b %H:%M}</span>' in page
+    assert f'<span data-testid="requested">{when(asked)}</span>' in page
     # Promise history in the customer's words: no schedule version numbers.
     assert "Schedule v" not in page and "schedule v" not in page
