@@ -43,6 +43,12 @@ def _commit(quote_id: int, shop: Shop, barrier: threading.Barrier) -> tuple[int,
                     return quote_id, "committed"
                 proposal = outcome.proposal
             assert proposal is not None
+            proposal.refresh_from_db()
+            if proposal.status == ReplanProposal.Status.AWAITING_REP:
+                # Re-solved to a later promise: the rep asks the customer and confirms it.
+                services.replan_proposal_confirm_later(
+                    proposal_id=proposal.pk, confirmed_by=shop.users["sales"]
+                )
             services.replan_proposal_approve(
                 proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
             )
@@ -135,7 +141,14 @@ def test_competing_rush_orders_never_both_commit(shop: Any) -> None:
                 assert quote.schedule_version == current
             else:
                 proposal = ReplanProposal.objects.get(quote=quote)
-                assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
+                # Re-solved on the winner's board: pending when its promise is no later than
+                # the one the rep accepted, else back to the rep, never silently later.
+                agreed = proposal.rep_confirmed_promise or quote.promise
+                assert proposal.promise is not None and agreed is not None
+                if proposal.promise > agreed:
+                    assert proposal.status == ReplanProposal.Status.AWAITING_REP
+                else:
+                    assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
                 assert proposal.schedule_version == current
         pending = lost
     # Every rush order made it in the end, one per version, each re-solved on the board it
@@ -150,3 +163,11 @@ def test_competing_rush_orders_never_both_commit(shop: Any) -> None:
 @pytest.fixture
 def shop() -> Shop:
     return make_shop()
+
+
+@pytest.fixture(autouse=True)
+def _no_fair_share(settings: Any) -> None:
+    # Eight threads re-solve at once here: the fair share of the time limit would shrink each
+    # solve to ENGINE_MIN_TIME_LIMIT by however many happen to be solving at that instant,
+    # and a re-solve that short can find nothing ("stale"), which this test is not about.
+    settings.ENGINE_MIN_TIME_LIMIT = settings.ENGINE_TIME_LIMIT
