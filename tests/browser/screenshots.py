@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             assert quote is not None
             offered = [o["id"] for o in quote.options if o.get("completion")]
             code = option.code if option and option.code in offered else (offered or [None])[0]
-            if code:
+            # (An option that buys nothing at the hour promises are shown to has no button.)
+            if code and page.query_selector(f"[data-accept-option='{code}']"):
                 page.click(f"[data-accept-option='{code}']")
             else:
                 page.click("[data-accept-option='']")
