@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -106,6 +107,9 @@ def test_quote_answer_and_accept_commit_an_order(
     assert quote.promise == quote.requested_due.replace(second=0, microsecond=0)
     assert 'data-testid="earliest"' in html and "Could be as early as" in html
     assert "promise_earliest=1" in html
+    # The link prefills the form with the box ticked, and the box is on the form.
+    form = client.get("/quotes/new/?promise_earliest=1").content.decode()
+    assert re.search(r'<input[^>]*name="promise_earliest"[^>]*checked', form)
     assert quote.promise is not None
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/quotes/{quote.pk}/accept/", follow=True)
