@@ -93,8 +93,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
         # WhiteNoise warns on every request when STATIC_ROOT is missing (no collectstatic).
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-    if not services_required():
-        return
+    if not services_required() or not session.config.pluginmanager.has_plugin("django"):
+        return  # (without Django only the engine's tests run, and they use no service)
     problems = [p for p in (postgres_problem(), redis_problem()) if p is not None]
     if problems:
         pytest.exit(
