@@ -56,8 +56,9 @@ def test_mill_down_for_three_days_never_leaves_a_false_picture() -> None:
         user=get_user_model().objects.get(username="scheduler"),
     )
     health = board_health()
-    if result.version is not None and not result.at_risk:
-        pytest.skip(f"the engine kept every promise this time: {result.message}")
+    # Three days without MILL-1 cannot keep every demo promise (the repair's best leaves about
+    # 18 orders late at 1 s): what this test checks is that every page then says so.
+    assert result.version is None or result.at_risk, result.message
     # Either the version no longer fits reality (disruption) or the proven least-late
     # projection was committed with the late orders flagged: both say so on every page.
     assert health.broken or (health.version and health.version.at_risk)
