@@ -1,6 +1,6 @@
 """The engine's vocabulary: frozen dataclasses for a board (the problem) and an answer.
 
-They mirror the board/1 and answer/1 JSON formats (../shared/docs/board-format.md) one to one.
+They mirror the board/1 and answer/1 JSON formats (docs/board-format.md) one to one.
 All instants are timezone-aware datetimes in UTC at minute resolution; durations are whole
 minutes. Optional fields that were absent in the source document are ``None`` so that an export
 writes back exactly what was read. Nothing here imports Django.
