@@ -67,5 +67,5 @@ class BoardView(APIView):
         "schedule in the board/1 format (see docs/board-format.md).",
     )
     def get(self, request: Request) -> Response:
-        document: dict[str, Any] = dump_board(board_snapshot().board)
+        document: dict[str, Any] = dump_board(board_snapshot(assume_started=False).board)
         return Response(document)

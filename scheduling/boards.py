@@ -9,6 +9,7 @@ time the shop has.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,14 @@ from orders.models import Operation as OperationRow
 from orders.models import Order as OrderRow
 from scheduling import models as m
 from scheduling.engine import model as e
+
+
+# An operation planned to start at most this long ago whose start nobody has reported yet is
+# taken as started on time (the report is on its way): a plan stays a plan for the minutes
+# between a planned start and the shop floor's click. Older unreported starts are the roll
+# forward's business; a committed plan whose new or moved work should have started longer ago
+# than this is re-solved rather than committed (quoting.services.workflow).
+PLAN_START_GRACE = timedelta(minutes=15)
 
 
 def _minute(value: datetime) -> datetime:
@@ -157,13 +166,22 @@ def board_snapshot(
     now: datetime | None = None,
     request: e.Request | None = None,
     include_options: bool = True,
+    assume_started: bool = True,
 ) -> BoardSnapshot:
     """The open orders on `version` (default: the current one) as an engine board.
 
     `now` defaults to the current minute. Orders done or cancelled are left out; their done
-    operations are history. Available capacity options are offered to the engine."""
+    operations are history. Available capacity options are offered to the engine.
+
+    With `assume_started` (the default; exports of the database's own words turn it off), an
+    order's first open operation that `version` plans to start within PLAN_START_GRACE before
+    `now`, and that nobody has reported started, is given to the engine as running from its
+    planned start on its planned work center: without it, every tightly promised order whose
+    work was due to start a minute ago would read as late, and every quote would fail."""
     if version is None:
         version = current_version()
+    if now is None:
+        now = board_now()
     work_centers = list(m.WorkCenter.objects.select_related("calendar").order_by("code"))
     work_center_codes = {wc.pk: wc.code for wc in work_centers}
     calendars, calendar_of = work_center_calendars(work_centers)
@@ -248,6 +266,9 @@ def board_snapshot(
             for order_code, sequence, work_center_id, start, end in rows
         )
 
+    if assume_started and schedule:
+        engine_orders = _assume_started(engine_orders, schedule, now)
+
     option_pks: dict[str, int] = {}
     options: list[e.CapacityOption] = []
     if include_options:
@@ -268,7 +289,7 @@ def board_snapshot(
             )
 
     board = e.Board(
-        now=now if now is not None else board_now(),
+        now=now,
         buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
         calendars=calendars,
         work_centers=tuple(
@@ -287,6 +308,31 @@ def board_snapshot(
         work_center_pks={wc.code: wc.pk for wc in work_centers},
         option_pks=option_pks,
     )
+
+
+def _assume_started(
+    orders: list[e.Order], schedule: tuple[e.ScheduledOperation, ...], now: datetime
+) -> list[e.Order]:
+    """`orders` with each first open operation planned to start in [now - grace, now) and not
+    reported running, as running from its planned start (see `board_snapshot`)."""
+    planned = {(row.order, row.operation): row for row in schedule}
+    oldest = now - PLAN_START_GRACE
+    result = []
+    for order in orders:
+        first = next((op for op in order.operations if op.effective_state != "done"), None)
+        row = planned.get((order.id, first.id)) if first is not None else None
+        if first is None or row is None or first.effective_state != "planned":
+            result.append(order)
+            continue
+        if not (oldest <= row.start < now) or row.work_center not in first.work_centers:
+            result.append(order)
+            continue
+        started = dataclasses.replace(
+            first, state="running", start=row.start, work_center=row.work_center
+        )
+        operations = tuple(started if op is first else op for op in order.operations)
+        result.append(dataclasses.replace(order, operations=operations))
+    return result
 
 
 def request_operations(*, product_id: int, quantity: int) -> tuple[e.Operation, ...]:

@@ -25,7 +25,7 @@ from quoting.models import AuditEvent, DateChangeRequest, Notification, Quote, R
 from quoting.services.answers import answer_for_order, request_from_doc
 from quoting.services.solving import enqueue_proposal_solve, enqueue_quote_solve
 from scheduling import engine
-from scheduling.boards import board_now, board_snapshot, current_version
+from scheduling.boards import PLAN_START_GRACE, board_now, board_snapshot, current_version
 from scheduling.engine import model as e
 from scheduling.engine.boardio import load_answer
 from scheduling.models import CapacityOption, ScheduleVersion
@@ -38,10 +38,10 @@ from scheduling.services import (
     schedule_commit,
 )
 
-# A plan whose new or moved operations should have started this long ago is no longer a plan
-# (nobody started them); committing it would put work in the past. Re-solve instead. The grace
-# covers the minutes between a solve and a person's click.
-PLAN_START_GRACE = timedelta(minutes=15)
+# A plan whose new or moved operations should have started longer ago than PLAN_START_GRACE is
+# no longer a plan (nobody started them); committing it would put work in the past. Re-solve
+# instead. The grace covers the minutes between a solve and a person's click; the board
+# snapshot gives the shop floor the same minutes to report a start (scheduling.boards).
 
 
 class PlanExpired(Exception):

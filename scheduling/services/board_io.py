@@ -136,7 +136,7 @@ def board_export(
     `now` defaults to the current minute; `buffer_minutes` is the board default written at the
     top (settings.QUOTE_BUFFER_MINUTES unless given); orders whose buffer equals it omit theirs.
     """
-    snapshot = board_snapshot(now=now if now is not None else board_now())
+    snapshot = board_snapshot(now=now if now is not None else board_now(), assume_started=False)
     default = settings.QUOTE_BUFFER_MINUTES if buffer_minutes is None else buffer_minutes
     return engine.dump_board(board_canonical(snapshot.board, buffer_minutes=default))
 
