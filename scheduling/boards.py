@@ -23,7 +23,6 @@ from orders.models import Order as OrderRow
 from scheduling import models as m
 from scheduling.engine import model as e
 
-
 # An operation planned to start at most this long ago whose start nobody has reported yet is
 # taken as started on time (the report is on its way): a plan stays a plan for the minutes
 # between a planned start and the shop floor's click. Older unreported starts are the roll
