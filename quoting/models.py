@@ -403,14 +403,29 @@ class RepairProposal(models.Model):
 
 class RepromiseProposal(models.Model):
     """A new date for an order an approved repair finishes after its promise, for the sales
-    rep to confirm with the customer (the promise changes only when the rep confirms)."""
+    rep to confirm with the customer (the promise changes only when the rep confirms). The
+    repair is a RepairProposal, or a ReplanProposal whose quote was made against the repair of
+    a disrupted board (exactly one of the two)."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for the rep"
         CONFIRMED = "confirmed", "Re-promised"
         DISMISSED = "dismissed", "Dismissed"
 
-    repair = models.ForeignKey(RepairProposal, on_delete=models.PROTECT, related_name="repromises")
+    repair = models.ForeignKey(
+        RepairProposal,
+        on_delete=models.PROTECT,
+        related_name="repromises",
+        null=True,
+        blank=True,
+    )
+    replan = models.ForeignKey(
+        "ReplanProposal",
+        on_delete=models.PROTECT,
+        related_name="repromises",
+        null=True,
+        blank=True,
+    )
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
     old_due = models.DateTimeField()
     new_due = models.DateTimeField()
@@ -427,6 +442,13 @@ class RepromiseProposal(models.Model):
 
     class Meta:
         ordering = ["old_due", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(repair__isnull=False, replan__isnull=True)
+                | Q(repair__isnull=True, replan__isnull=False),
+                name="repromise_from_one_repair",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Re-promise {self.order} {self.old_due:%Y-%m-%d} -> {self.new_due:%Y-%m-%d}"

@@ -77,6 +77,9 @@ class BoardSnapshot:
     operation_pks: dict[tuple[str, str], int] = field(default_factory=dict)
     work_center_pks: dict[str, int] = field(default_factory=dict)
     option_pks: dict[str, int] = field(default_factory=dict)
+    # The version no longer fits reality (an open BoardDisruption): quotes are made against
+    # the engine's repair of it (engine.quote(..., against_repair=True)).
+    disrupted: bool = False
 
 
 def current_version() -> m.ScheduleVersion | None:
@@ -303,6 +306,8 @@ def board_snapshot(
     return BoardSnapshot(
         board=board,
         version=version,
+        disrupted=version is not None
+        and m.BoardDisruption.objects.filter(version=version, closed_at__isnull=True).exists(),
         operation_pks=operation_pks,
         work_center_pks={wc.code: wc.pk for wc in work_centers},
         option_pks=option_pks,

@@ -55,10 +55,13 @@ def improvement_entry(answer: e.Answer) -> dict[str, Any]:
 
 
 def may_improve(answer: e.Answer) -> bool:
-    """Whether a first answer is worth improving: a promise, not proven, and time to try."""
+    """Whether a first answer is worth improving: a promise, not proven, and time to try.
+    Not one made against a repair of a disrupted board: which orders it leaves at risk is the
+    scheduler's to weigh, not something a faster promise may trade away."""
     return (
         answer.status == "promised"
         and not answer.proven_optimal
+        and not answer.at_risk
         and settings.QUOTE_MAX_SECONDS > settings.ENGINE_TIME_LIMIT
     )
 

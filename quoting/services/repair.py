@@ -14,7 +14,6 @@ promise.
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +31,7 @@ from quoting.services.workflow import (
     PLAN_START_GRACE,
     QuotingConflict,
     order_repromise,
+    repromise_due,
 )
 from scheduling.engine import model as e
 from scheduling.engine.boardio import dump_answer, load_answer
@@ -186,13 +186,6 @@ def repair_solve(*, repair_id: int, task_id: str) -> str:
     return RepairProposal.Status.PENDING if written else "skipped"
 
 
-def _new_due(projected: datetime, buffer_minutes: int) -> datetime:
-    """The date the repaired plan keeps: its completion plus the order's buffer, on the hour."""
-    keepable = projected + timedelta(minutes=buffer_minutes)
-    hours = math.ceil(keepable.timestamp() / 3600)
-    return datetime.fromtimestamp(hours * 3600, tz=keepable.tzinfo)
-
-
 def repair_approve(*, repair_id: int, approved_by: User) -> RepairProposal:
     """Commit a pending repair: its schedule becomes the current version (kind `repair`), the
     orders it shows late flagged at risk (their promises untouched), and a RepromiseProposal is
@@ -236,7 +229,7 @@ def repair_approve(*, repair_id: int, approved_by: User) -> RepairProposal:
                     order=orders[row["order"]],
                     old_due=orders[row["order"]].promised_due,
                     projected_completion=datetime.fromisoformat(row["projected"]),
-                    new_due=_new_due(
+                    new_due=repromise_due(
                         datetime.fromisoformat(row["projected"]),
                         orders[row["order"]].buffer_minutes,
                     ),

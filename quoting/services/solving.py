@@ -376,7 +376,11 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
         )
         with SolveMonitor(Quote, quote_id, task_id) as monitor:
             answer = _engine_quote(
-                board, monitor, evaluate_options=True, earliest=quote.promise_earliest
+                board,
+                monitor,
+                evaluate_options=True,
+                earliest=quote.promise_earliest,
+                against_repair=snapshot.disrupted,
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
@@ -535,6 +539,7 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
                 warm_start=previous.schedule if previous is not None else (),
                 keep_completion=option is None,
                 earliest=proposal.quote.promise_earliest,
+                against_repair=snapshot.disrupted,
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")

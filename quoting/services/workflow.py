@@ -9,6 +9,7 @@ a request that conflicts with the row's state raises `QuotingConflict` (HTTP 409
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +22,14 @@ from django.utils import timezone
 
 from orders.models import Customer, Order, Product, Promise, RoutingStep
 from orders.selectors import orders_visible_to
-from quoting.models import AuditEvent, DateChangeRequest, Notification, Quote, ReplanProposal
+from quoting.models import (
+    AuditEvent,
+    DateChangeRequest,
+    Notification,
+    Quote,
+    ReplanProposal,
+    RepromiseProposal,
+)
 from quoting.services.answers import answer_for_order, request_from_doc
 from quoting.services.solving import enqueue_proposal_solve, enqueue_quote_solve
 from scheduling import engine
@@ -273,6 +281,7 @@ def _commit_quote(
             reason=reason,
             created_by=user,
             options=options or [],
+            accept_late=answer.at_risk,
             promises=[
                 PromiseSpec(
                     order_id=order.pk,
@@ -293,6 +302,7 @@ def _commit_quote(
         request=request_from_doc(quote.request_doc),  # type: ignore[arg-type]
         options=options or [],
         new_order=_new_order(quote, reason),
+        accept_late=answer.at_risk,
     )
 
 
@@ -383,7 +393,10 @@ def quote_accept(
             quote.improving = False  # the answer on the row now is the one accepted
             quote.accepted_by = accepted_by  # type: ignore[assignment]
             quote.accepted_option = option
-            if option is None and quote.moved_count == 0:
+            # A quote made against a repair of a disrupted board commits the repair too: the
+            # scheduler approves it (who moves, who stays late), even if it moves nothing.
+            at_risk = bool((quote.answer or {}).get("at_risk"))
+            if option is None and quote.moved_count == 0 and not at_risk:
                 reason = f"Quote {quote.request_id} accepted: moves no other order"
                 result = _commit_quote(
                     quote,
@@ -408,7 +421,7 @@ def quote_accept(
                     detail={"promise": result.promises[0].due.isoformat()},
                 )
                 return AcceptOutcome(quote=quote, order=order, promise=result.promises[0])
-            if option is None:
+            if option is None and not at_risk:
                 _check_fresh(load_answer(quote.answer), quote.request_id)
             quote.save(update_fields=["accepted_at", "improving", "accepted_by", "accepted_option"])
             proposal = _proposal_create(quote, option, accepted_by)
@@ -534,6 +547,7 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
                 committed_version=result.version,
             )
             order = _record_commit(quote, result, approved_by)
+            _repromises_after_repair(proposal)
             AuditEvent.objects.create(
                 kind=AuditEvent.Kind.PROPOSAL_APPROVED,
                 actor=approved_by,
@@ -581,6 +595,36 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
                 )
                 enqueue_proposal_solve(proposal_id)
         raise ProposalStale(ReplanProposal.objects.get(pk=proposal_id), exc) from exc
+
+
+def repromise_due(projected: datetime, buffer_minutes: int) -> datetime:
+    """The date a repaired plan keeps: its completion plus the order's buffer, on the hour."""
+    keepable = projected + timedelta(minutes=buffer_minutes)
+    hours = math.ceil(keepable.timestamp() / 3600)
+    return datetime.fromtimestamp(hours * 3600, tz=keepable.tzinfo)
+
+
+def _repromises_after_repair(proposal: ReplanProposal) -> None:
+    """A committed proposal made against the repair of a disrupted board: a RepromiseProposal
+    for each order it leaves finishing after its promise (as an approved repair lists them)."""
+    answer = load_answer(proposal.answer)
+    if not answer.at_risk:
+        return
+    ends: dict[str, datetime] = {}
+    for row in answer.schedule:
+        if row.order in answer.at_risk and (row.order not in ends or row.end > ends[row.order]):
+            ends[row.order] = row.end
+    for order in Order.objects.filter(code__in=list(ends)).order_by("code"):
+        projected = ends[order.code]
+        if projected <= order.promised_due - timedelta(minutes=order.buffer_minutes):
+            continue  # late only on the old plan's terms; this one keeps its promise
+        RepromiseProposal.objects.create(
+            replan=proposal,
+            order=order,
+            old_due=order.promised_due,
+            projected_completion=projected,
+            new_due=repromise_due(projected, order.buffer_minutes),
+        )
 
 
 def replan_proposal_reject(*, proposal_id: int, rejected_by: User, reason: str) -> ReplanProposal:

@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
                 help="promise the earliest date found even when the request's requested_due "
                 "can be met later with fewer operations moved (the default keeps that date)",
             )
+            sub.add_argument(
+                "--against-repair",
+                action="store_true",
+                help="when no schedule keeps every existing promise, quote against the "
+                "least-late repair found (its late orders listed in at_risk) instead of "
+                "answering infeasible / no_solution",
+            )
     jssp = commands.add_parser("jssp", help="solve an OR-Library job-shop instance")
     jssp.add_argument("file")
     jssp.add_argument("instance")
@@ -129,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             apply_options=tuple(args.option),
             earliest=args.earliest,
+            against_repair=args.against_repair,
         )
     else:
         answer = check(

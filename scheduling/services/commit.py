@@ -25,7 +25,13 @@ from orders.models import Operation, Order, Promise, RoutingStep
 from scheduling import engine
 from scheduling.boards import board_snapshot
 from scheduling.engine import model as e
-from scheduling.models import CapacityOption, ScheduledOperation, ScheduleVersion, WorkCenter
+from scheduling.models import (
+    BoardDisruption,
+    CapacityOption,
+    ScheduledOperation,
+    ScheduleVersion,
+    WorkCenter,
+)
 
 
 class StaleSchedule(Exception):
@@ -100,6 +106,13 @@ def _with_promises(board: e.Board, changes: dict[str, PromiseSpec]) -> e.Board:
     return dataclasses.replace(board, orders=orders, schedule=schedule)
 
 
+def _disrupted(version: ScheduleVersion | None) -> bool:
+    return (
+        version is not None
+        and BoardDisruption.objects.filter(version=version, closed_at__isnull=True).exists()
+    )
+
+
 def schedule_commit(
     *,
     expected_version_id: int | None,
@@ -121,9 +134,11 @@ def schedule_commit(
     initial promise (due = answer.promise) when given, the `promises` rows (updating each
     order's promised due date), and marks `options` applied. Enqueues nothing.
 
-    `accept_late` (shop-floor and repair commits only) names orders that reality has already
-    made late: rule 5 is waived for them alone and they are recorded on the version as at
-    risk; every other rule still holds for them, and no promise of theirs is changed.
+    `accept_late` names orders that reality has already made late: rule 5 is waived for them
+    alone and they are recorded on the version as at risk; every other rule still holds for
+    them, and no promise of theirs is changed. Shop-floor and repair commits may pass it; so
+    may a scheduler-approved replan (a quote made against the repair of a disrupted board),
+    and only while the current version has an open BoardDisruption (checked in the lock).
 
     Raises StaleSchedule if the current version is not `expected_version_id`, and
     ScheduleRejected if the engine's verifier rejects the answer against the board rebuilt
@@ -135,7 +150,8 @@ def schedule_commit(
     if (new_order is None) != (request is None):
         raise ValueError("a new order and its request go together")
     late_allowed = {ScheduleVersion.Kind.SHOP_FLOOR, ScheduleVersion.Kind.REPAIR}
-    if accept_late and (kind not in late_allowed or new_order is not None or promises):
+    replan = kind == ScheduleVersion.Kind.REPLAN
+    if accept_late and not replan and (kind not in late_allowed or new_order or promises):
         # A quote or a re-promise must keep every promise; only reality may make one late.
         raise ScheduleRejected(["late orders are accepted only from shop-floor events"])
     with transaction.atomic():
@@ -144,6 +160,10 @@ def schedule_commit(
         if current_id != expected_version_id:
             raise StaleSchedule(
                 expected_version_id=expected_version_id, current_version_id=current_id
+            )
+        if accept_late and replan and not _disrupted(current):
+            raise ScheduleRejected(
+                ["late orders are accepted in a replan only while reality has broken the board"]
             )
 
         orders_by_pk = {

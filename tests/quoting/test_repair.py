@@ -12,13 +12,19 @@ from django.test import Client
 
 from orders.models import Order, Promise
 from quoting import services
-from quoting.models import AuditEvent, RepairProposal, RepromiseProposal
+from quoting.models import AuditEvent, Quote, RepairProposal, ReplanProposal, RepromiseProposal
 from scheduling.boards import board_now
 from scheduling.engine import model as e
+from scheduling.engine.boardio import load_answer
 from scheduling.models import ScheduleVersion
 from scheduling.selectors import board_health
-from scheduling.services import shop_floor
-from tests.quoting.conftest import Shop, seed_one_order_each, seed_orders
+from scheduling.services import ScheduleRejected, schedule_commit, shop_floor
+from tests.quoting.conftest import (
+    Shop,
+    current_schedule_violations,
+    seed_one_order_each,
+    seed_orders,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +171,71 @@ def test_nothing_to_repair_on_a_board_that_fits_reality(shop: Shop) -> None:
     seed_orders(shop, [("SO-1", shop.acme, shop.cylinder, 5, board_now() + timedelta(days=10))])
     with pytest.raises(services.QuotingConflict, match="nothing to repair"):
         services.repair_request(requested_by=shop.users["scheduler"])
+
+
+@WORKER[0]
+@WORKER[1]
+def test_quotes_keep_working_while_the_board_is_broken(
+    broken: Shop, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The mill is down for twelve days and no schedule keeps SO-1's and SO-2's promises: a
+    new quote is made against the least-late repair (those two at risk, no later than the
+    repair makes them), goes to the scheduler even so, and its approval commits the repair with
+    the new order; the two at-risk orders get re-promise proposals, their promises untouched."""
+    shop = broken
+    promised_before = dict(Order.objects.values_list("code", "promised_due"))
+    with django_capture_on_commit_callbacks(execute=True):
+        quote = services.quote_request_create(
+            created_by=shop.users["sales"],
+            customer_id=shop.acme.pk,
+            product_id=shop.cylinder.pk,
+            quantity=2,
+        )
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DONE, quote.error
+    assert quote.answer_status == "promised", quote.message
+    assert quote.answer is not None and sorted(quote.answer["at_risk"]) == ["SO-1", "SO-2"]
+    assert not quote.improving  # which orders stay at risk is the scheduler's call
+    page = _client(shop, "sales").get(f"/quotes/{quote.pk}/").content.decode()
+    assert 'data-testid="against-repair"' in page and "SO-1" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
+    assert not outcome.committed and outcome.proposal is not None
+    proposal = ReplanProposal.objects.get(pk=outcome.proposal.pk)
+    if proposal.status == ReplanProposal.Status.AWAITING_REP:
+        services.replan_proposal_confirm_later(
+            proposal_id=proposal.pk, confirmed_by=shop.users["sales"]
+        )
+        proposal.refresh_from_db()
+    assert proposal.status == ReplanProposal.Status.PENDING, proposal.error
+    assert board_health().broken  # nothing committed before the scheduler approves
+
+    services.replan_proposal_approve(proposal_id=proposal.pk, approved_by=shop.users["scheduler"])
+    current = ScheduleVersion.objects.get(is_current=True)
+    assert current.kind == ScheduleVersion.Kind.REPLAN
+    assert sorted(current.at_risk) == ["SO-1", "SO-2"]
+    assert not board_health().broken
+    assert current_schedule_violations(accept_late=("SO-1", "SO-2")) == []
+    quote.refresh_from_db()
+    assert quote.order is not None and quote.order.promised_due == proposal.promise
+    for code in ("SO-1", "SO-2"):  # a promise changes only when its rep confirms
+        assert Order.objects.get(code=code).promised_due == promised_before[code]
+    offers = RepromiseProposal.objects.filter(replan=proposal).order_by("order__code")
+    assert [o.order.code for o in offers] == ["SO-1", "SO-2"]
+    assert all(o.new_due > o.old_due and o.repair is None for o in offers)
+
+    # The gate accepts late orders in a replan only while reality has broken the board.
+    answer = load_answer(proposal.answer)
+    assert proposal.board_now is not None
+    for kind in (ScheduleVersion.Kind.REPLAN, ScheduleVersion.Kind.QUOTE):
+        with pytest.raises(ScheduleRejected):
+            schedule_commit(
+                expected_version_id=current.pk,
+                now=proposal.board_now,
+                answer=answer,
+                kind=kind,
+                reason="again",
+                created_by=None,
+                accept_late=["SO-1"],
+            )

@@ -172,3 +172,43 @@ def test_rebalancing_rounds_move_the_late_order_forward_without_the_solver(
     assert answer.status == "promised" and verify(board, answer) == []
     rows = {row.order: row for row in answer.schedule}
     assert rows["B"].start < rows["A"].start
+
+
+# -- a quote against the repair ---------------------------------------------------------------
+def _with_request(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["request"] = {
+        "id": "R",
+        "operations": [{"id": "10", "work_centers": ["OVEN"], "minutes": 240}],
+    }
+    return doc
+
+
+def test_a_quote_on_a_broken_board_is_refused_unless_asked_against_the_repair() -> None:
+    board = load_board(_with_request(_board()))
+    assert quote(board, time_limit=2, workers=1).status == "infeasible"
+
+    answer = quote(board, time_limit=2, workers=1, against_repair=True)
+    assert answer.status == "promised" and answer.at_risk == ("A",)
+    assert "A" in answer.message and "repair" in answer.message
+    rows = {row.order: row for row in answer.schedule}
+    # A keeps its least-late end (first thing after the outage); B keeps its promise; the
+    # request goes in the next free hours, never in front of A.
+    assert rows["A"].end.isoformat() == "2026-12-09T10:00:00+00:00"
+    assert rows["R"].start >= rows["A"].end
+    assert answer.completion is not None
+    assert answer.completion.isoformat() == "2026-12-09T14:00:00+00:00"
+    assert rows["B"].end.isoformat() <= "2026-12-11T22:00:00+00:00"
+    assert verify(board, answer, accept_late=answer.at_risk) == []
+    assert any(v.startswith("rule 5: order A") for v in verify(board, answer))
+    assert dump_answer(answer)["at_risk"] == ["A"]
+
+
+def test_against_the_repair_changes_nothing_on_a_board_that_holds() -> None:
+    doc = _with_request(_board())
+    doc["orders"][0]["due"] = "2026-12-09T22:00:00Z"  # A can make it after the outage
+    board = load_board(doc)
+    plain = quote(board, time_limit=2, workers=1)
+    repaired = quote(board, time_limit=2, workers=1, against_repair=True)
+    assert plain.status == repaired.status == "promised"
+    assert repaired.at_risk == () and repaired.message == ""
+    assert repaired.completion == plain.completion

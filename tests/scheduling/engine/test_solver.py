@@ -386,7 +386,7 @@ def test_quote_without_request_is_refused():
 def test_an_answer_the_verifier_rejects_raises_engine_error(monkeypatch):
     import scheduling.engine.solver as solver
 
-    monkeypatch.setattr(solver, "verify", lambda board, answer, options=(): ["rule 3: fake"])
+    monkeypatch.setattr(solver, "verify", lambda board, answer, options=(), **_: ["rule 3: fake"])
     with pytest.raises(EngineError) as caught:
         quote(board(request=request([op("10", "MILL", 60)])), time_limit=1)
     assert caught.value.violations == ["rule 3: fake"]
