@@ -118,3 +118,21 @@ def test_jssp_prints_one_json_line_and_rejects_unknown_instances():
     assert set(line) == {"instance", "makespan", "lower_bound", "status", "seconds"}
     missing = run("jssp", orlib, "nope99")
     assert missing.returncode == 2 and "nope99" in missing.stderr
+
+
+def test_quote_against_the_repair_of_a_broken_board(tmp_path):
+    from .test_projection import _board as broken_oven_board
+
+    document = broken_oven_board()
+    document["request"] = {
+        "id": "R",
+        "operations": [{"id": "10", "work_centers": ["OVEN"], "minutes": 240}],
+    }
+    board = write(tmp_path, document)
+    refused = run("quote", board, "--time-limit", "2", "--workers", "1")
+    assert json.loads(refused.stdout)["status"] == "infeasible"
+    result = run("quote", board, "--against-repair", "--time-limit", "2", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "promised" and answer["at_risk"] == ["A"]
+    assert answer["completion"] == "2026-12-09T14:00:00Z"
