@@ -63,11 +63,30 @@ def test_compose_production_path_seeds_nothing_and_has_no_fixed_key(
     env = compose["x-app-env"]
     assert env["SECRET_KEY"] == "${SECRET_KEY:-}"  # empty when unset: the settings refuse
     assert env["DEMO"] == "${DEMO:-0}"
-    web = " ".join(compose["services"]["web"]["command"])
-    # seed_demo runs only inside the DEMO branch of the start-up command.
-    assert re.search(r'case "\$\$DEMO" in 1\|true\|yes\|on\) python manage\.py seed_demo', web)
-    assert web.count("seed_demo") == 1
-    assert "createsuperuser" not in web
+    start = " ".join(compose["services"]["migrate"]["command"])
+    # seed_demo runs only inside the DEMO branch of the one-shot start-up command.
+    assert re.search(r'case "\$\$DEMO" in 1\|true\|yes\|on\) python manage\.py seed_demo', start)
+    assert start.count("seed_demo") == 1
+    for service in compose["services"].values():
+        assert "createsuperuser" not in " ".join(service.get("command") or [])
+        if service is not compose["services"]["migrate"]:
+            assert "seed_demo" not in " ".join(service.get("command") or [])
+
+
+def test_compose_migrates_as_the_owner_and_runs_the_app_as_a_role_owning_nothing(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://promise:")
+    steps = " ".join(migrate["command"])
+    assert steps.index("migrate --noinput") < steps.index("db_app_role promise_app")
+    for name in ("web", "worker", "beat"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url.startswith("postgres://promise_app:"), name
+    assert services["web"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
 
 
 def test_compose_binds_the_web_port_to_localhost(compose: dict[str, Any]) -> None:
