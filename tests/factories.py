@@ -271,3 +271,20 @@ class OrderFactory(DjangoModelFactory[Order]):
                     end=end,
                 )
                 start = end
+
+
+def promise_again(order: Order, due: datetime, **fields: Any) -> None:
+    """Give `order` a new promised date as the product does: a Promise row appended, then the
+    order's `promised_due` (PostgreSQL refuses, at commit, a date its history does not hold).
+    `fields` are other columns of the order to update with it."""
+    latest = order.promises.order_by("-id").first()
+    assert latest is not None, f"{order.code} has no promise history"
+    Promise.objects.create(
+        order=order,
+        due=due,
+        buffer_minutes=latest.buffer_minutes,
+        kind=Promise.Kind.REPROMISE,
+        reason="Test fixture: promised again",
+        schedule_version=latest.schedule_version,
+    )
+    Order.objects.filter(pk=order.pk).update(promised_due=due, **fields)

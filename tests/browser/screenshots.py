@@ -217,6 +217,17 @@ def main(argv: list[str] | None = None) -> int:
                 with as_user(f"customer-{late[0].order.customer.code.lower()}") as portal:
                     portal.goto(f"{base}/portal/")
                     shot(portal, "11b-customer-portal-at-risk", full=False)
+            # While the board is broken, quotes keep working: made against the least-late
+            # repair, naming the orders it leaves at risk, for the scheduler to approve.
+            if page.locator('[data-testid="board-broken"]').count():
+                with as_user("sales") as sales:
+                    sales.goto(f"{base}/quotes/new/")
+                    sales.select_option("#id_customer", index=2)
+                    sales.select_option("#id_product", index=1)
+                    sales.fill("#id_quantity", "5")
+                    sales.click("#quote-form button[type=submit]")
+                    sales.wait_for_selector("[data-testid=answer]", timeout=180_000)
+                    shot(sales, "10e-sales-quote-while-disrupted", full=False)
             # When no schedule replaced the broken one, the scheduler asks for a repair (a
             # background solve), reviews who moves and who becomes late, and approves it.
             if page.locator('[data-testid="board-broken"]').count():

@@ -13,6 +13,7 @@ from quoting.models import AuditEvent, Quote, ReplanProposal
 from scheduling.boards import current_version
 from scheduling.models import ScheduledOperation
 from scheduling.selectors import buffer_status, job_board_for
+from tests.factories import promise_again
 
 
 @pytest.mark.parametrize(
@@ -64,9 +65,7 @@ def test_board_colours_an_order_eating_its_buffer(shop: Any) -> None:
         s.end for s in ScheduledOperation.objects.filter(version=version, operation__order=order)
     )
     # Pretend the order had been promised tighter: half its buffer left after completion.
-    Order.objects.filter(pk=order.pk).update(
-        promised_due=last_end + timedelta(minutes=order.buffer_minutes // 2)
-    )
+    promise_again(order, last_end + timedelta(minutes=order.buffer_minutes // 2))
     board = job_board_for(window="2weeks", start=last_end - timedelta(days=3))
     colours = {b.order_code: b.color for row in board.rows for b in row.bars}
     assert colours["SO-1"] == "yellow"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from scheduling.models import WorkCenterDowntime
+from tests.factories import promise_again
 
 
 def test_shop_floor_lists_the_next_operations(client_for: Any) -> None:
@@ -75,7 +76,8 @@ def test_dashboard_counts_on_time_deliveries(client_for: Any, shop: Any) -> None
         status="done", completed_at=two.promised_due + timedelta(hours=1)
     )
     # Completed in the past weeks window: move the promises so completion is before now.
-    Order.objects.filter(pk__in=[one.pk, two.pk]).update(promised_due=now - timedelta(days=3))
+    for order in (one, two):
+        promise_again(order, now - timedelta(days=3))
     Order.objects.filter(pk=one.pk).update(completed_at=now - timedelta(days=3, hours=1))
     Order.objects.filter(pk=two.pk).update(completed_at=now - timedelta(hours=1))
     html = client_for("manager").get("/dashboard/").content.decode()
@@ -96,7 +98,7 @@ def _late_so1() -> Order:
             version=current_version(), operation__order=order
         )
     )
-    Order.objects.filter(pk=order.pk).update(promised_due=last - timedelta(hours=1))
+    promise_again(order, last - timedelta(hours=1))
     order.refresh_from_db()
     return order
 
@@ -139,9 +141,7 @@ def test_a_delivery_on_the_promised_day_is_on_time(client_for: Any, shop: Any) -
     assert delivered_on_time(promised + timedelta(hours=8), promised)  # same day, later hour
     assert not delivered_on_time(promised + timedelta(days=1), promised)
     one = Order.objects.get(code="SO-1")
-    Order.objects.filter(pk=one.pk).update(
-        status="done", promised_due=promised, completed_at=promised + timedelta(hours=8)
-    )
+    promise_again(one, promised, status="done", completed_at=promised + timedelta(hours=8))
     html = client_for("manager").get("/dashboard/").content.decode()
     assert 'class="value">100%<' in html and "1 order delivered" in html
 
