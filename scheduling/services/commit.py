@@ -121,9 +121,10 @@ def schedule_commit(
     initial promise (due = answer.promise) when given, the `promises` rows (updating each
     order's promised due date), and marks `options` applied. Enqueues nothing.
 
-    `accept_late` (shop-floor and repair commits only) names orders that reality has already
-    made late: rule 5 is waived for them alone and they are recorded on the version as at
-    risk; every other rule still holds for them, and no promise of theirs is changed.
+    `accept_late` (shop-floor, roll-forward and repair commits only) names orders that
+    reality has already made late: rule 5 is waived for them alone and they are recorded on
+    the version as at risk; every other rule still holds for them, and no promise of theirs is
+    changed.
 
     Raises StaleSchedule if the current version is not `expected_version_id`, and
     ScheduleRejected if the engine's verifier rejects the answer against the board rebuilt
@@ -134,7 +135,11 @@ def schedule_commit(
         raise ScheduleRejected([f"answer status is {answer.status}, not promised"])
     if (new_order is None) != (request is None):
         raise ValueError("a new order and its request go together")
-    late_allowed = {ScheduleVersion.Kind.SHOP_FLOOR, ScheduleVersion.Kind.REPAIR}
+    late_allowed = {
+        ScheduleVersion.Kind.SHOP_FLOOR,
+        ScheduleVersion.Kind.ROLL_FORWARD,
+        ScheduleVersion.Kind.REPAIR,
+    }
     if accept_late and (kind not in late_allowed or new_order is not None or promises):
         # A quote or a re-promise must keep every promise; only reality may make one late.
         raise ScheduleRejected(["late orders are accepted only from shop-floor events"])
