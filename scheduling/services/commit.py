@@ -61,6 +61,8 @@ class NewOrderSpec:
     quantity: int
     release: datetime | None
     reason: str
+    customer_po: str = ""  # the customer's purchase-order reference
+    requested_due: datetime | None = None  # the date the customer asked for
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,8 @@ def _create_order(
         product_id=spec.product_id,
         quantity=spec.quantity,
         release=spec.release,
+        customer_po=spec.customer_po,
+        requested_due=spec.requested_due,
         promised_due=promise,
         buffer_minutes=buffer,
     )
