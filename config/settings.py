@@ -368,8 +368,13 @@ SWEEP_SECONDS = envfloat("SWEEP_SECONDS", "10", minimum=1)
 # Beat keeps its last-run times beside the other runtime files, not in the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Rolling forward: planned starts that passed more than PLAN_START_GRACE (15 min) ago without a
+# report are moved to now. Well under the grace, so an unreported start is rolled within about
+# twenty minutes; a run that finds nothing overdue is one query.
+ROLL_FORWARD_SECONDS = envfloat("ROLL_FORWARD_SECONDS", "300", minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-solves": {"task": "quoting.sweep_stale_solves", "schedule": SWEEP_SECONDS},
+    "roll-forward": {"task": "quoting.roll_forward", "schedule": ROLL_FORWARD_SECONDS},
 }
 
 LOGGING = {

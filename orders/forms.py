@@ -60,7 +60,7 @@ class OrderFilterForm(forms.Form):
         label="Search",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": "order, customer, product"}),
+        widget=forms.TextInput(attrs={"placeholder": "order, customer, product, PO"}),
     )
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.order_by("name"), required=False, empty_label="Any customer"

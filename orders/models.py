@@ -111,6 +111,12 @@ class Order(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveIntegerField()
     release = models.DateTimeField(null=True, blank=True)
+    # What the customer asked for, recorded from the quote that created the order: their own
+    # purchase-order reference (what they search their files by) and the date they requested.
+    customer_po = models.CharField(
+        "customer's PO reference", max_length=64, blank=True, default="", db_default=""
+    )
+    requested_due = models.DateTimeField(null=True, blank=True, editable=False)
     # Mirrors the latest Promise row; written only by services together with that row.
     promised_due = models.DateTimeField(editable=False)
     buffer_minutes = models.PositiveIntegerField(editable=False)

@@ -198,6 +198,7 @@ def orders_filtered(
             | Q(customer__code__icontains=text)
             | Q(product__code__icontains=text)
             | Q(product__name__icontains=text)
+            | Q(customer_po__icontains=text)
         )
     if customer_id is not None:
         orders = orders.filter(customer_id=customer_id)

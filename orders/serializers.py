@@ -163,6 +163,8 @@ class OrderSerializer(_CustomerView, serializers.ModelSerializer):
             "customer",
             "product",
             "quantity",
+            "customer_po",
+            "requested_due",
             "release",
             "promised_due",
             "buffer_minutes",

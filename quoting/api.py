@@ -120,6 +120,7 @@ class QuoteListCreateView(generics.ListAPIView):
                 requested_due=data.get("requested_due"),
                 capacity_option_codes=[o.code for o in data["capacity_options"]],
                 promise_earliest=data.get("promise_earliest", False),
+                customer_po=data.get("customer_po", ""),
             )
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc

@@ -35,6 +35,12 @@ class QuoteRequestForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text="Optional. We answer whether it can be met, and the earliest date we can keep.",
     )
+    customer_po = forms.CharField(
+        label="Customer's PO reference",
+        required=False,
+        max_length=64,
+        help_text="Optional. Their purchase-order number; it goes on the order and their portal.",
+    )
     promise_earliest = forms.BooleanField(
         label="Promise the earliest date we can keep",
         required=False,

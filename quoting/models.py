@@ -35,6 +35,10 @@ class Quote(models.Model):
     product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="quotes")
     quantity = models.PositiveIntegerField()
     requested_due = models.DateTimeField(null=True, blank=True)
+    # The customer's purchase-order reference, carried onto the order the quote creates.
+    customer_po = models.CharField(
+        "customer's PO reference", max_length=64, blank=True, default="", db_default=""
+    )
     # The rep asked for the earliest date even when the requested date could be kept with
     # fewer operations of other orders moved (the default keeps the requested date).
     promise_earliest = models.BooleanField(default=False)

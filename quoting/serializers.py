@@ -46,6 +46,13 @@ class QuoteCreateSerializer(serializers.Serializer):
     )
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
     requested_due = AwareDateTimeField(required=False, allow_null=True)
+    customer_po = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The customer's purchase-order reference; it goes onto the order.",
+    )
     capacity_options = serializers.ListField(
         child=serializers.SlugRelatedField(
             slug_field="code",
@@ -137,6 +144,7 @@ class QuoteSerializer(serializers.ModelSerializer):
             "product",
             "quantity",
             "requested_due",
+            "customer_po",
             "promise_earliest",
             "requested_options",
             "created_by",

@@ -11,6 +11,8 @@ from celery import shared_task
 from django.db import close_old_connections
 
 from quoting import services
+from scheduling.boards import PLAN_START_GRACE
+from scheduling.services.roll_forward import schedule_roll_forward
 
 
 @shared_task(name="quoting.solve_quote", bind=True)
@@ -58,3 +60,22 @@ def sweep_stale_solves() -> dict[str, list[int]]:
         "failed": report.failed,
         "proposals": report.proposals,
     }
+
+
+@shared_task(name="quoting.roll_forward")
+def roll_forward() -> dict[str, object]:
+    """Periodic (beat, every ROLL_FORWARD_SECONDS): move operations whose planned start passed
+    more than PLAN_START_GRACE ago without a report to now, keeping every promise, as a new
+    verified version (or through the disruption path when that breaks a promise)."""
+    close_old_connections()
+    try:
+        done = schedule_roll_forward(grace=PLAN_START_GRACE)
+        result = done.result
+        return {
+            "overdue": len(done.overdue),
+            "version": result.version.number if result and result.version else None,
+            "at_risk": list(result.at_risk) if result else [],
+            "skipped": done.skipped,
+        }
+    finally:
+        close_old_connections()

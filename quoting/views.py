@@ -78,6 +78,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                     capacity_option_codes=[o.code for o in data["capacity_options"]],
                     promise_earliest=data["promise_earliest"],
                     date_request_id=data["date_request"],
+                    customer_po=data["customer_po"],
                 )
             except ValidationError as exc:
                 _attach(form, exc)
@@ -86,7 +87,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
         return render(request, "quoting/quote_new.html", {"form": form}, status=400)
     # A customer's date request can prefill the form (customer, product, quantity, date); the
     # quote then re-promises that order instead of creating a second one.
-    keys = ("customer", "product", "quantity", "requested_due", "date_request")
+    keys = ("customer", "product", "quantity", "requested_due", "customer_po", "date_request")
     initial: dict[str, object] = {k: v for k, v in request.GET.items() if k in keys and v}
     if request.GET.get("promise_earliest") == "1":
         initial["promise_earliest"] = True

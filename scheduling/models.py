@@ -180,6 +180,8 @@ class ScheduleVersion(models.Model):
         QUOTE = "quote", "Quote committed"
         REPLAN = "replan", "Replan approved"
         SHOP_FLOOR = "shop_floor", "Shop-floor event"
+        # Planned starts that passed without a report, moved to now (the beat's roll forward).
+        ROLL_FORWARD = "roll_forward", "Rolled forward"
         REPROMISE = "repromise", "Re-promise"
         REPAIR = "repair", "Check/repair"
 

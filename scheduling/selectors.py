@@ -82,6 +82,13 @@ def buffer_status(
     return BufferStatus("green", consumed, slack, "On track")
 
 
+def protected_slack(status: BufferStatus, buffer_minutes: int) -> int | None:
+    """The order's slack in the scheduler's sense (the job board, a proposal's diff): minutes
+    from its projected completion to its protected date (promise minus safety buffer), where
+    `status.slack_minutes` runs to the promise itself (a customer's margin)."""
+    return None if status.slack_minutes is None else status.slack_minutes - buffer_minutes
+
+
 def outlook_status(
     *,
     promised_due: datetime,
@@ -155,6 +162,9 @@ class Bar:
     color: str = "green"
     state: str = Operation.State.PLANNED
     promise: datetime | None = None
+    # Slack as a replan proposal's diff measures it (quoting.services.answers.replan_diff):
+    # the order's protected date (promise minus safety buffer) minus its projected completion;
+    # below zero the order is eating its buffer. Stated on the page (slack_hint.html).
     slack_minutes: int | None = None
     status_label: str = ""
     css: str = ""  # extra classes: ghost / moved / new / dim
@@ -391,7 +401,7 @@ def job_board_for(
                 color=status.color,
                 state=state,
                 promise=promised_due,
-                slack_minutes=status.slack_minutes,
+                slack_minutes=protected_slack(status, buffer_minutes),
                 status_label=status.label,
             )
             if operation_id in conflicts:

@@ -50,6 +50,8 @@ from scheduling.services import (
 # no longer a plan (nobody started them); committing it would put work in the past. Re-solve
 # instead. The grace covers the minutes between a solve and a person's click; the board
 # snapshot gives the shop floor the same minutes to report a start (scheduling.boards).
+# The customer's purchase-order reference (Quote.customer_po, Order.customer_po).
+PO_MAX_LENGTH = 64
 
 
 class PlanExpired(Exception):
@@ -136,6 +138,7 @@ def quote_request_create(
     capacity_option_codes: list[str] | tuple[str, ...] = (),
     promise_earliest: bool = False,
     date_request_id: int | None = None,
+    customer_po: str = "",
 ) -> Quote:
     """Record a quote request and enqueue its solve.
 
@@ -145,6 +148,9 @@ def quote_request_create(
     Writes one Quote (status `queued`) with the capacity options to evaluate (none given: all
     available ones are evaluated). Enqueues `quoting.solve_quote` after commit; if the broker is
     down the quote stays `queued` with `enqueue_error` set and the sweeper sends it later.
+
+    `customer_po`, the customer's purchase-order reference (optional, at most PO_MAX_LENGTH
+    characters), goes onto the order the quote creates.
 
     With `date_request_id` (a customer's open request for another date) the quote is for that
     request's existing order: customer, product and quantity must be the order's; the quote
@@ -162,6 +168,11 @@ def quote_request_create(
         errors["product"] = "this product has no routing to schedule"
     if quantity < 1:
         errors["quantity"] = "must be at least 1"
+    customer_po = (customer_po or "").strip()
+    if len(customer_po) > PO_MAX_LENGTH:
+        errors["customer_po"] = f"at most {PO_MAX_LENGTH} characters"
+    elif any(not ch.isprintable() for ch in customer_po):
+        errors["customer_po"] = "letters, digits and punctuation only (no control characters)"
     if requested_due is not None and (problem := _promise_date_problem(requested_due)):
         errors["requested_due"] = problem
     options = list(CapacityOption.objects.filter(code__in=capacity_option_codes))
@@ -181,6 +192,7 @@ def quote_request_create(
             quantity=quantity,
             requested_due=requested_due,
             promise_earliest=promise_earliest,
+            customer_po=customer_po,
             created_by=created_by,
             repromise_order_id=date_request.order_id if date_request else None,
         )
@@ -328,6 +340,8 @@ def _new_order(quote: Quote, reason: str) -> NewOrderSpec:
         quantity=quote.quantity,
         release=None,
         reason=reason,
+        customer_po=quote.customer_po,
+        requested_due=quote.requested_due,
     )
 
 

@@ -67,6 +67,8 @@ class NewOrderSpec:
     quantity: int
     release: datetime | None
     reason: str
+    customer_po: str = ""  # the customer's purchase-order reference
+    requested_due: datetime | None = None  # the date the customer asked for
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,10 @@ def schedule_commit(
 
     `accept_late` names orders that reality has already made late: rule 5 is waived for them
     alone and they are recorded on the version as at risk; every other rule still holds for
-    them, and no promise of theirs is changed. Shop-floor and repair commits may pass it; so
-    may a scheduler-approved replan (a quote made against the repair of a disrupted board),
-    and only while the current version has an open BoardDisruption (checked in the lock).
+    them, and no promise of theirs is changed. Shop-floor, roll-forward and repair commits may
+    pass it; so may a scheduler-approved replan (a quote made against the repair of a
+    disrupted board), and only while the current version has an open BoardDisruption (checked
+    in the lock).
 
     Raises StaleSchedule if the current version is not `expected_version_id`, and
     ScheduleRejected if the engine's verifier rejects the answer against the board rebuilt
@@ -149,7 +152,11 @@ def schedule_commit(
         raise ScheduleRejected([f"answer status is {answer.status}, not promised"])
     if (new_order is None) != (request is None):
         raise ValueError("a new order and its request go together")
-    late_allowed = {ScheduleVersion.Kind.SHOP_FLOOR, ScheduleVersion.Kind.REPAIR}
+    late_allowed = {
+        ScheduleVersion.Kind.SHOP_FLOOR,
+        ScheduleVersion.Kind.ROLL_FORWARD,
+        ScheduleVersion.Kind.REPAIR,
+    }
     replan = kind == ScheduleVersion.Kind.REPLAN
     if accept_late and not replan and (kind not in late_allowed or new_order or promises):
         # A quote or a re-promise must keep every promise; only reality may make one late.
@@ -293,6 +300,8 @@ def _create_order(
         product_id=spec.product_id,
         quantity=spec.quantity,
         release=spec.release,
+        customer_po=spec.customer_po,
+        requested_due=spec.requested_due,
         promised_due=promise,
         buffer_minutes=buffer,
     )

@@ -387,6 +387,9 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
                     customer=customer,
                     product=product,
                     quantity=quantity,
+                    # Two orders in three carry the customer's PO number (derived from the
+                    # index, not drawn: the random stream, and so the demo shop, stay as is).
+                    customer_po=f"4500{(index * 7919) % 1_000_000:06d}" if index % 3 else "",
                     release=release,
                     promised_due=(release or now) + timedelta(days=PROVISIONAL_DAYS),
                     buffer_minutes=buffer_days[customer.code] * 1440,

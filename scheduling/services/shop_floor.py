@@ -162,11 +162,16 @@ def _broken(
 
 
 def _revalidate(
-    *, current: ScheduleVersion | None, user: User | None, reason: str
+    *,
+    current: ScheduleVersion | None,
+    user: User | None,
+    reason: str,
+    kind: str = ScheduleVersion.Kind.SHOP_FLOOR,
 ) -> ShopFloorResult:
-    """Check every promise on the board as recorded now and commit a valid schedule if any;
-    otherwise record that the current version no longer fits reality (`_broken`).
-    `current` is the version `_lock_board` locked at the start of the transaction."""
+    """Check every promise on the board as recorded now and commit a valid schedule if any
+    (a version of `kind`); otherwise record that the current version no longer fits reality
+    (`_broken`). `current` is the version `_lock_board` locked at the start of the
+    transaction."""
     now = board_now()
     board = board_snapshot(version=current, now=now).board
     answer = board_check(board)
@@ -178,7 +183,7 @@ def _revalidate(
                     expected_version_id=current.pk if current else None,
                     now=now,
                     answer=answer,
-                    kind=ScheduleVersion.Kind.SHOP_FLOOR,
+                    kind=kind,
                     reason=reason[:500],
                     created_by=user,
                 )
@@ -210,7 +215,7 @@ def _revalidate(
                     expected_version_id=current.pk if current else None,
                     now=now,
                     answer=projection,
-                    kind=ScheduleVersion.Kind.SHOP_FLOOR,
+                    kind=kind,
                     reason=f"{reason} | at risk: {', '.join(at_risk)}"[:500],
                     created_by=user,
                     accept_late=at_risk,

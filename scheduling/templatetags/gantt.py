@@ -14,13 +14,18 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from orders.templatetags.ui import WHEN_FORMAT, minutes
+from orders.templatetags.ui import WHEN_FORMAT, minutes, promise_time
 from scheduling.selectors import Bar
 
 register = template.Library()
 
 
-def _bar(bar: Bar, shown: dict[datetime | None, str], zone: tzinfo) -> str:
+def _bar(
+    bar: Bar,
+    shown: dict[datetime | None, str],
+    promised: dict[datetime | None, str],
+    zone: tzinfo,
+) -> str:
     classes = f"op {bar.color}"
     if bar.state == "running":
         classes += " running"
@@ -40,7 +45,7 @@ def _bar(bar: Bar, shown: dict[datetime | None, str], zone: tzinfo) -> str:
         f'data-order="{escape(bar.order_code)}" data-customer="{escape(bar.customer)}" '
         f'data-op="{escape(bar.operation)}" data-wc="{escape(bar.work_center)}" '
         f'data-start="{start}" data-end="{end}" '
-        f'data-promise="{_when(bar.promise, shown, zone)}" '
+        f'data-promise="{_promise(bar.promise, promised)}" '
         f'data-slack="{minutes(bar.slack_minutes)}" '
         f'data-status="{escape(bar.status_label)}"{note}>{escape(bar.order_code)}</div>'
     )
@@ -55,8 +60,20 @@ def _when(value: datetime | None, shown: dict[datetime | None, str], zone: tzinf
     return text
 
 
+def _promise(value: datetime | None, promised: dict[datetime | None, str]) -> str:
+    """A promise as the quote pages and the proposal panel write it: to the hour, rounded up
+    (`promise_time`), remembered per promise."""
+    text = promised.get(value)
+    if text is None:
+        text = promised[value] = promise_time(value)
+    return text
+
+
 @register.simple_tag
 def gantt_bars(bars: list[Bar]) -> SafeString:
     shown: dict[datetime | None, str] = {}
+    promised: dict[datetime | None, str] = {}
     zone = timezone.get_current_timezone()
-    return mark_safe("".join(_bar(bar, shown, zone) for bar in bars))  # every value escaped above
+    return mark_safe(
+        "".join(_bar(bar, shown, promised, zone) for bar in bars)
+    )  # every value escaped above

@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             page.select_option("#id_product", index=4)
             page.fill("#id_quantity", "25")
             page.fill("#id_requested_due", _days_ahead(6))
+            page.fill("#id_customer_po", "4500098765")
             shot(page, "02-sales-new-quote")
             page.click("#quote-form button[type=submit]")
             page.wait_for_selector("[data-testid=progress]")
@@ -192,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         with as_user("scheduler") as page:
             page.goto(f"{base}/board/?window=week")
             shot(page, "07-scheduler-job-board-week")
+            # A bar's tooltip: its promise to the hour and its slack, as the hint defines it.
+            page.locator("#gantt .op").first.hover()
+            page.wait_for_selector(".tooltip:not([hidden])")
+            shot(page, "07b-scheduler-job-board-tooltip", full=False)
             proposal = ReplanProposal.objects.filter(status="pending").order_by("-id").first()
             if proposal is not None:
                 page.goto(f"{base}/board/?window=2weeks&proposal={proposal.pk}")

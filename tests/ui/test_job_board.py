@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 from typing import Any
@@ -266,3 +267,48 @@ def test_board_search_box_is_prefilled_and_bars_carry_what_it_matches(client_for
     page = client_for("scheduler").get("/board/?q=SO-2").content.decode()
     assert 'id="board-search"' in page and 'value="SO-2"' in page
     assert 'data-order="SO-2"' in page  # what static/js/board.js highlights
+
+
+def test_slack_means_the_same_on_a_bar_and_in_the_proposal_table(
+    client_for: Any, shop: Any
+) -> None:
+    """One definition (protected date minus planned finish), stated on the page: the bar of an
+    order and the proposal row for it show the same slack; promises to the hour in both."""
+    from orders.templatetags.ui import minutes, promise_time
+    from quoting.services.answers import replan_diff
+    from scheduling.boards import board_snapshot
+    from scheduling.engine import model as e
+
+    proposal = _proposal(shop)
+    board = board_snapshot().board
+    schedule = board.schedule or ()
+    so2 = next(r for r in schedule if r.order == "SO-2")
+    later = dataclasses.replace(
+        so2, start=so2.start + timedelta(hours=2), end=so2.end + timedelta(hours=2)
+    )
+    answer = e.Answer(
+        status="promised",
+        schedule=tuple(later if r is so2 else r for r in schedule),
+        moved=(e.MovedOperation("SO-2", so2.operation, so2.start, later.start),),
+    )
+    diff = replan_diff(board, answer)
+    ReplanProposal.objects.filter(pk=proposal.pk).update(diff=diff)
+
+    order = Order.objects.get(code="SO-2")
+    last_end = max(r.end for r in schedule if r.order == "SO-2")
+    protected = order.promised_due - timedelta(minutes=order.buffer_minutes)
+    expected = minutes(int((protected - last_end).total_seconds() // 60))
+
+    html = client_for("scheduler").get(f"/board/?window=2weeks&start={so2.start:%Y-%m-%d}")
+    page = html.content.decode()
+    bar_slack = re.search(r'data-order="SO-2"[^>]*data-slack="([^"]*)"', page)
+    assert bar_slack is not None and bar_slack.group(1) == expected
+    row = re.search(r"<tr><td>SO-2</td><td class=\"num\">([^<]*)</td>", page)
+    assert row is not None and row.group(1) == expected
+    assert page.count('data-testid="slack-hint"') == 2  # beside the bars and the table
+    assert "promise minus its safety buffer" in page
+    # Promises to the hour, as the quote pages write them.
+    promise = re.search(r'data-order="SO-2"[^>]*data-promise="([^"]*)"', page)
+    assert promise is not None and promise.group(1) == promise_time(order.promised_due)
+    proposal.refresh_from_db()
+    assert f"promise if approved <strong>{promise_time(proposal.promise)}</strong>" in page
