@@ -21,7 +21,7 @@ from django.db.models import Count, F, Model, Q
 from django.utils import timezone
 
 from orders.models import Operation
-from quoting.models import Quote, ReplanProposal
+from quoting.models import Quote, RepairProposal, ReplanProposal
 from quoting.services.answers import (
     board_without_order,
     replan_diff,
@@ -271,6 +271,24 @@ def _answer_columns(answer: e.Answer) -> dict[str, Any]:
     }
 
 
+def _background_repair(snapshot: BoardSnapshot) -> tuple[e.ScheduledOperation, ...]:
+    """The schedule of the latest repair solved in the background for the snapshot's version,
+    if it is waiting for approval: a quote on a disrupted board is made against it when it
+    leaves less lateness than the quote's own repair (the engine checks it holds)."""
+    if not snapshot.disrupted or snapshot.version is None:
+        return ()
+    repair = (
+        RepairProposal.objects.filter(
+            schedule_version=snapshot.version, status=RepairProposal.Status.PENDING
+        )
+        .order_by("-id")
+        .first()
+    )
+    if repair is None or not repair.answer:
+        return ()
+    return load_answer(repair.answer).schedule
+
+
 def engine_time_limit(limit: float | None = None) -> float:
     """``limit`` (default ENGINE_TIME_LIMIT), or its fair share when quotes queue behind the
     ones being solved: limit x solving / (solving + queued), at least ENGINE_MIN_TIME_LIMIT.
@@ -381,6 +399,7 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
                 evaluate_options=True,
                 earliest=quote.promise_earliest,
                 against_repair=snapshot.disrupted,
+                repair=_background_repair(snapshot),
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
@@ -540,6 +559,7 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
                 keep_completion=option is None,
                 earliest=proposal.quote.promise_earliest,
                 against_repair=snapshot.disrupted,
+                repair=_background_repair(snapshot),
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")

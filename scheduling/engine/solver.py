@@ -78,6 +78,7 @@ from scheduling.engine.search import (
     CompletionSearch,
     evaluate_option,
     existing_schedule,
+    lateness,
     minimise_disruption,
     slack_priority,
 )
@@ -113,6 +114,7 @@ def quote(
     keep_completion: bool = False,
     earliest: bool = False,
     against_repair: bool = False,
+    repair: Sequence[ScheduledOperation] = (),
 ) -> Answer:
     """A promise for ``board.request`` that keeps every existing promise.
 
@@ -134,7 +136,9 @@ def quote(
     quote against the least-late repair found instead of answering ``no_solution``: the orders
     it leaves late are named in ``at_risk`` and may end no later than they do there; every
     other promise is kept as usual. Committing such an answer is a repair as well, for a
-    scheduler to approve.
+    scheduler to approve. ``repair``: a repair found before (a longer background solve's
+    rows, without the request); used instead of the engine's own when it is valid on this
+    board and leaves less lateness.
     """
     if board.request is None:
         raise ValueError("quote needs a board with a request")
@@ -154,6 +158,12 @@ def quote(
     existing = existing_schedule(problem, clock, workers, seed, share=EXISTING_SHARE)
     at_risk: dict[str, int] = {}
     repaired = existing.least_late
+    if existing.solution is None and against_repair and repair:
+        given = _valid_repair(board, problem, repair)
+        if given is not None and (
+            repaired is None or lateness(problem, given) < lateness(problem, repaired)
+        ):
+            repaired = given
     if (
         existing.solution is None
         and against_repair
@@ -556,6 +566,22 @@ def _checked_bound(lower: int, completion: int) -> int:
     if lower > completion:
         raise EngineError([f"lower bound {lower} is after the completion {completion} reached"])
     return lower
+
+
+def _valid_repair(
+    board: Board, problem: Problem, rows: Sequence[ScheduledOperation]
+) -> Solution | None:
+    """``rows`` as a schedule of every existing order's open operations, if it keeps rules 1-4
+    on this board (rule 5 is what a repair may break); else None."""
+    existing = {t.index for t in problem.tasks if not problem.jobs[t.job].is_request}
+    solution = solution_from_rows(problem, rows, board.now)
+    if solution is None or set(solution) != existing:
+        return None
+    alone = replace(board, request=None)
+    every_order = [order.id for order in board.orders]
+    if verify(alone, Answer(status="promised", schedule=tuple(rows)), accept_late=every_order):
+        return None
+    return solution
 
 
 def _repair_message(at_risk: dict[str, int], cancelled: bool) -> str:

@@ -4,7 +4,7 @@ that misses its promise is offered to the sales rep as a re-promise (old date, n
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -239,3 +239,43 @@ def test_quotes_keep_working_while_the_board_is_broken(
                 created_by=None,
                 accept_late=["SO-1"],
             )
+
+
+@WORKER[0]
+@WORKER[1]
+def test_a_quote_on_a_broken_board_uses_the_repair_solved_in_the_background(
+    broken: Shop, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """The quote's own second finds no repair at all (as on a big board); the scheduler's
+    background repair, waiting for approval, is what the quote is made against."""
+    from scheduling.engine import solver
+    from scheduling.engine.search import Existing
+
+    shop = broken
+    with django_capture_on_commit_callbacks(execute=True):
+        services.repair_request(requested_by=shop.users["scheduler"])
+    repair = RepairProposal.objects.get()
+    assert repair.status == RepairProposal.Status.PENDING, repair.error
+    background = {row["order"]: row for row in repair.late}
+
+    monkeypatch.setattr(
+        solver,
+        "existing_schedule",
+        lambda *args, **kwargs: Existing(None, [], "no time left", least_late=None),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        quote = services.quote_request_create(
+            created_by=shop.users["sales"],
+            customer_id=shop.acme.pk,
+            product_id=shop.cylinder.pk,
+            quantity=2,
+        )
+    quote.refresh_from_db()
+    assert quote.answer_status == "promised", quote.message
+    assert quote.answer is not None
+    assert sorted(quote.answer["at_risk"]) == sorted(background)
+    ends: dict[str, str] = {}
+    for row in quote.answer["schedule"]:
+        ends[row["order"]] = max(ends.get(row["order"], ""), row["end"])
+    for code, row in background.items():  # no order at risk later than the repair makes it
+        assert datetime.fromisoformat(ends[code]) <= datetime.fromisoformat(row["projected"])

@@ -3,6 +3,7 @@ the least-late projection, which keeps every rule but rule 5 for exactly those o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ortools.sat.python.cp_model import CpSolver
@@ -212,3 +213,38 @@ def test_against_the_repair_changes_nothing_on_a_board_that_holds() -> None:
     assert plain.status == repaired.status == "promised"
     assert repaired.at_risk == () and repaired.message == ""
     assert repaired.completion == plain.completion
+
+
+def test_a_less_late_repair_found_before_is_quoted_against(monkeypatch: Any) -> None:
+    """The background repair (given as ``repair``) wins over a worse one found in the quote's
+    own second; an invalid one is ignored."""
+    from scheduling.engine import solver
+    from scheduling.engine.search import Existing
+
+    board = load_board(_with_request(_board()))
+    own = quote(board, time_limit=2, workers=1, against_repair=True)
+    background = tuple(row for row in own.schedule if row.order != "R")  # A first after the outage
+
+    real = solver.existing_schedule
+
+    def worse(problem: Any, *args: Any, **kwargs: Any) -> Existing:
+        found = real(problem, *args, **kwargs)
+        # B first after the outage (Wed 06:00-10:00), A after it: A four hours later.
+        return Existing(
+            None, found.at_fault, found.message, {1: (0, 2880, 3120), 0: (0, 3120, 3360)}
+        )
+
+    monkeypatch.setattr(solver, "existing_schedule", worse)
+    alone = quote(board, time_limit=2, workers=1, against_repair=True)
+    assert {r.order: r for r in alone.schedule}["A"].end.isoformat() == "2026-12-09T14:00:00+00:00"
+
+    helped = quote(board, time_limit=2, workers=1, against_repair=True, repair=background)
+    assert helped.at_risk == ("A",)
+    assert {r.order: r for r in helped.schedule}["A"].end.isoformat() == "2026-12-09T10:00:00+00:00"
+    assert verify(board, helped, accept_late=helped.at_risk) == []
+
+    broken = tuple(replace(row, start=row.start.replace(hour=3)) for row in background)
+    ignored = quote(board, time_limit=2, workers=1, against_repair=True, repair=broken)
+    assert {r.order: r for r in ignored.schedule}["A"].end == {r.order: r for r in alone.schedule}[
+        "A"
+    ].end
