@@ -130,7 +130,11 @@ def quote_improve(*, quote_id: int, task_id: str) -> str:
     try:
         return _improve(quote, task_id)
     finally:
-        Quote.objects.filter(pk=quote_id, improving=True).update(improving=False)
+        # Only while this task holds the row: a portfolio member that outranked it (see
+        # portfolio.py) holds it now and improves its own answer.
+        Quote.objects.filter(pk=quote_id, improving=True, solve_task_id=task_id).update(
+            improving=False
+        )
 
 
 def _improve(quote: Quote, task_id: str) -> str:
@@ -138,7 +142,10 @@ def _improve(quote: Quote, task_id: str) -> str:
     history = list(quote.improvements or [])
     codes = list(quote.requested_options.values_list("code", flat=True))
     request = request_from_doc(quote.request_doc or {})
-    ends = time.monotonic() + settings.QUOTE_MAX_SECONDS - (quote.solve_seconds or 0.0)
+    # The cap counts from the first answer (a portfolio member that outranked the first one
+    # starts improving later, not for longer).
+    since = (timezone.now() - quote.solved_at).total_seconds() if quote.solved_at else 0.0
+    ends = time.monotonic() + settings.QUOTE_MAX_SECONDS - (quote.solve_seconds or 0.0) - since
     limit = 2 * settings.ENGINE_TIME_LIMIT
     rounds = 0
     while not best.proven_optimal:
