@@ -1,9 +1,12 @@
 """Portfolio quotes: one quote solved by ENGINE_PORTFOLIO tasks at once, each with its own seed.
 
 With ``ENGINE_PORTFOLIO = N > 1`` a quote is enqueued as a Celery group of N member tasks
-(`quoting.solve_quote_member`) on the `solver` queue, one `PortfolioMember` row each, seeds
-0..N-1 (seed 0 is what the plain solve uses). Every member solves the same request on the board
-as it is when it starts; CP-SAT's seed changes its search, so members find different schedules.
+(`quoting.solve_quote_member`) on the `solver` queue, one `PortfolioMember` row each. Member k
+runs the engine's completion-search strategy k mod STRATEGIES with CP-SAT seed k div STRATEGIES
+(`member_plan`): member 0 is exactly the plain solve, member 1 searches the work planned just
+before the request's completion first, and so on. Every member solves the same request on the
+board as it is when it starts. (On the 1k bench board seeds alone changed no first answer in 16
+requests; the strategies did: docs/benchmarks.md, "Anytime quotes and the portfolio".)
 
 How the best verified answer wins (every answer is verified by the engine before it returns):
 
@@ -51,6 +54,7 @@ from quoting.services.solving import (
     _quote_request,
     _with_options,
 )
+from scheduling import engine
 from scheduling.engine import model as e
 
 logger = logging.getLogger(__name__)
@@ -61,12 +65,19 @@ Member = PortfolioMember.Status
 # --- enqueueing -----------------------------------------------------------------------------
 
 
+def member_plan(index: int) -> tuple[int, int]:
+    """(strategy, seed) of portfolio member `index`: every strategy with seed 0 first, then
+    every strategy with seed 1, ...; member 0 is the plain solve's (0, 0)."""
+    return index % engine.STRATEGIES, index // engine.STRATEGIES
+
+
 def portfolio_publish(quote_id: int, size: int | None = None) -> str:
     """Send quote `quote_id` as a group of `size` (ENGINE_PORTFOLIO) member tasks now (called
     after commit by `enqueue_quote_solve`). Returns the portfolio id.
 
     Writes: one `PortfolioMember` row per member (its task id is chosen here, so a redelivery
-    carries it); the quote's `enqueued`/`enqueued_at`, or `enqueue_error` when the broker
+    carries it); members of an earlier portfolio of the quote still queued or solving are
+    `revoked` (superseded); the quote's `enqueued`/`enqueued_at`, or `enqueue_error` when the broker
     refused (the members are then revoked and the sweeper enqueues the quote again)."""
     from celery import group
 
@@ -74,8 +85,23 @@ def portfolio_publish(quote_id: int, size: int | None = None) -> str:
 
     size = settings.ENGINE_PORTFOLIO if size is None else size
     portfolio = uuid.uuid4().hex
+    # A quote sent again (its workers died, the sweeper re-queued it; or re-quoted): members
+    # of an earlier portfolio that never reported are gone or will find the row taken.
+    PortfolioMember.objects.filter(
+        quote_id=quote_id, status__in=[Member.QUEUED, Member.SOLVING]
+    ).update(
+        status=Member.REVOKED,
+        finished_at=timezone.now(),
+        reason="superseded: the quote was sent to the workers again",
+    )
     members = PortfolioMember.objects.bulk_create(
-        PortfolioMember(quote_id=quote_id, portfolio=portfolio, task_id=str(uuid.uuid4()), seed=k)
+        PortfolioMember(
+            quote_id=quote_id,
+            portfolio=portfolio,
+            task_id=str(uuid.uuid4()),
+            strategy=member_plan(k)[0],
+            seed=member_plan(k)[1],
+        )
         for k in range(size)
     )
     signatures = [
@@ -208,13 +234,14 @@ def portfolio_member_solve(*, member_id: int, task_id: str, worker: str = "") ->
                 board,
                 monitor,
                 seed=member.seed,
+                strategy=member.strategy,
                 evaluate_options=True,
                 earliest=quote.promise_earliest,
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
     except Exception as exc:
-        logger.exception("quote %s, portfolio member %s failed", quote_id, member.seed)
+        logger.exception("quote %s, portfolio %s failed", quote_id, _name(member))
         return _failed(member, _describe(exc))
     if monitor.cancel_requested.is_set():
         Quote.objects.filter(
@@ -321,7 +348,7 @@ def _store(
             PortfolioMember.objects.filter(task_id=quote.solve_task_id, status=Member.WON).update(
                 status=Member.REVOKED,
                 finished_at=now,
-                reason=f"outranked by seed {member.seed} (promise {_day(answer.promise)})",
+                reason=f"outranked by {_name(member)} (promise {_day(answer.promise)})",
             )
         else:
             why = _not_kept_why(quote, task_ids, version_id)
@@ -343,9 +370,9 @@ def _revoke_others(member: PortfolioMember, *, proven: bool) -> list[str]:
     )
     ids = list(others.values_list("task_id", flat=True))
     reason = (
-        f"seed {member.seed} proved its answer optimal"
+        f"{_name(member)} proved its answer optimal"
         if proven
-        else f"not started before seed {member.seed} answered"
+        else f"not started before {_name(member)} answered"
     )
     others.update(status=Member.REVOKED, finished_at=timezone.now(), reason=reason)
     return ids
@@ -361,7 +388,7 @@ def _not_kept_why(quote: Quote, task_ids: set[str], version_id: int | None) -> s
     if quote.schedule_version_id != version_id:
         return "solved on another schedule version than the stored answer"
     holder = PortfolioMember.objects.filter(task_id=quote.solve_task_id).first()
-    by = f"seed {holder.seed}'s" if holder is not None else "the stored"
+    by = f"{_name(holder)}'s" if holder is not None else "the stored"
     return f"its answer was no better than {by} (promise {_day(quote.promise)})"
 
 
@@ -396,6 +423,10 @@ def _failed(member: PortfolioMember, error: str) -> str:
             pk=member.quote_id, status=Quote.Status.SOLVING, solve_task_id=member.portfolio
         ).update(status=Quote.Status.FAILED, error=error, heartbeat_at=timezone.now())
     return Member.FAILED
+
+
+def _name(member: PortfolioMember) -> str:
+    return f"strategy {member.strategy} seed {member.seed}"
 
 
 def _day(value: Any) -> str:

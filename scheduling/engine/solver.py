@@ -75,6 +75,7 @@ from scheduling.engine.search import (
     PHASE1_SHARE,
     PINNED_SHARE,
     RELOCATION_TASKS,
+    STRATEGIES,
     CompletionSearch,
     evaluate_option,
     existing_schedule,
@@ -112,6 +113,7 @@ def quote(
     warm_start: Sequence[ScheduledOperation] = (),
     keep_completion: bool = False,
     earliest: bool = False,
+    strategy: int = 0,
 ) -> Answer:
     """A promise for ``board.request`` that keeps every existing promise.
 
@@ -128,9 +130,15 @@ def quote(
     start that holds, its completion is kept exactly (the promise already quoted) and all the
     time goes to moving fewer planned operations (polishing a replan proposal before a
     scheduler reviews it).
+
+    ``strategy`` (0..STRATEGIES-1, with ``seed``): which neighbourhoods CP-SAT searches for an
+    earlier completion on boards too large to model whole (search.CompletionSearch.levels);
+    every strategy returns a verified answer, they differ in which one they find in the time.
     """
     if board.request is None:
         raise ValueError("quote needs a board with a request")
+    if not 0 <= strategy < STRATEGIES:
+        raise ValueError(f"strategy must be 0..{STRATEGIES - 1}, got {strategy}")
     clock = Clock(time_limit, progress, cancel, board.now)
     clock.deterministic = workers == 1
     problem = build_problem(board, options=apply_options)
@@ -158,6 +166,7 @@ def quote(
         return _finish(board, clock, answer, apply_options)
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
+    search.strategy = strategy
     held = bool(warm_start) and _warm_start(board, problem, search, warm_start, apply_options)
     searching = not (keep_completion and held)
     search.keep_completion = not searching

@@ -73,8 +73,9 @@ def test_a_portfolio_of_two_ends_with_one_winner_and_the_other_revoked(
     settings.ENGINE_PORTFOLIO = 2
     quote = _quote(shop)
     assert quote.status == Quote.Status.DONE and quote.answer_status == "promised"
-    members = list(PortfolioMember.objects.filter(quote=quote).order_by("seed"))
-    assert [m.seed for m in members] == [0, 1]
+    members = list(PortfolioMember.objects.filter(quote=quote).order_by("pk"))
+    # Member 0 is the plain solve (strategy 0, seed 0); member 1 another search strategy.
+    assert [(m.strategy, m.seed) for m in members] == [(0, 0), (1, 0)]
     assert len({m.portfolio for m in members}) == 1
     won = [m for m in members if m.status == Member.WON]
     revoked = [m for m in members if m.status == Member.REVOKED]
@@ -102,7 +103,7 @@ def test_a_better_answer_outranks_the_stored_one_and_a_worse_one_does_not(
         .order_by("seed")
         .values_list("task_id", flat=True)
     )
-    first, second, third = PortfolioMember.objects.filter(portfolio=pid).order_by("seed")
+    first, second, third = PortfolioMember.objects.filter(portfolio=pid).order_by("pk")
     for member in (first, second, third):
         PortfolioMember.objects.filter(pk=member.pk).update(status=Member.SOLVING)
     assert portfolio._join(first)
@@ -130,14 +131,15 @@ def test_a_better_answer_outranks_the_stored_one_and_a_worse_one_does_not(
         good.promise.isoformat(),
     ]
     first.refresh_from_db()
-    assert first.status == Member.REVOKED and "outranked by seed 1" in first.reason
+    assert first.status == Member.REVOKED
+    assert first.reason.startswith("outranked by strategy 1 seed 0")
 
     # (A proven answer revokes the running members; this one finished regardless.)
     PortfolioMember.objects.filter(pk=third.pk).update(status=Member.SOLVING, reason="")
     outcome = portfolio._store(third, task_ids, naive, board, snapshot.version, request)
     assert outcome == Member.REVOKED
     third.refresh_from_db()
-    assert "no better than seed 1" in third.reason
+    assert "no better than strategy 1 seed 0's" in third.reason
     quote.refresh_from_db()
     assert quote.promise == good.promise  # the worse answer did not replace it
     statuses = sorted(
@@ -182,3 +184,24 @@ def test_a_member_revoked_before_it_starts_does_nothing(shop: Shop, settings: An
     )
     after = Quote.objects.values_list("promise", "solve_task_id", "heartbeat_at").get(pk=quote.pk)
     assert after == before
+
+
+def test_sending_a_quote_again_supersedes_its_earlier_members(
+    shop: Shop, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.ENGINE_PORTFOLIO = 2
+    quote = _quote(shop)
+    sent: list[Any] = []
+    monkeypatch.setattr(celery.group, "apply_async", lambda self, *a, **k: sent.append(self))
+    # Its workers died mid-solve: the sweeper sends the quote again as a new portfolio.
+    first = portfolio.portfolio_publish(quote.pk)
+    PortfolioMember.objects.filter(portfolio=first, strategy=0).update(status=Member.SOLVING)
+    second = portfolio.portfolio_publish(quote.pk)
+    earlier = PortfolioMember.objects.filter(portfolio=first)
+    assert {m.status for m in earlier} == {Member.REVOKED}
+    assert all("superseded" in m.reason for m in earlier)
+    assert set(
+        PortfolioMember.objects.filter(portfolio=second).values_list("status", flat=True)
+    ) == {Member.QUEUED}
+    # The first portfolio's winner is history, not touched.
+    assert PortfolioMember.objects.filter(quote=quote, status=Member.WON).count() == 1

@@ -90,9 +90,9 @@ def test_a_portfolio_on_two_workers_stores_one_answer_and_revokes_the_others(
     )
     assert quote.status == Quote.Status.DONE, quote.error
     assert quote.answer_status == "promised" and quote.attempts == 1
-    members = list(PortfolioMember.objects.filter(quote_id=quote_id).order_by("seed"))
-    assert [m.seed for m in members] == [0, 1, 2]
-    states = [(m.seed, m.status, m.worker, m.reason) for m in members]
+    members = list(PortfolioMember.objects.filter(quote_id=quote_id).order_by("pk"))
+    assert [(m.strategy, m.seed) for m in members] == [(0, 0), (1, 0), (2, 0)]
+    states = [(m.strategy, m.status, m.worker, m.reason) for m in members]
     won = [m for m in members if m.status == Member.WON]
     assert len(won) == 1, states
     assert all(m.status == Member.REVOKED and m.reason for m in members if m not in won), states
@@ -100,12 +100,12 @@ def test_a_portfolio_on_two_workers_stores_one_answer_and_revokes_the_others(
     assert quote.solve_task_id == won[0].task_id
     assert won[0].promise is not None and quote.promise <= won[0].promise  # improved, never later
     _verified(quote)
-    # Seeds 0 and 1 ran at the same time, one on each worker process.
+    # Members 0 and 1 ran at the same time, one on each worker process.
     first, second, third = members
     assert first.worker and second.worker and first.worker != second.worker, states
     assert first.started_at and second.started_at and first.finished_at and second.finished_at
     assert first.started_at < second.finished_at and second.started_at < first.finished_at
-    # Seed 2 was still queued when the first answer was stored: revoked, it never solved.
+    # Member 2 was still queued when the first answer was stored: revoked, it never solved.
     assert third.started_at is None and third.promise is None, states
     assert "not started" in third.reason
 
