@@ -31,8 +31,13 @@ def _secs(value: float) -> str:
 def render_anytime(results: list[dict[str, Any]], args: argparse.Namespace, command: str) -> str:
     load = args.load_at_start
     cap = args.quote_max_seconds if args.quote_max_seconds is not None else 20.0
+    title = (
+        "## The portfolio alone, without improvement (issue 15, QUOTE_MAX_SECONDS 0)"
+        if cap == 0
+        else "## Anytime quotes and the portfolio (issue 15)"
+    )
     lines = [
-        "## Anytime quotes and the portfolio (issue 15)",
+        title,
         "",
         "Written by `python -m bench.quote_e2e --anytime` (bench/quote_e2e.py, report in "
         "bench/quote_anytime.py).",

@@ -224,6 +224,11 @@ INCLUDE_MARKER = "<!-- included from the other benchmark commands' files; do not
 INCLUDED = (
     ("docs/benchmarks-e2e.md", "python -m bench.quote_e2e"),
     ("docs/benchmarks-anytime.md", "python -m bench.quote_e2e --anytime"),
+    (
+        "docs/benchmarks-portfolio.md",
+        "python -m bench.quote_e2e --anytime --quote-max-seconds 0 --output "
+        "docs/benchmarks-portfolio.md",
+    ),
     ("docs/benchmarks-ui.md", "python -m bench.board_render"),
     ("docs/benchmarks-polish.md", "python -m bench.polish"),
     ("docs/benchmarks-headroom.md", "python -m bench.headroom"),
