@@ -229,6 +229,7 @@ INCLUDED = (
         "python -m bench.quote_e2e --anytime --quote-max-seconds 0 --output "
         "docs/benchmarks-portfolio.md",
     ),
+    ("docs/benchmarks-anytime-reading.md", "(hand-written: reading of the two above, issue 15)"),
     ("docs/benchmarks-ui.md", "python -m bench.board_render"),
     ("docs/benchmarks-polish.md", "python -m bench.polish"),
     ("docs/benchmarks-headroom.md", "python -m bench.headroom"),
