@@ -1,7 +1,7 @@
 """A portfolio quote (ENGINE_PORTFOLIO > 1) on two real Celery worker processes, PostgreSQL and
 Redis: the members run at once on both workers, one verified answer is stored, the others are
-revoked (the one still queued never solves); with ENGINE_PORTFOLIO = 1 the same stack solves
-with the single task, as before.
+revoked (the one still queued never solves: its row says so and a worker drops its message);
+with ENGINE_PORTFOLIO = 1 the same stack solves with the single task, as before.
 
 The workers are the ones test_worker.py starts (subprocesses on the test database and a Redis
 database of this session's own).
@@ -108,6 +108,14 @@ def test_a_portfolio_on_two_workers_stores_one_answer_and_revokes_the_others(
     # Member 2 was still queued when the first answer was stored: revoked, it never solved.
     assert third.started_at is None and third.promise is None, states
     assert "not started" in third.reason
+    # ... and Celery revoked its message too: the worker that received it dropped it.
+    dropped = f"Discarding revoked task: quoting.solve_quote_member[{third.task_id}]"
+    wait_for(
+        lambda: any(dropped in w.output() for w in workers),
+        timeout=60,
+        what="a worker to drop the revoked member's message",
+        worker=workers[0],
+    )
 
     # ENGINE_PORTFOLIO = 1: the single solve_quote task, no members, as before.
     settings.ENGINE_PORTFOLIO = 1
