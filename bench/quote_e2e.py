@@ -17,6 +17,18 @@ Usage: ``python -m bench.quote_e2e [--scenarios demo,1k] [--reps 1,8] [--quotes-
 [--time-limit 1.0] [--output docs/benchmarks-e2e.md]``. Needs PostgreSQL (`--pg`, default
 postgres://postgres@127.0.0.1:5432) and Redis (`--redis`, default redis://127.0.0.1:6379/12).
 Every server and worker it starts is stopped before it exits.
+
+Anytime quotes and the portfolio (issue 15): ``--anytime`` writes docs/benchmarks-anytime.md
+instead. After each run it waits until every quote has stopped improving and reports, beside
+the first answer, the **final** one (quote created -> its last better answer stored) and the
+**lead** of the first promise over the final one (how much earlier the improvement made it).
+``--portfolio 1,2`` runs every scenario once per ENGINE_PORTFOLIO size on the same requests
+(the reps draw them from fixed seeds), with ``--worker-processes`` Celery workers of
+``--worker-concurrency`` children each, and compares the promises request by request.
+``--seed-spread K`` first solves the same requests in this one process (nothing else running
+on the stack) as portfolio members 0..K-1 would (their strategy and seed): what a portfolio
+of N would give with N cores free per quote is then the best of the first N at the latency
+of one solve.
 """
 
 from __future__ import annotations
@@ -157,16 +169,23 @@ def _wait_http(url: str, token: str, timeout: float = 60) -> None:
             time.sleep(0.3)
 
 
-def _rep(
-    base: str, token: str, targets: dict[str, Any], count: int, seed: int, out: list[Any]
-) -> None:
+def _bodies(targets: dict[str, Any], count: int, seed: int) -> list[dict[str, Any]]:
+    """The quotes one rep asks for: the same ones for the same seed, whatever the run."""
     rng = random.Random(seed)
-    for _ in range(count):
-        body = {
+    return [
+        {
             "customer": rng.choice(targets["customers"]),
             "product": rng.choice(targets["products"]),
             "quantity": rng.randint(1, 5),
         }
+        for _ in range(count)
+    ]
+
+
+def _rep(
+    base: str, token: str, targets: dict[str, Any], count: int, seed: int, out: list[Any]
+) -> None:
+    for index, body in enumerate(_bodies(targets, count, seed)):
         started = time.monotonic()
         created = _request(f"{base}/api/quotes/", token, body)
         while True:
@@ -174,7 +193,7 @@ def _rep(
             if quote["status"] in ("done", "failed", "cancelled"):
                 break
             time.sleep(POLL_SECONDS)
-        out.append((created["id"], time.monotonic() - started, quote["status"]))
+        out.append((created["id"], time.monotonic() - started, quote["status"], (seed, index)))
 
 
 def _recreate_database(maintenance_url: str, name: str) -> None:
@@ -192,7 +211,7 @@ def _recreate_database(maintenance_url: str, name: str) -> None:
 
 
 def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
-    database = f"quote_e2e_{args.scenario}"
+    database = f"{args.database_prefix}_{args.scenario}_p{args.portfolio_size}"
     pg = args.pg.rstrip("/")
     _recreate_database(f"{pg}/postgres", database)
     database_url = f"{pg}/{database}"
@@ -211,34 +230,41 @@ def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
         "ENGINE_TIME_LIMIT": str(args.time_limit),
         "ENGINE_MIN_TIME_LIMIT": str(args.min_time_limit),
         "ENGINE_WORKERS": str(args.engine_workers),
+        "ENGINE_PORTFOLIO": str(args.portfolio_size),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
+    if args.quote_max_seconds is not None:
+        env["QUOTE_MAX_SECONDS"] = str(args.quote_max_seconds)
+    spread = _seed_spread(args, targets) if args.seed_spread > 1 else None
     logs = Path(args.log_dir)
     logs.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     bin_dir = Path(sys.executable).parent
-    worker = _start(
-        [
-            str(bin_dir / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "solver",
-            "--concurrency",
-            str(args.worker_concurrency),
-            "--pool",
-            "prefork",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            f"bench-{args.scenario}@%h",
-        ],
-        env,
-        logs / f"worker-{args.scenario}.log",
-    )
+    workers = [
+        _start(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "solver",
+                "--concurrency",
+                str(args.worker_concurrency),
+                "--pool",
+                "prefork",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "WARNING",
+                "-n",
+                f"bench-{args.scenario}-{n}@%h",
+            ],
+            env,
+            logs / f"worker-{args.scenario}-{n}.log",
+        )
+        for n in range(args.worker_processes)
+    ]
     server = _start(
         [
             str(bin_dir / "gunicorn"),
@@ -258,8 +284,10 @@ def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {
         "scenario": args.scenario,
+        "portfolio": args.portfolio_size,
         "operations": targets["operations"],
         "populate_seconds": populate_seconds,
+        "spread": spread,
         "runs": [],
     }
     try:
@@ -284,30 +312,132 @@ def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
             for thread in threads:
                 thread.join()
             wall = time.monotonic() - wall
-            results["runs"].append(_summarise(reps, samples, wall))
+            settled = _settle([quote_id for quote_id, *_ in samples])
+            results["runs"].append(_summarise(reps, samples, wall, settled))
     finally:
         _stop(server)
-        _stop(worker)
+        for worker in workers:
+            _stop(worker)
     return results
 
 
-def _summarise(reps: int, samples: list[Any], wall: float) -> dict[str, Any]:
+def _settle(ids: list[int], timeout: float = 300.0) -> bool:
+    """Wait until none of these quotes is queued, solving or still improving."""
     from quoting.models import Quote
 
-    ids = [quote_id for quote_id, _, _ in samples]
+    deadline = time.monotonic() + timeout
+    active = Quote.objects.filter(pk__in=ids).exclude(
+        status__in=[Quote.Status.DONE, Quote.Status.FAILED, Quote.Status.CANCELLED],
+    )
+    while active.exists() or Quote.objects.filter(pk__in=ids, improving=True).exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+    return True
+
+
+def _seed_spread(args: argparse.Namespace, targets: dict[str, Any]) -> list[dict[str, Any]]:
+    """Solve the first `--spread-requests` of the reps' requests in this process, one after
+    the other, with seeds 0..K-1 (the stack is idle: no worker is started yet)."""
+    from django.conf import settings
+
+    from quoting.services.portfolio import member_plan
+    from scheduling import engine
+    from scheduling.boards import board_snapshot, request_operations
+    from scheduling.engine import model as e
+
+    reps = max(args.reps)
+    per_rep = max(1, -(-args.spread_requests // reps))
+    bodies = [
+        (1000 * reps + i, k, body)
+        for k in range(per_rep)
+        for i in range(reps)
+        for body in [_bodies(targets, args.quotes_per_rep, 1000 * reps + i)[k]]
+    ][: args.spread_requests]
+    rows = []
+    for n, (seed, index, body) in enumerate(bodies):
+        request = e.Request(
+            id=f"Q-spread-{n}",
+            operations=request_operations(product_id=body["product"], quantity=body["quantity"]),
+            buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
+        )
+        board = board_snapshot(request=request).board
+        answers = [
+            engine.quote(
+                board,
+                time_limit=args.time_limit,
+                workers=args.engine_workers,
+                strategy=member_plan(k)[0],
+                seed=member_plan(k)[1],
+                evaluate_options=True,
+            )
+            for k in range(args.seed_spread)
+        ]
+        rows.append(
+            {
+                "request": [seed, index],
+                "promises": [a.promise.isoformat() if a.promise else None for a in answers],
+                "seconds": [a.solve_seconds for a in answers],
+                "proven": [a.proven_optimal for a in answers],
+            }
+        )
+    return rows
+
+
+def _summarise(reps: int, samples: list[Any], wall: float, settled: bool) -> dict[str, Any]:
+    from quoting.models import PortfolioMember, Quote
+
+    ids = [quote_id for quote_id, *_ in samples]
     rows = Quote.objects.filter(pk__in=ids)
     stored = [(row.solved_at - row.created_at).total_seconds() for row in rows if row.solved_at]
     solve = [row.solve_seconds for row in rows if row.solve_seconds is not None]
-    client = [seconds for _, seconds, _ in samples]
+    client = [seconds for _, seconds, *_ in samples]
+    # The final answer: the last better one stored (the first when none came).
+    final: list[float] = []
+    lead_hours: list[float] = []
+    quoted: dict[str, list[float]] = {"first": [], "final": []}
+    requests: dict[str, Any] = {}
+    keys = {quote_id: key for quote_id, _, _, key in samples}
+    for row in rows:
+        if row.solved_at is None or row.answer_status != "promised" or not row.improvements:
+            continue
+        first, last = row.improvements[0], row.improvements[-1]
+        at = datetime.fromisoformat(last["at"]) if len(row.improvements) > 1 else row.solved_at
+        final.append((at - row.created_at).total_seconds())
+        lead = datetime.fromisoformat(first["promise"]) - datetime.fromisoformat(last["promise"])
+        lead_hours.append(lead.total_seconds() / 3600)
+        # The quoted lead time (promise - request), in days, of the first and the final answer.
+        for which, entry in (("first", first), ("final", last)):
+            days = datetime.fromisoformat(entry["promise"]) - row.created_at
+            quoted[which].append(days.total_seconds() / 86400)
+        requests[f"{keys[row.pk][0]}:{keys[row.pk][1]}"] = {
+            "first": first["promise"],
+            "final": last["promise"],
+        }
+    members = PortfolioMember.objects.filter(quote_id__in=ids)
     return {
         "reps": reps,
         "quotes": len(samples),
-        "done": sum(1 for _, _, status in samples if status == "done"),
+        "done": sum(1 for _, _, status, _ in samples if status == "done"),
         "promised": rows.filter(answer_status="promised").count(),
         "wall_seconds": wall,
+        "settled": settled,
         "stored": _percentiles(stored),
+        "final": _percentiles(final),
         "client": _percentiles(client),
         "engine": _percentiles(solve),
+        "lead_hours": _percentiles(lead_hours),
+        "improved": sum(1 for hours in lead_hours if hours > 0),
+        "quoted_days": {
+            which: statistics.mean(days) if days else math_nan() for which, days in quoted.items()
+        },
+        "requests": requests,
+        "members": {
+            "won_by_other": members.filter(status="won").exclude(strategy=0, seed=0).count(),
+            "never_started": members.filter(status="revoked", started_at__isnull=True).count(),
+            "started": members.filter(started_at__isnull=False).count(),
+            "total": members.count(),
+        },
     }
 
 
@@ -414,9 +544,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--log-dir", default=str(ROOT / "var" / "bench-e2e"))
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
+    parser.add_argument(
+        "--anytime",
+        action="store_true",
+        help="report first/final answers, their lead and the portfolio comparison "
+        "(writes docs/benchmarks-anytime.md unless --output is given)",
+    )
+    parser.add_argument("--portfolio", default="1", help="ENGINE_PORTFOLIO sizes to run, e.g. 1,2")
+    parser.add_argument("--worker-processes", type=int, default=1, help="Celery worker processes")
+    parser.add_argument(
+        "--quote-max-seconds", type=float, default=None, help="QUOTE_MAX_SECONDS (default: 20)"
+    )
+    parser.add_argument("--seed-spread", type=int, default=0, help="seeds per request, 0: off")
+    parser.add_argument("--spread-requests", type=int, default=16)
+    parser.add_argument(
+        "--database-prefix", default="quote_e2e", help="databases <prefix>_<scenario>_p<N>"
+    )
     parser.add_argument("--scenario", choices=["demo", "1k"], help=argparse.SUPPRESS)  # child mode
+    parser.add_argument("--portfolio-size", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.reps = [int(r) for r in str(args.reps).split(",") if r]
+    sizes = [int(n) for n in str(args.portfolio).split(",") if n]
+    if args.anytime and args.output == str(DEFAULT_OUTPUT):
+        args.output = str(ROOT / "docs" / "benchmarks-anytime.md")
     args.load_at_start = os.getloadavg()[0]
     global POLL_SECONDS
     POLL_SECONDS = args.poll
@@ -425,27 +575,38 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = []
     for scenario in [s for s in args.scenarios.split(",") if s]:
-        child = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.quote_e2e",
-                "--scenario",
-                scenario,
-                *[a for a in (argv if argv is not None else sys.argv[1:])],
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if child.returncode != 0:
-            sys.stderr.write(child.stdout[-3000:] + child.stderr[-5000:])
-            return child.returncode
-        results.append(json.loads(child.stdout.strip().splitlines()[-1]))
-        print(json.dumps(results[-1], indent=1))
+        for size in sizes:
+            # The seed spread runs once per scenario, with the first portfolio size.
+            spread = [] if size == sizes[0] else ["--seed-spread", "0"]
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.quote_e2e",
+                    *[a for a in (argv if argv is not None else sys.argv[1:])],
+                    "--scenario",
+                    scenario,
+                    "--portfolio-size",
+                    str(size),
+                    *spread,
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if child.returncode != 0:
+                sys.stderr.write(child.stdout[-3000:] + child.stderr[-5000:])
+                return child.returncode
+            results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+            print(json.dumps(results[-1], indent=1))
     command = "python -m bench.quote_e2e " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = render(results, args, command.strip())
+    if args.anytime:
+        from bench.quote_anytime import render_anytime
+
+        text = render_anytime(results, args, command.strip())
+    else:
+        text = render(results, args, command.strip())
     Path(args.output).write_text(text)
     print(text)
     return 0

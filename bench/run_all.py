@@ -223,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
 INCLUDE_MARKER = "<!-- included from the other benchmark commands' files; do not edit -->"
 INCLUDED = (
     ("docs/benchmarks-e2e.md", "python -m bench.quote_e2e"),
+    ("docs/benchmarks-anytime.md", "python -m bench.quote_e2e --anytime"),
+    (
+        "docs/benchmarks-portfolio.md",
+        "python -m bench.quote_e2e --anytime --quote-max-seconds 0 --output "
+        "docs/benchmarks-portfolio.md",
+    ),
+    ("docs/benchmarks-anytime-reading.md", "(hand-written: reading of the two above, issue 15)"),
     ("docs/benchmarks-ui.md", "python -m bench.board_render"),
     ("docs/benchmarks-polish.md", "python -m bench.polish"),
     ("docs/benchmarks-headroom.md", "python -m bench.headroom"),

@@ -326,6 +326,11 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 # Seconds per CP-SAT solve: a sales rep waits for the answer ("within about a second").
 ENGINE_TIME_LIMIT = envfloat("ENGINE_TIME_LIMIT", "1", minimum=0.1)
 ENGINE_WORKERS = envint("ENGINE_WORKERS", "2", minimum=1)
+# Portfolio: each quote is solved by this many tasks at once on the solver queue (a Celery
+# group), each with its own CP-SAT seed; the best verified answer is kept and the other tasks
+# are revoked (quoting/services/portfolio.py). 1 (one task, seed 0) is the plain solve. More
+# than the solver processes available only queues members that are revoked before they run.
+ENGINE_PORTFOLIO = envint("ENGINE_PORTFOLIO", "1", minimum=1)
 # Anytime quotes: after the first answer the solve goes on improving it (twice the time each
 # round, from the best schedule so far) until proof, a round that finds nothing better, or
 # this many seconds; the rep may accept the best so far at any moment.

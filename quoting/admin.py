@@ -11,7 +11,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from quoting.models import AuditEvent, DateChangeRequest, Quote, ReplanProposal
+from quoting.models import (
+    AuditEvent,
+    DateChangeRequest,
+    PortfolioMember,
+    Quote,
+    ReplanProposal,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -47,4 +53,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(DateChangeRequest)
 class DateChangeRequestAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "order", "requested_due", "status", "created_by"]
+    list_filter = ["status"]
+
+
+@admin.register(PortfolioMember)
+class PortfolioMemberAdmin(ReadOnlyAdmin):
+    list_display = ["quote", "seed", "status", "worker", "promise", "solve_seconds", "reason"]
     list_filter = ["status"]

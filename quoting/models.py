@@ -165,6 +165,40 @@ class Quote(models.Model):
         return self.request_id
 
 
+class PortfolioMember(models.Model):
+    """One solver task of a quote solved as a portfolio (ENGINE_PORTFOLIO > 1; see
+    quoting/services/portfolio.py): its own search strategy and seed, the worker that ran it,
+    and how it ended.
+    The member whose answer is on the quote is `won` (its task id is the quote's
+    `solve_task_id`); every other one ends `revoked`, with the reason."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SOLVING = "solving", "Solving"
+        WON = "won", "Won"
+        REVOKED = "revoked", "Revoked"
+        FAILED = "failed", "Failed"
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="portfolio_members")
+    portfolio = models.CharField(max_length=64, db_index=True)  # one id per enqueue
+    task_id = models.CharField(max_length=64, unique=True)
+    seed = models.PositiveIntegerField()  # CP-SAT's
+    strategy = models.PositiveIntegerField(default=0)  # the engine's completion search
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    worker = models.CharField(max_length=200, blank=True)  # the Celery hostname that ran it
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    promise = models.DateTimeField(null=True, blank=True)  # its first answer's
+    solve_seconds = models.FloatField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["quote", "portfolio", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quote_id}/s{self.strategy}.{self.seed} {self.status}"
+
+
 class ReplanProposal(models.Model):
     """A quote's schedule that moves other orders or uses extra capacity, for a scheduler."""
 

@@ -29,6 +29,19 @@ def solve_quote(self, quote_id: int) -> str:  # type: ignore[no-untyped-def]
         close_old_connections()
 
 
+@shared_task(name="quoting.solve_quote_member", bind=True)
+def solve_quote_member(self, member_id: int) -> str:  # type: ignore[no-untyped-def]
+    """One member of a quote's portfolio (ENGINE_PORTFOLIO > 1): solve with the member's seed,
+    keep its answer on the quote if it is the best, and improve it while it is."""
+    close_old_connections()
+    try:
+        return services.portfolio_member_solve(
+            member_id=member_id, task_id=self.request.id or "", worker=self.request.hostname or ""
+        )
+    finally:
+        close_old_connections()
+
+
 @shared_task(name="quoting.solve_proposal", bind=True)
 def solve_proposal(self, proposal_id: int) -> str:  # type: ignore[no-untyped-def]
     """Re-solve proposal `proposal_id` on the current schedule (option applied, or stale)."""

@@ -8,6 +8,7 @@ Repairs of a broken board (repair.py): `repair_request`, `repair_solve` (the wor
 `repair_approve`, `repair_reject`, `repromise_proposal_confirm` (the rep's).
 Solving (solving.py, called by the Celery tasks): `quote_solve`, `proposal_solve`,
 `solves_sweep_stale`, `enqueue_quote_solve`, `enqueue_proposal_solve`.
+Portfolio (portfolio.py, ENGINE_PORTFOLIO > 1): `portfolio_publish`, `portfolio_member_solve`.
 
 Errors: `django.core.exceptions.ValidationError` (bad input, field messages, nothing written),
 `QuotingConflict` and its subclasses `QuoteStale` / `ProposalStale` (the row's state or the board
@@ -16,6 +17,7 @@ does not allow it; stale ones have already enqueued a re-solve), `RepromiseInfea
 
 from quoting.services.downtime import downtime_change
 from quoting.services.improving import quote_improve
+from quoting.services.portfolio import portfolio_member_solve, portfolio_publish
 from quoting.services.repair import (
     repair_approve,
     repair_reject,
@@ -67,6 +69,8 @@ __all__ = [
     "enqueue_quote_solve",
     "notifications_mark_read",
     "order_repromise",
+    "portfolio_member_solve",
+    "portfolio_publish",
     "proposal_solve",
     "quote_accept",
     "quote_cancel",

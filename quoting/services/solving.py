@@ -90,7 +90,13 @@ def _publish(task_name: str, row_model: type[Model], pk: int) -> None:
 
 
 def enqueue_quote_solve(quote_id: int) -> None:
-    """Enqueue `quoting.solve_quote` once the current transaction commits."""
+    """Enqueue `quoting.solve_quote` once the current transaction commits; with
+    ENGINE_PORTFOLIO > 1, its group of member tasks instead (quoting/services/portfolio.py)."""
+    if settings.ENGINE_PORTFOLIO > 1:
+        from quoting.services.portfolio import portfolio_publish
+
+        transaction.on_commit(lambda: portfolio_publish(quote_id))
+        return
     transaction.on_commit(lambda: _publish("quoting.solve_quote", Quote, quote_id))
 
 
@@ -317,13 +323,18 @@ def quotes_waiting() -> bool:
 
 
 def _engine_quote(
-    board: e.Board, monitor: SolveMonitor, limit: float | None = None, **kwargs: Any
+    board: e.Board,
+    monitor: SolveMonitor,
+    limit: float | None = None,
+    *,
+    seed: int = 0,
+    **kwargs: Any,
 ) -> e.Answer:
     return engine.quote(
         board,
         time_limit=engine_time_limit(limit),
         workers=settings.ENGINE_WORKERS,
-        seed=0,
+        seed=seed,
         progress=monitor.progress,
         cancel=monitor.cancelled,
         **kwargs,

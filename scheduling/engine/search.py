@@ -357,6 +357,9 @@ class CompletionSearch:
         # The request's completion is given (a promise already quoted): the disruption phase
         # keeps it exactly instead of taking an earlier one that moves fewer operations.
         self.keep_completion = False
+        # Which neighbourhoods `levels` searches (STRATEGIES): a portfolio of quotes runs
+        # several at once, 0 is the default.
+        self.strategy = 0
         if self.request is None:
             self.best: Solution | None = existing
             return
@@ -544,6 +547,13 @@ class CompletionSearch:
                 if best[t.index][1] < completion and t.index not in request_tasks
             )
         ]
+        if self.strategy == 1:
+            # The work planned just before the request's completion first (what holds it
+            # back), free to move both ways: the time left cuts the window from the far end.
+            return [Level(early[::-1][:MAX_WINDOW_TASKS], False)]
+        if self.strategy == 2:
+            # One free window, the earliest-planned work first, with all the time.
+            return [Level(early[:MAX_WINDOW_TASKS], False)]
         window = early[:MAX_WINDOW_TASKS]
         levels = [Level(window, True), Level(window, False)]
         if len(movable) <= WHOLE_BOARD_TASKS:
@@ -628,6 +638,12 @@ class CompletionSearch:
                 self.proven = True
         if (self.completion or 0) <= self.lower:
             self.proven = True
+
+
+# Completion-search strategies (``quote(strategy=...)``): 0 later-only then free window
+# (then the whole board when small), 1 a free window of the work planned just before the
+# request's completion, 2 one free window of the earliest-planned work.
+STRATEGIES = 3
 
 
 @dataclass

@@ -75,6 +75,7 @@ from scheduling.engine.search import (
     PHASE1_SHARE,
     PINNED_SHARE,
     RELOCATION_TASKS,
+    STRATEGIES,
     CompletionSearch,
     evaluate_option,
     existing_schedule,
@@ -115,6 +116,7 @@ def quote(
     earliest: bool = False,
     against_repair: bool = False,
     repair: Sequence[ScheduledOperation] = (),
+    strategy: int = 0,
 ) -> Answer:
     """A promise for ``board.request`` that keeps every existing promise.
 
@@ -139,9 +141,15 @@ def quote(
     scheduler to approve. ``repair``: a repair found before (a longer background solve's
     rows, without the request); used instead of the engine's own when it is valid on this
     board and leaves less lateness.
+
+    ``strategy`` (0..STRATEGIES-1, with ``seed``): which neighbourhoods CP-SAT searches for an
+    earlier completion on boards too large to model whole (search.CompletionSearch.levels);
+    every strategy returns a verified answer, they differ in which one they find in the time.
     """
     if board.request is None:
         raise ValueError("quote needs a board with a request")
+    if not 0 <= strategy < STRATEGIES:
+        raise ValueError(f"strategy must be 0..{STRATEGIES - 1}, got {strategy}")
     clock = Clock(time_limit, progress, cancel, board.now)
     clock.deterministic = workers == 1
     problem = build_problem(board, options=apply_options)
@@ -189,6 +197,7 @@ def quote(
         return _finish(board, clock, answer, apply_options)
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
+    search.strategy = strategy
     held = bool(warm_start) and _warm_start(board, problem, search, warm_start, apply_options)
     searching = not (keep_completion and held)
     search.keep_completion = not searching

@@ -148,3 +148,30 @@ def test_the_sweeper_ends_an_improvement_whose_worker_died(shop: Shop, settings:
     quote.refresh_from_db()
     assert not quote.improving and quote.status == Quote.Status.DONE
     assert quote.answer_status == "promised"  # the answer stands
+
+
+def test_no_round_starts_while_another_quote_waits_for_a_worker(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.QUOTE_MAX_SECONDS = 0
+    quote = _quote(shop)
+    unproven = dict(quote.answer or {}, proven_optimal=False)
+    Quote.objects.filter(pk=quote.pk).update(
+        improving=True, solve_task_id="t-3", answer=unproven, proven_optimal=False
+    )
+    settings.QUOTE_MAX_SECONDS = 30
+    # Another rep's quote, sent to the workers a second ago and not taken yet.
+    Quote.objects.create(
+        customer=shop.acme,
+        product=shop.cylinder,
+        quantity=1,
+        created_by=shop.users["sales"],
+        enqueued=True,
+        enqueued_at=timezone.now() - timedelta(seconds=1),
+    )
+    rounds: list[Any] = []
+    monkeypatch.setattr(improving.engine, "quote", lambda *a, **k: rounds.append(k))
+    assert services.quote_improve(quote_id=quote.pk, task_id="t-3") == "made way"
+    assert rounds == []  # the worker is free for the waiting quote at once
+    quote.refresh_from_db()
+    assert not quote.improving and quote.status == Quote.Status.DONE
