@@ -128,7 +128,7 @@ def _solve_under_lease(proposal_id: int, task_id: str, previous: e.Answer) -> st
     try:
         with transaction.atomic():
             # The lease: every commit takes this lock first, so none lands until this ends.
-            current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
+            current = _lock_current_version()
             snapshot = board_snapshot(version=current, request=request)
             board = _quote_board(proposal.quote, snapshot.board)
             if option is not None and option.code not in snapshot.option_pks:
@@ -170,6 +170,17 @@ def _solve_under_lease(proposal_id: int, task_id: str, previous: e.Answer) -> st
         **ending,
     )
     return str(ending["status"]) if written else "skipped"
+
+
+def _lock_current_version() -> ScheduleVersion | None:
+    """Lock the current version's row. Waiting on a commit that flips it re-reads nothing
+    (PostgreSQL re-checks the old row, now not current, and skips it), so read again: each
+    statement sees the latest commit."""
+    for _ in range(20):
+        current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
+        if current is not None or not ScheduleVersion.objects.filter(is_current=True).exists():
+            return current
+    raise StaleSchedule(expected_version_id=None, current_version_id=None)
 
 
 def _stale(reason: str) -> dict[str, Any]:
