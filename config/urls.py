@@ -38,3 +38,6 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("quoting.urls")),
 ]
+
+# A lost database connection outside a view (loading the signed-in user) answers 503 too.
+handler500 = "orders.outage.server_error"

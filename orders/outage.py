@@ -1,0 +1,77 @@
+"""Answers while the database is unreachable: 503 with Retry-After, not a 500.
+
+A connection dropped under a request (a database restart or failover, a killed backend) is not
+a bug in the page: the same request succeeds a few seconds later. Pages and API routes say so
+with 503 Service Unavailable and `Retry-After`, and nothing the request meant to write was
+written (each write is one transaction, rolled back with the connection). Two hooks catch it:
+`DatabaseUnavailableMiddleware` for errors raised by a view, `server_error` (the project's
+handler500) for those raised elsewhere on the way, e.g. loading the signed-in user.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
+from django.views.defaults import server_error as django_server_error
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a dropped connection to be replaced (the next request opens a new one),
+# short enough that a person retrying by hand is not told to wait for nothing.
+RETRY_AFTER_SECONDS = 5
+MESSAGE = "The database is briefly unreachable; nothing was changed. Try again in a few seconds."
+
+LOST_CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def lost_connection(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an error it was raised from) is a lost database connection."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, LOST_CONNECTION_ERRORS):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: JSON on the API, a page (that needs no database) elsewhere."""
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": MESSAGE}, status=503)
+    else:
+        body = loader.render_to_string("503.html", {"message": MESSAGE})
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a lost database connection raised by a view into a 503."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not lost_connection(exception):
+            return None
+        logger.warning("%s %s: database unreachable: %s", request.method, request.path, exception)
+        return unavailable_response(request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a 503 when the error is a lost database connection, else Django's 500."""
+    if lost_connection(sys.exc_info()[1]):
+        return unavailable_response(request)
+    response = django_server_error(request)
+    assert isinstance(response, HttpResponseServerError)
+    return response
