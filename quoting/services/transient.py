@@ -81,9 +81,9 @@ def retry_transient(
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run `work`; on a transient fault drop this thread's (broken) database connection, pause
-    and run it again, for up to `seconds`. The last fault is re-raised when time runs out;
-    any other error at once (`seconds`: RETRY_SECONDS). `work` must be safe to run again: a conditional write that
-    checks the row's state, or a read."""
+    and run it again, for up to `seconds` (default RETRY_SECONDS). The last fault is re-raised
+    when time runs out; any other error at once. `work` must be safe to run again: a
+    conditional write that checks the row's state, or a read."""
     deadline = time.monotonic() + (RETRY_SECONDS if seconds is None else seconds)
     pause = FIRST_PAUSE
     tries = 0

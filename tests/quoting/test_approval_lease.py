@@ -154,11 +154,11 @@ def test_concurrent_approvals_on_a_changing_board_all_end_decided(
         # Every approval decided the proposal at once: committed, or back to the rep for a
         # later promise; never "re-solved, approve it again" on a board that moves on.
         assert set(after) <= {"approved", "awaiting_rep"}, after
-        quote: Quote = proposal.quote
-        assert quote.order is not None and quote.promise is not None
+        rush: Quote = proposal.quote
+        assert rush.order is not None and rush.promise is not None
         # Committed at the proposal's promise, never later than the one the rep accepted.
-        assert quote.order.promised_due == proposal.promise
-        agreed = proposal.rep_confirmed_promise or quote.promise
+        assert rush.order.promised_due == proposal.promise
+        agreed = proposal.rep_confirmed_promise or rush.promise
         assert proposal.promise is not None and proposal.promise <= agreed
     # One commit per version, in a chain: nothing overtook a commit under its lease.
     committed = [ReplanProposal.objects.get(pk=pk).committed_version_id for pk in proposals]

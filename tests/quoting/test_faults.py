@@ -237,7 +237,7 @@ def test_killed_worker_processes(slow_stack: Stack) -> None:
     import_generated_board(operations=300)
     from tests.factories import UserFactory
 
-    users = {
+    users: dict[str, Any] = {
         "sales": UserFactory(username="sales", role="sales"),
         "scheduler": UserFactory(username="scheduler", role="scheduler"),
     }
@@ -319,7 +319,7 @@ def test_database_connections_terminated(slow_stack: Stack) -> None:
     import_generated_board(operations=300)
     from tests.factories import UserFactory
 
-    users = {
+    users: dict[str, Any] = {
         "sales": UserFactory(username="sales", role="sales"),
         "scheduler": UserFactory(username="scheduler", role="scheduler"),
     }
