@@ -17,6 +17,7 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 logger = logging.getLogger(__name__)
@@ -69,9 +70,20 @@ class DatabaseUnavailableMiddleware:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a 503 when the error is a lost database connection, else Django's 500."""
+    """handler500: a 503 when the error is a lost database connection, else Django's 500
+    (JSON on the API)."""
     if lost_connection(sys.exc_info()[1]):
         return unavailable_response(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
     response = django_server_error(request)
     assert isinstance(response, HttpResponseServerError)
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON under /api/ (a path no route matches, e.g. `/api/quotes/0.5/`), the
+    site's page elsewhere. Kept beside handler500 so the API never answers with HTML."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return django_page_not_found(request, exception)
