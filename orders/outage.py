@@ -14,7 +14,16 @@ import logging
 import sys
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    connection,
+)
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.views.defaults import page_not_found as django_page_not_found
@@ -30,15 +39,35 @@ MESSAGE = "The database is briefly unreachable; nothing was changed. Try again i
 LOST_CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 
+# Errors about the statement or the data, never about the connection.
+STATEMENT_ERRORS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
+
+
 def lost_connection(exc: BaseException | None) -> bool:
-    """Whether `exc` (or an error it was raised from) is a lost database connection."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, LOST_CONNECTION_ERRORS):
-            return True
+    """Whether `exc` (or an error it was raised from) is a lost database connection: an
+    OperationalError or InterfaceError, or another database error on a connection that no
+    longer answers (psycopg2 reports some drops as a bare DatabaseError, "error with status
+    PGRES_TUPLES_OK and no message from the libpq")."""
+    chain: list[BaseException] = []
+    while exc is not None and len(chain) < 10:
+        chain.append(exc)
         exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return False
+    if any(isinstance(e, LOST_CONNECTION_ERRORS) for e in chain):
+        return True
+    database_errors = [
+        e for e in chain if isinstance(e, DatabaseError) and not isinstance(e, STATEMENT_ERRORS)
+    ]
+    return bool(database_errors) and not connection_answers()
+
+
+def connection_answers() -> bool:
+    """Whether this thread's database connection is open and answers a query."""
+    if connection.connection is None:
+        return False
+    try:
+        return bool(connection.is_usable())
+    except Exception:  # the check itself failing says the same
+        return False
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:

@@ -46,22 +46,19 @@ LONGEST_PAUSE = 4.0
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Whether `exc`, or an error it was raised from, is a lost database or broker connection."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, TRANSIENT_ERRORS):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
+    """Whether `exc`, or an error it was raised from, is a lost database or broker connection
+    (see `orders.outage.lost_connection` for the bare DatabaseError psycopg2 raises on some
+    drops)."""
+    from orders.outage import lost_connection
+
+    return any(isinstance(e, TRANSIENT_ERRORS) for e in _chain(exc)) or lost_connection(exc)
 
 
 def describe_transient(exc: BaseException) -> str:
     """What a person reads for a transient fault (never the driver's text)."""
-    if any(isinstance(e, DATABASE_ERRORS) for e in _chain(exc)):
-        return "the connection to the database was lost; it is being retried"
-    return "the message queue was unreachable; it is being retried"
+    if any(isinstance(e, BROKER_ERRORS) for e in _chain(exc)):
+        return "the message queue was unreachable; it is being retried"
+    return "the connection to the database was lost; it is being retried"
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -80,3 +80,22 @@ def test_a_bug_is_still_a_500(scheduler: Any, monkeypatch: pytest.MonkeyPatch) -
     client.force_authenticate(user=scheduler)
     response = client.get("/api/orders/")
     assert response.status_code == 500 and "Retry-After" not in response
+
+
+@pytest.mark.django_db
+def test_a_bare_database_error_is_a_lost_connection_only_when_the_connection_is_gone(
+    scheduler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import DatabaseError
+
+    from orders import outage
+
+    # psycopg2 reports some terminated backends this way, not as an OperationalError.
+    libpq = DatabaseError("error with status PGRES_TUPLES_OK and no message from the libpq")
+    monkeypatch.setattr(selectors, "orders_visible_to", _failing(libpq))
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user=scheduler)
+    monkeypatch.setattr(outage, "connection_answers", lambda: False)
+    assert client.get("/api/orders/").status_code == 503
+    monkeypatch.setattr(outage, "connection_answers", lambda: True)  # a real bug, then
+    assert client.get("/api/orders/").status_code == 500
