@@ -38,3 +38,8 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("quoting.urls")),
 ]
+
+# A lost database connection outside a view (loading the signed-in user) answers 503 too; the
+# API answers JSON even where no route matches.
+handler500 = "orders.outage.server_error"
+handler404 = "orders.outage.page_not_found"

@@ -69,3 +69,14 @@ class ApiSchema(AutoSchema):
         if "{" in self.path:
             errors[404] = _NOT_FOUND
         return errors
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> Any:
+        # A serializer that hides fields from customer users (`internal_fields`, e.g. an
+        # order's buffer) may answer without them: not required in the contract.
+        schema = super()._map_basic_serializer(serializer, direction)
+        hidden = set(getattr(serializer, "internal_fields", ()))
+        if hidden and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in hidden]
+            if not schema["required"]:
+                del schema["required"]
+        return schema

@@ -37,6 +37,10 @@ class OrderListFilterSerializer(serializers.Serializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    # Optional on the model (blank when unknown): a plain string in the schema, since "" is not
+    # an e-mail address and the API returns it as stored.
+    email = serializers.CharField(read_only=True, help_text="E-mail address, empty when unknown")
+
     class Meta:
         model = Customer
         fields = ["id", "code", "name", "email"]

@@ -57,7 +57,11 @@ class Quote(models.Model):
     best_completion = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)  # solve runs started, whatever the reason
+    # Runs whose worker died under them (a redelivery, or the sweeper finding no heartbeat).
+    # Counted apart from `attempts`: a quote re-solved after stale accepts is not unlucky with
+    # workers, and only deaths decide when it stops being retried.
+    worker_deaths = models.PositiveIntegerField(default=0)
     # The Celery task id of the run that holds the row; a redelivery of the same message after
     # its worker died carries the same id, which is how the task knows it may take over.
     solve_task_id = models.CharField(max_length=64, blank=True)
@@ -252,6 +256,14 @@ class ReplanProposal(models.Model):
 
     # The latest promise the rep has agreed to: the quote's, or a later one confirmed since.
     rep_confirmed_promise = models.DateTimeField(null=True, blank=True)
+
+    # A scheduler approved it, but the board had changed: the approval stands for the re-solve
+    # on the current board (committed at once when its promise is no later than the one the
+    # rep agreed to; see quoting/services/approving.py). Cleared when it ends otherwise.
+    approval_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approval_requested_at = models.DateTimeField(null=True, blank=True)
 
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

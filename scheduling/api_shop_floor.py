@@ -125,6 +125,9 @@ class OperationEventViewSet(viewsets.GenericViewSet):
 
     permission_classes = [IsScheduler]
     queryset = Operation.objects.all()
+    # What DRF describes for OPTIONS (each action validates its own body); without one,
+    # OPTIONS answered 500.
+    serializer_class = OperationFinishSerializer
 
     @extend_schema(request=OperationStartSerializer, responses={200: ShopFloorOutcomeSerializer})
     @action(detail=True, methods=["post"])

@@ -153,8 +153,9 @@ def proposal_approve(request: HttpRequest, proposal_id: int) -> HttpResponse:
         messages.warning(
             request,
             f"Proposal #{proposal_id} was solved on a board that has changed since, so it was "
-            "not committed. It is being re-solved on the current board and will come back "
-            "for approval.",
+            "not committed yet. It is being re-solved on the current board and your approval "
+            "stands: it is committed unless its promise comes out later than the one the rep "
+            "agreed to (then it goes back to the rep).",
         )
     except quoting_services.QuotingConflict as exc:
         messages.error(request, f"Not approved: {exc}")

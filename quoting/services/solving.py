@@ -28,6 +28,7 @@ from quoting.services.answers import (
     request_from_doc,
     request_to_doc,
 )
+from quoting.services.transient import describe_transient, is_transient, retry_transient
 from scheduling import engine
 from scheduling.boards import BoardSnapshot, board_snapshot, request_operations
 from scheduling.engine import model as e
@@ -36,7 +37,8 @@ from scheduling.engine.boardio import dump_answer, load_answer
 logger = logging.getLogger(__name__)
 
 # A worker killed twice on the same quote is more likely killed *by* it (memory) than unlucky;
-# fail it with a message rather than take down a third worker.
+# fail it with a message rather than take down a third worker. Counts deaths only
+# (`Quote.worker_deaths`): re-solves after a stale accept or a re-quote are not deaths.
 MAX_SOLVE_ATTEMPTS = 3
 # A proposal is re-solved each time the board changes under it; past this, a human decides.
 MAX_PROPOSAL_RESOLVES = 10
@@ -86,6 +88,10 @@ def _publish(task_name: str, row_model: type[Model], pk: int) -> None:
     fields: dict[str, Any] = {"enqueued": True, "enqueue_error": ""}
     if row_model is Quote:
         fields["enqueued_at"] = timezone.now()
+    else:
+        # A proposal's sent time: if the broker loses the message (a restart without
+        # persistence), the sweeper sends it again once this is SOLVE_STALE_SECONDS old.
+        fields["heartbeat_at"] = timezone.now()
     row_model._default_manager.filter(pk=pk).update(**fields)
 
 
@@ -367,13 +373,19 @@ def _claim_quote(quote_id: int, task_id: str) -> bool:
         pk=quote_id,
         status=Quote.Status.SOLVING,
         solve_task_id=task_id,
-        attempts__lt=MAX_SOLVE_ATTEMPTS,
-    ).update(attempts=F("attempts") + 1, heartbeat_at=now, progress=0.0)
+        worker_deaths__lt=MAX_SOLVE_ATTEMPTS - 1,
+    ).update(
+        attempts=F("attempts") + 1,
+        worker_deaths=F("worker_deaths") + 1,
+        heartbeat_at=now,
+        progress=0.0,
+    )
     if retaken:
         logger.warning("quote %s: task %s redelivered after its worker died", quote_id, task_id)
         return True
     Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id).update(
         status=Quote.Status.FAILED,
+        worker_deaths=F("worker_deaths") + 1,
         error=f"the worker solving this quote died {MAX_SOLVE_ATTEMPTS} times; not retried",
     )
     return False
@@ -386,9 +398,18 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
 
     Writes to the quote row only: status, progress, best completion and heartbeat while solving,
     then the answer (with the schedule version and board instant it was solved against), or
-    `failed` with the error, or `cancelled`. Creates no order, promise or schedule version."""
-    if not _claim_quote(quote_id, task_id):
+    `failed` with the error, or `cancelled`. Creates no order, promise or schedule version.
+
+    A lost database or broker connection is retried in place with a growing pause
+    (`transient.retry_transient`), the final write included; if it lasts longer, the error
+    propagates, the row keeps `solving` and the sweeper hands it to a new run."""
+    what = f"quote {quote_id}"
+    if not retry_transient(lambda: _claim_quote(quote_id, task_id), what=what):
         return "skipped"
+    return retry_transient(lambda: _quote_solve_claimed(quote_id, task_id), what=what)
+
+
+def _quote_solve_claimed(quote_id: int, task_id: str) -> str:
     mine = Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id)
     quote = Quote.objects.select_related("repromise_order").get(pk=quote_id)
     try:
@@ -415,6 +436,8 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
     except Exception as exc:
+        if is_transient(exc):
+            raise  # retried by the caller: the quote is not what failed
         # Recorded on the row for the user and logged with its traceback; the task succeeds so
         # Celery does not redeliver a solve that would fail the same way.
         logger.exception("quote %s failed", quote_id)
@@ -428,7 +451,7 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
         return "skipped"
     from quoting.services.improving import improvement_entry, may_improve
 
-    written = mine.update(
+    fields = dict(
         status=Quote.Status.DONE,
         progress=1.0,
         best_completion=answer.completion,
@@ -439,6 +462,8 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
         improvements=[improvement_entry(answer)] if answer.status == "promised" else [],
         **_answer_columns(answer),
     )
+    # The answer is the costly part: a lost connection here retries this write, not the solve.
+    written = retry_transient(lambda: mine.update(**fields), what=f"quote {quote_id} answer")
     return Quote.Status.DONE if written else "skipped"
 
 
@@ -493,6 +518,8 @@ def _describe(exc: BaseException) -> str:
         return (
             f"the solve took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped"
         )
+    if is_transient(exc):
+        return describe_transient(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -519,16 +546,25 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
 
     Writes to the proposal row only: the new answer, diff and the version it was solved
     against, status `pending` again; `stale` when no schedule exists on the current board
-    (e.g. the capacity option was taken); `failed` with the error on an exception."""
-    if not _claim_proposal(proposal_id, task_id):
+    (e.g. the capacity option was taken); `failed` with the error on an exception. When a
+    scheduler's approval awaits the re-solve (`approval_requested_by`), a promise no later than
+    the agreed one is committed at once (`approving.approved_proposal_commit`). Lost database
+    or broker connections are retried as in `quote_solve`."""
+    what = f"proposal {proposal_id}"
+    if not retry_transient(lambda: _claim_proposal(proposal_id, task_id), what=what):
         return "skipped"
+    return retry_transient(lambda: _proposal_solve_claimed(proposal_id, task_id), what=what)
+
+
+def _proposal_solve_claimed(proposal_id: int, task_id: str) -> str:
     mine = ReplanProposal.objects.filter(
         pk=proposal_id, status=ReplanProposal.Status.RESOLVING, solve_task_id=task_id
     )
     proposal = ReplanProposal.objects.select_related(
         "quote__repromise_order", "capacity_option"
     ).get(pk=proposal_id)
-    done = {"solve_task_id": "", "heartbeat_at": timezone.now()}
+    # Every end but a commit: the scheduler's pending approval, if any, does not carry over.
+    done = {"solve_task_id": "", "heartbeat_at": timezone.now(), "approval_requested_by": None}
     try:
         if proposal.resolve_count > MAX_PROPOSAL_RESOLVES:
             raise RuntimeError(
@@ -579,6 +615,8 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
                 answer = holding  # stopped before it had anything: the quoted plan stands
             answer = replace(answer, message="polish cut short: quotes were waiting")
     except Exception as exc:
+        if is_transient(exc):
+            raise  # retried by the caller
         logger.exception("proposal %s re-solve failed", proposal_id)
         mine.update(status=ReplanProposal.Status.FAILED, error=_describe(exc), **done)
         return ReplanProposal.Status.FAILED
@@ -596,6 +634,16 @@ def proposal_solve(*, proposal_id: int, task_id: str) -> str:
     agreed = proposal.rep_confirmed_promise or proposal.quote.promise
     later = agreed is not None and answer.promise is not None and answer.promise > agreed
     status = ReplanProposal.Status.AWAITING_REP if later else ReplanProposal.Status.PENDING
+    if status == ReplanProposal.Status.PENDING and proposal.approval_requested_by_id is not None:
+        from quoting.services.approving import approved_proposal_commit
+
+        return approved_proposal_commit(
+            proposal_id=proposal_id,
+            task_id=task_id,
+            answer=answer,
+            board=board,
+            version_id=snapshot.version.pk if snapshot.version is not None else None,
+        )
     written = mine.update(
         status=status,
         schedule_version=snapshot.version,
@@ -663,16 +711,18 @@ def solves_sweep_stale(*, now: datetime | None = None) -> SweepReport:
     dead = Quote.objects.filter(status=Quote.Status.SOLVING).filter(
         Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
     )
-    for quote_id, attempts, task_id in dead.values_list("pk", "attempts", "solve_task_id"):
+    rows = dead.values_list("pk", "attempts", "worker_deaths", "solve_task_id")
+    for quote_id, attempts, deaths, task_id in rows:
         row = Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id)
         row = row.filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
         # Its worker died after someone asked to cancel it: nobody wants the answer.
         if row.filter(cancel_requested=True).update(status=Quote.Status.CANCELLED):
             continue
-        if attempts >= MAX_SOLVE_ATTEMPTS:
+        if deaths + 1 >= MAX_SOLVE_ATTEMPTS:
             if row.update(
                 status=Quote.Status.FAILED,
-                error=f"the worker stopped responding during {attempts} attempts; not retried",
+                worker_deaths=F("worker_deaths") + 1,
+                error=f"the worker stopped responding {deaths + 1} times; not retried",
             ):
                 failed.append(quote_id)
             continue
@@ -681,6 +731,7 @@ def solves_sweep_stale(*, now: datetime | None = None) -> SweepReport:
                 status=Quote.Status.QUEUED,
                 solve_task_id="",
                 enqueued=False,
+                worker_deaths=F("worker_deaths") + 1,
                 error=f"the worker stopped responding (attempt {attempts}); retrying",
             ):
                 enqueue_quote_solve(quote_id)

@@ -87,7 +87,9 @@ class ProposalStale(QuotingConflict):
     def __init__(self, proposal: ReplanProposal, cause: Exception):
         self.proposal = proposal
         super().__init__(
-            f"the schedule changed since this proposal was solved; re-solving it ({cause})"
+            "the schedule changed since this proposal was solved; it is being re-solved on the "
+            "current board and your approval stands: it is committed unless its promise comes "
+            f"out later than the one the rep agreed to ({cause})"
         )
 
 
@@ -531,75 +533,30 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
 
     Raises QuotingConflict if the proposal is not pending; ProposalStale if the board changed
     since it was solved, the verifier rejects it on today's board, or its plan should already
-    have started: nothing is committed, the proposal goes to `resolving` and its re-solve is
-    enqueued."""
+    have started: nothing is committed now, the proposal goes to `resolving` with the approval
+    recorded (`approval_requested_by`) and its re-solve is enqueued, which commits it when its
+    promise is no later than the one the rep agreed to (else it goes back to the rep)."""
     try:
         with transaction.atomic():
             proposal = ReplanProposal.objects.select_for_update().get(pk=proposal_id)
             if proposal.status != ReplanProposal.Status.PENDING:
                 raise QuotingConflict(f"proposal {proposal.pk} is {proposal.status}, not pending")
             quote = Quote.objects.select_for_update().get(pk=proposal.quote_id)
-            option = proposal.capacity_option
-            reason = f"Replan for quote {quote.request_id} approved" + (
-                f" with {option.code}" if option else ""
-            )
-            result = _commit_quote(
-                quote,
-                answer_doc=proposal.answer,
-                expected_version_id=proposal.schedule_version_id,
-                now=proposal.board_now,  # type: ignore[arg-type]
-                kind=ScheduleVersion.Kind.REPLAN,
-                reason=reason,
-                user=approved_by,
-                options=[option.code] if option else [],
-            )
-            now = timezone.now()
-            ReplanProposal.objects.filter(pk=proposal.pk).update(
-                status=ReplanProposal.Status.APPROVED,
-                decided_by=approved_by,
-                decided_at=now,
-                committed_version=result.version,
-            )
-            order = _record_commit(quote, result, approved_by)
-            _repromises_after_repair(proposal)
-            AuditEvent.objects.create(
-                kind=AuditEvent.Kind.PROPOSAL_APPROVED,
-                actor=approved_by,
-                reason=reason,
-                order=order,
-                quote=quote,
-                proposal=proposal,
-                schedule_version=result.version,
-                capacity_option=option,
-                detail={"promise": result.promises[0].due.isoformat(), "diff": proposal.diff},
-            )
-            if option is not None:
-                AuditEvent.objects.create(
-                    kind=AuditEvent.Kind.CAPACITY_APPLIED,
-                    actor=approved_by,
-                    reason=reason,
-                    order=order,
-                    quote=quote,
-                    proposal=proposal,
-                    schedule_version=result.version,
-                    capacity_option=option,
-                )
-            Notification.objects.create(
-                recipient_id=quote.created_by_id,
-                kind=Notification.Kind.PROPOSAL_APPROVED,
-                text=f"{reason}: order {order.code} promised.",
-                quote=quote,
-                proposal=proposal,
-            )
-            proposal.refresh_from_db()
-            return AcceptOutcome(
-                quote=quote, order=order, promise=result.promises[0], proposal=proposal
-            )
+            return proposal_commit(proposal, quote, approved_by=approved_by)
     except (StaleSchedule, ScheduleRejected, PlanExpired) as exc:
         with transaction.atomic():
+            # The approval stands for the re-solve on the current board (approving.py): it
+            # commits there when its promise is no later than the agreed one, so an approval
+            # is never lost to a board that keeps changing.
             if ReplanProposal.objects.filter(
                 pk=proposal_id, status=ReplanProposal.Status.PENDING
-            ).update(status=ReplanProposal.Status.RESOLVING, solve_task_id="", enqueued=False):
+            ).update(
+                status=ReplanProposal.Status.RESOLVING,
+                solve_task_id="",
+                enqueued=False,
+                approval_requested_by=approved_by,
+                approval_requested_at=timezone.now(),
+            ):
                 AuditEvent.objects.create(
                     kind=AuditEvent.Kind.PROPOSAL_STALE,
                     actor=approved_by,
@@ -609,6 +566,69 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
                 )
                 enqueue_proposal_solve(proposal_id)
         raise ProposalStale(ReplanProposal.objects.get(pk=proposal_id), exc) from exc
+
+
+def proposal_commit(
+    proposal: ReplanProposal, quote: Quote, *, approved_by: User, reason_suffix: str = ""
+) -> AcceptOutcome:
+    """Commit `proposal` as it stands on its row (both rows locked by the caller, inside its
+    transaction): the schedule version, the order and promise, the option applied, the
+    decision, audit events and the rep's notification. Raises StaleSchedule /
+    ScheduleRejected / PlanExpired with nothing written."""
+    option = proposal.capacity_option
+    reason = f"Replan for quote {quote.request_id} approved" + (
+        f" with {option.code}" if option else ""
+    )
+    result = _commit_quote(
+        quote,
+        answer_doc=proposal.answer,
+        expected_version_id=proposal.schedule_version_id,
+        now=proposal.board_now,  # type: ignore[arg-type]
+        kind=ScheduleVersion.Kind.REPLAN,
+        reason=reason + reason_suffix,
+        user=approved_by,
+        options=[option.code] if option else [],
+    )
+    now = timezone.now()
+    ReplanProposal.objects.filter(pk=proposal.pk).update(
+        status=ReplanProposal.Status.APPROVED,
+        decided_by=approved_by,
+        decided_at=now,
+        committed_version=result.version,
+    )
+    order = _record_commit(quote, result, approved_by)
+    _repromises_after_repair(proposal)
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.PROPOSAL_APPROVED,
+        actor=approved_by,
+        reason=(reason + reason_suffix)[:500],
+        order=order,
+        quote=quote,
+        proposal=proposal,
+        schedule_version=result.version,
+        capacity_option=option,
+        detail={"promise": result.promises[0].due.isoformat(), "diff": proposal.diff},
+    )
+    if option is not None:
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.CAPACITY_APPLIED,
+            actor=approved_by,
+            reason=reason,
+            order=order,
+            quote=quote,
+            proposal=proposal,
+            schedule_version=result.version,
+            capacity_option=option,
+        )
+    Notification.objects.create(
+        recipient_id=quote.created_by_id,
+        kind=Notification.Kind.PROPOSAL_APPROVED,
+        text=f"{reason}: order {order.code} promised.",
+        quote=quote,
+        proposal=proposal,
+    )
+    proposal.refresh_from_db()
+    return AcceptOutcome(quote=quote, order=order, promise=result.promises[0], proposal=proposal)
 
 
 def repromise_due(projected: datetime, buffer_minutes: int) -> datetime:

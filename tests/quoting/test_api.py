@@ -96,7 +96,7 @@ def test_rush_goes_to_the_scheduler_who_approves(shop: Shop) -> None:
     assert all(e["quote"] in (None, f"Q-{quote_id}") for e in history["entries"])
 
 
-def test_a_stale_approval_answers_409_with_the_re_solved_proposal(shop: Shop) -> None:
+def test_a_stale_approval_answers_409_and_the_re_solve_carries_the_approval(shop: Shop) -> None:
     _busy_mill(shop)
     sales, scheduler = as_user(shop.users["sales"]), as_user(shop.users["scheduler"])
     rush = _post_quote(sales, shop, quantity=10).json()["id"]
@@ -110,13 +110,15 @@ def test_a_stale_approval_answers_409_with_the_re_solved_proposal(shop: Shop) ->
     orders = Order.objects.count()
 
     stale = scheduler.post(f"/api/proposals/{proposal['id']}/approve/")
-    assert stale.status_code == 409
+    assert stale.status_code == 409  # not committed as it was: the board changed under it
     body = stale.json()
-    assert "changed" in body["detail"]
-    # Polished once before the scheduler saw it, re-solved once on the changed board.
+    assert "changed" in body["detail"] and "approval stands" in body["detail"]
+    # Polished once before the scheduler saw it, re-solved once on the changed board, and (the
+    # eager worker ran the re-solve before this answer) committed with the approval.
     assert body["proposal"]["id"] == proposal["id"] and body["proposal"]["resolve_count"] == 2
     assert body["proposal"]["schedule_version"] != polished["schedule_version"]
-    assert Order.objects.count() == orders
+    assert body["proposal"]["status"] == "approved"
+    assert Order.objects.count() == orders + 1
 
 
 def test_reject_needs_a_reason(shop: Shop) -> None:

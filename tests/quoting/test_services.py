@@ -193,7 +193,7 @@ def test_accept_on_a_changed_board_is_refused_and_the_quote_re_solved(shop: Shop
     assert current_schedule_violations() == []
 
 
-def test_approving_a_stale_proposal_re_solves_it_and_commits_nothing(shop: Shop) -> None:
+def test_approving_a_stale_proposal_re_solves_it_and_the_approval_stands(shop: Shop) -> None:
     seeded = _busy_mill(shop)
     rush = _quote(shop, quantity=10)
     proposal = _proposal_of(
@@ -201,6 +201,7 @@ def test_approving_a_stale_proposal_re_solves_it_and_commits_nothing(shop: Shop)
     )
     assert proposal.status == ReplanProposal.Status.PENDING and proposal.resolve_count == 1
     assert proposal.schedule_version == seeded
+    stale_answer = proposal.answer
     # Meanwhile another rep's small order commits: the board changes under the proposal.
     small = _quote(shop, product=shop.bracket, quantity=1)
     outcome = services.quote_accept(quote_id=small.pk, accepted_by=shop.users["sales"])
@@ -210,25 +211,28 @@ def test_approving_a_stale_proposal_re_solves_it_and_commits_nothing(shop: Shop)
         )
     moved_on = current_version()
     assert moved_on != seeded
-    orders_before, promises_before = Order.objects.count(), Promise.objects.count()
+    orders_before = Order.objects.count()
 
     with pytest.raises(services.ProposalStale) as stale:
         services.replan_proposal_approve(
             proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
         )
-    assert "changed" in str(stale.value)
-    assert (Order.objects.count(), Promise.objects.count()) == (orders_before, promises_before)
-    assert current_version() == moved_on
-    proposal.refresh_from_db()
-    assert proposal.status == ReplanProposal.Status.PENDING  # re-solved: same proposal, new answer
-    # Solved twice: polished before the scheduler saw it, then again on the changed board.
-    assert proposal.schedule_version == moved_on and proposal.resolve_count == 2
+    assert "changed" in str(stale.value) and "approval stands" in str(stale.value)
     assert AuditEvent.objects.filter(kind="proposal_stale", proposal=proposal).exists()
-
-    approved = services.replan_proposal_approve(
-        proposal_id=proposal.pk, approved_by=shop.users["scheduler"]
-    )
-    assert _order_of(approved).promised_due == proposal.promise
+    # The stale plan was not forced: it was solved again on the changed board (eager worker)
+    # and that plan, not the stale one, was committed with the scheduler's approval, since
+    # its promise is no later than the one the rep accepted.
+    proposal.refresh_from_db()
+    assert proposal.status == ReplanProposal.Status.APPROVED, proposal.error
+    assert proposal.decided_by == shop.users["scheduler"] and proposal.resolve_count == 2
+    assert proposal.schedule_version == moved_on and proposal.answer != stale_answer
+    committed = proposal.committed_version
+    assert committed is not None and committed.parent == moved_on
+    assert Order.objects.count() == orders_before + 1
+    rush.refresh_from_db()
+    assert rush.order is not None and rush.order.promised_due == proposal.promise
+    assert proposal.promise is not None and rush.promise is not None
+    assert proposal.promise <= rush.promise
     assert current_schedule_violations() == []
 
 
@@ -496,6 +500,7 @@ def test_the_sweeper_retries_dead_solves_then_fails_them(shop: Shop, settings: A
         status=Quote.Status.SOLVING,
         solve_task_id="gone-too",
         attempts=services.MAX_SOLVE_ATTEMPTS,
+        worker_deaths=services.MAX_SOLVE_ATTEMPTS - 1,  # this silence is its last death
         heartbeat_at=old,
     )
     alive = _stored_quote(
@@ -514,6 +519,33 @@ def test_the_sweeper_retries_dead_solves_then_fails_them(shop: Shop, settings: A
     assert hopeless.status == Quote.Status.FAILED and "stopped responding" in hopeless.error
     assert alive.status == Quote.Status.SOLVING and alive.solve_task_id == "busy"
     assert Order.objects.count() == 0 and Promise.objects.count() == 0
+
+
+def test_re_solves_after_stale_accepts_are_not_worker_deaths(shop: Shop, settings: Any) -> None:
+    # Solved three times already because the board changed under its accepts (not a death),
+    # then its worker dies once: one death must not fail it, neither swept nor redelivered.
+    settings.SOLVE_STALE_SECONDS = 60
+    old = timezone.now() - timedelta(minutes=5)
+    resolved = services.MAX_SOLVE_ATTEMPTS
+    swept = _stored_quote(
+        shop, status=Quote.Status.SOLVING, solve_task_id="t1", attempts=resolved, heartbeat_at=old
+    )
+    report = services.solves_sweep_stale()
+    assert report.retried == [swept.pk] and report.failed == []
+    swept.refresh_from_db()
+    assert swept.status == Quote.Status.DONE, swept.error  # re-solved (eager)
+    assert swept.worker_deaths == 1 and swept.attempts == resolved + 1
+
+    redelivered = _stored_quote(
+        shop,
+        status=Quote.Status.SOLVING,
+        solve_task_id="t2",
+        attempts=resolved,
+        heartbeat_at=timezone.now(),
+    )
+    assert services.quote_solve(quote_id=redelivered.pk, task_id="t2") == Quote.Status.DONE
+    redelivered.refresh_from_db()
+    assert redelivered.worker_deaths == 1 and redelivered.attempts == resolved + 1
 
 
 def test_broker_down_keeps_the_request_and_the_sweeper_sends_it_later(

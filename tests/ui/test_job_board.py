@@ -188,7 +188,7 @@ def test_board_names_orders_a_shop_floor_event_put_at_risk(client_for: Any) -> N
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)  # the solve's monitor thread reads committed rows
-def test_approving_a_stale_proposal_re_solves_it_and_the_board_says_so(
+def test_approving_a_stale_proposal_re_solves_it_and_commits_that_with_the_approval(
     flushable_promises: None, client_for: Any, shop: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     from django.utils import timezone
@@ -236,12 +236,16 @@ def test_approving_a_stale_proposal_re_solves_it_and_the_board_says_so(
             )
         page = response.content.decode()
         assert "has changed since, so it was not committed" in page
-        assert not Order.objects.filter(quote=proposal.quote).exists()
+        assert "your approval stands" in page
+        # Not forced: re-solved (eagerly) on the changed board, and that plan committed with
+        # the scheduler's approval (its promise is no later than the rep's).
         proposal.refresh_from_db()
-        assert proposal.status == ReplanProposal.Status.PENDING  # re-solved (eagerly) on v-now
-        assert proposal.schedule_version == current_version()
-        board = client_for("scheduler").get("/board/").content.decode()
-        assert "re-solved \u00d71" in board
+        assert proposal.status == ReplanProposal.Status.APPROVED, proposal.error
+        assert proposal.resolve_count == 2 and proposal.committed_version == current_version()
+        assert proposal.committed_version is not None
+        assert proposal.committed_version.parent == proposal.schedule_version
+        order = Order.objects.get(quote=proposal.quote)
+        assert order.promised_due == proposal.promise
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager
 

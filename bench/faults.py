@@ -1,0 +1,571 @@
+"""Faults at scale: a concurrency storm of quotes from several reps, then each fault, on the real
+stack, with an independent check of the board after each. Writes docs/reliability.md.
+
+A fresh PostgreSQL database is filled with the demo shop (`seed_demo`). A throwaway
+`redis-server` of its own (a 63xx port, no persistence: a restart loses every queued message),
+a gunicorn HTTP server, one Celery worker (prefork, 2 children) and Celery beat (its own
+process, sweeping every 2 s; a silent solve is dead after 10 s) are started. Simulated sales
+reps (threads) quote over HTTP with tokens, poll each quote until it is final and accept it
+(again after a 409: the board moved, the quote was re-solved); a scheduler thread approves
+pending proposals over HTTP (a rep confirms a later promise through the service, as the quote
+page does).
+
+Phases, each a batch of quotes from several reps at once:
+1. storm: no fault;
+2. worker child killed: SIGKILL of every pool child while solves run (the main process
+   hands the messages to new children);
+3. worker killed: SIGKILL of the worker's whole process group mid-solve, a new worker started;
+4. broker restarted: the Redis server stopped (queued messages lost) while reps keep quoting
+   (their quotes are kept, not sent), started again empty;
+5. database connections terminated: `pg_terminate_backend` of every connection to the bench
+   database (web, worker) every 0.25 s for 3 s.
+
+After each: seconds from the fault clearing until every quote of the batch is final
+(recovery), quotes submitted / final / stranded / failed, HTTP 500s (and 503s) seen by the
+clients, and `bench.fault_stack.audit`: the engine's verifier on the current schedule, every
+committed promise against the one the rep agreed to, duplicates and half-written rows.
+
+Usage: ``DEMO=1 python -m bench.faults [--reps 8] [--storm-quotes 3] [--fault-reps 4]
+[--fault-quotes 2] [--pg postgres://postgres@127.0.0.1:5432] [--output docs/reliability.md]``.
+Every process it starts is stopped before it exits; the shared Redis is not used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import fault_stack as fs
+from bench.quote_e2e import _free_port, _recreate_database, _setup_django, _start, _stop
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUT = ROOT / "docs" / "reliability.md"
+DATABASE = "reliability_faults"
+POLL = 0.25
+WAIT_LIMIT = 180.0  # past this a quote counts as stranded
+
+
+# --- HTTP clients -----------------------------------------------------------------------------
+
+
+@dataclass
+class Http:
+    base: str
+    statuses: Counter[int] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def call(self, token: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """One request; (status, JSON body or None). A refused connection is status 0."""
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            method="POST" if body is not None else "GET",
+            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        except OSError:
+            status, raw = 0, b""
+        with self.lock:
+            self.statuses[status] += 1
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, None
+
+
+@dataclass
+class Batch:
+    ids: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, quote_id: int) -> None:
+        with self.lock:
+            self.ids.append(quote_id)
+
+
+FINAL = ("done", "failed", "cancelled")
+
+
+def submit(
+    http: Http, token: str, targets: dict[str, list[int]], rng: random.Random, batch: Batch
+) -> int | None:
+    """One quote request (tried again while the site answers 503 or not at all)."""
+    body = {
+        "customer": rng.choice(targets["customers"]),
+        "product": rng.choice(targets["products"]),
+        "quantity": rng.randint(1, 5),
+    }
+    status, created = http.call(token, "/api/quotes/", body)
+    while status in (0, 503):  # unreachable for a moment: the rep tries again
+        time.sleep(1)
+        status, created = http.call(token, "/api/quotes/", body)
+    if status != 202 or not created:
+        return None
+    batch.add(int(created["id"]))
+    return int(created["id"])
+
+
+def rep(
+    http: Http,
+    token: str,
+    targets: dict[str, list[int]],
+    count: int,
+    seed: int,
+    batch: Batch,
+    submitted: threading.Barrier,
+) -> None:
+    """A sales rep: asks for `count` quotes at once, then waits for each answer and accepts
+    it (again after a 409: the board moved and the quote was re-solved)."""
+    rng = random.Random(seed)
+    ids = [submit(http, token, targets, rng, batch) for _ in range(count)]
+    submitted.wait(timeout=WAIT_LIMIT)
+    for quote_id in ids:
+        if quote_id is None:
+            continue
+        for _attempt in range(4):
+            quote = _poll(http, token, quote_id)
+            if quote is None or quote["status"] != "done" or quote["answer_status"] != "promised":
+                break
+            status, _ = http.call(token, f"/api/quotes/{quote_id}/accept/", {})
+            if status != 409:
+                break  # accepted (order or proposal), or refused for a reason that stands
+
+
+def _poll(http: Http, token: str, quote_id: int) -> dict[str, Any] | None:
+    deadline = time.monotonic() + WAIT_LIMIT
+    while time.monotonic() < deadline:
+        status, quote = http.call(token, f"/api/quotes/{quote_id}/")
+        if status == 200 and quote and quote["status"] in FINAL and not quote.get("improving"):
+            return dict(quote)
+        time.sleep(POLL)
+    return None
+
+
+def scheduler(http: Http, token: str, stop: threading.Event) -> None:
+    """Approves every pending proposal; the rep confirms a later promise (the quote page's
+    button, through the service: the API has no route for it)."""
+    from django.db import close_old_connections
+
+    from quoting import services
+    from quoting.models import ReplanProposal
+
+    while not stop.is_set():
+        status, page = http.call(token, "/api/proposals/?status=pending&limit=100")
+        rows = (page or {}).get("results", page) if status == 200 else []
+        for proposal in rows or []:
+            http.call(token, f"/api/proposals/{proposal['id']}/approve/", {})
+        try:
+            close_old_connections()
+            for proposal in ReplanProposal.objects.filter(
+                status=ReplanProposal.Status.AWAITING_REP
+            ).select_related("quote__created_by"):
+                try:
+                    services.replan_proposal_confirm_later(
+                        proposal_id=proposal.pk, confirmed_by=proposal.quote.created_by
+                    )
+                except services.QuotingConflict:
+                    pass
+        except Exception as exc:  # a terminated connection: next round
+            if not _transient(exc):
+                raise
+            close_old_connections()
+        stop.wait(0.5)
+
+
+def _transient(exc: BaseException) -> bool:
+    from quoting.services.transient import is_transient
+
+    return is_transient(exc)
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    logs: Path
+    redis: fs.RedisServer
+    worker: Any = None
+    beat: Any = None
+    server: Any = None
+
+    def start_worker(self) -> None:
+        self.worker = fs.celery_worker(self.env, self.logs / "worker.log", "faults", concurrency=2)
+
+
+def _any_solving(ids: list[int]) -> bool:
+    from quoting.models import Quote
+
+    return Quote.objects.filter(pk__in=ids, status=Quote.Status.SOLVING).exists()
+
+
+def _wait(condition: Callable[[], bool], limit: float) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        try:
+            if condition():
+                return time.monotonic() - started
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            from django.db import close_old_connections
+
+            close_old_connections()
+        time.sleep(0.2)
+    return None
+
+
+def _final_now(ids: list[int]) -> list[int]:
+    from quoting.models import Quote
+
+    return list(
+        Quote.objects.filter(
+            pk__in=ids, status__in=[Quote.Status.DONE, Quote.Status.FAILED, Quote.Status.CANCELLED]
+        ).values_list("pk", flat=True)
+    )
+
+
+def _all_final(ids: list[int]) -> bool:
+    from quoting.models import Quote
+
+    return all(fs.quote_is_final(q) for q in Quote.objects.filter(pk__in=ids))
+
+
+def _settled(ids: list[int]) -> bool:
+    from quoting.models import ReplanProposal
+
+    return (
+        _all_final(ids)
+        and not ReplanProposal.objects.filter(
+            quote_id__in=ids,
+            status__in=[
+                ReplanProposal.Status.RESOLVING,
+                ReplanProposal.Status.PENDING,
+                ReplanProposal.Status.AWAITING_REP,
+            ],
+        ).exists()
+    )
+
+
+Fault = Callable[[Stack, Callable[[], object]], None]
+
+
+def run_phase(
+    name: str,
+    fault: Fault | None,
+    stack: Stack,
+    http: Http,
+    tokens: list[str],
+    targets: dict[str, list[int]],
+    reps: int,
+    quotes: int,
+    seed: int,
+) -> dict[str, Any]:
+    from django.db import close_old_connections
+
+    before = Counter(http.statuses)
+    batch = Batch()
+    submitted = threading.Barrier(reps + 1)
+    threads = [
+        threading.Thread(
+            target=rep,
+            args=(http, tokens[i % len(tokens)], targets, quotes, seed + i, batch, submitted),
+        )
+        for i in range(reps)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    submitted.wait(timeout=WAIT_LIMIT)  # every rep has asked for its quotes
+    fault_seconds = 0.0
+    if fault is not None:
+        _wait(lambda: _any_solving(batch.ids), 60)
+        fault_started = time.monotonic()
+        rng = random.Random(seed - 1)
+        fault(stack, lambda: submit(http, tokens[0], targets, rng, batch))
+        fault_seconds = time.monotonic() - fault_started
+    cleared = time.monotonic()
+    close_old_connections()
+    # Recovery: until every quote of the batch has reached a final state (answered, failed or
+    # cancelled) at least once since the fault, or before it. Later re-solves (an accept on a
+    # board that moved on) are the workflow, not the fault; they count in "stranded" if they
+    # never end. The storm's is counted from its start: there is no fault to clear.
+    answered: set[int] = set()
+
+    def all_answered() -> bool:
+        answered.update(_final_now(batch.ids))
+        return answered >= set(batch.ids)
+
+    recovery = _wait(all_answered, WAIT_LIMIT)
+    recovery_seconds = None
+    if recovery is not None:
+        recovery_seconds = time.monotonic() - (started if fault is None else cleared)
+    for thread in threads:
+        thread.join(timeout=2 * WAIT_LIMIT)
+    _wait(lambda: _settled(batch.ids), WAIT_LIMIT)
+    result = fs.audit(batch.ids)
+    seen = http.statuses - before
+    print(f"{name}: {result}", flush=True)
+    return {
+        "name": name,
+        "submitted": result.quotes,
+        "final": result.final,
+        "stranded": result.stranded,
+        "failed": result.failed,
+        "raw_errors": result.raw_errors,
+        "broken": result.broken_promises,
+        "duplicates": result.duplicates,
+        "half_written": result.half_written,
+        "recovery": recovery_seconds,
+        "fault_seconds": fault_seconds,
+        "wall": time.monotonic() - started,
+        "http_500": sum(n for code, n in seen.items() if code >= 500 and code != 503),
+        "http_503": seen.get(503, 0),
+        "requests": sum(seen.values()),
+    }
+
+
+def kill_children(stack: Stack, submit: Callable[[], object]) -> None:
+    for pid in fs.pool_children(stack.worker):
+        os.kill(pid, signal.SIGKILL)
+
+
+def kill_worker(stack: Stack, submit: Callable[[], object]) -> None:
+    fs.kill_group(stack.worker)
+    stack.start_worker()  # the fault clears when a worker is back
+
+
+def restart_broker(stack: Stack, submit: Callable[[], object]) -> None:
+    stack.redis.stop()  # the queued messages are lost
+    for _ in range(2):  # a rep quotes meanwhile: kept, sent when the broker is back
+        submit()
+    time.sleep(3)
+    stack.redis.start()
+
+
+def terminate_connections(stack: Stack, submit: Callable[[], object]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for _ in range(12):
+            fs.terminate_backends(cursor)
+            time.sleep(0.25)
+
+
+PHASES: list[tuple[str, Fault | None]] = [
+    ("concurrency storm (no fault)", None),
+    ("worker pool children killed (SIGKILL)", kill_children),
+    ("whole worker killed (SIGKILL), new one started", kill_worker),
+    ("broker stopped 3 s, back empty", restart_broker),
+    ("database connections terminated for 3 s", terminate_connections),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reps", type=int, default=8, help="reps in the storm")
+    parser.add_argument("--storm-quotes", type=int, default=3, help="quotes per rep in the storm")
+    parser.add_argument("--fault-reps", type=int, default=4)
+    parser.add_argument("--fault-quotes", type=int, default=2, help="quotes per rep per fault")
+    parser.add_argument("--time-limit", type=float, default=1.0)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--log-dir", default=str(ROOT / "var" / "bench-faults"))
+    parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
+    args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
+    logs = Path(args.log_dir)
+    logs.mkdir(parents=True, exist_ok=True)
+    pg = args.pg.rstrip("/")
+    _recreate_database(f"{pg}/postgres", DATABASE)
+    database_url = f"{pg}/{DATABASE}"
+    redis = fs.RedisServer(logs / "redis")
+    redis.start()
+    _setup_django(database_url, redis.url())
+    targets = _populate()
+    tokens, scheduler_token = _tokens(args.reps)
+    stack = Stack(
+        env=fs.stack_env(
+            database_url=database_url,
+            broker_url=redis.url(),
+            engine_time_limit=args.time_limit,
+        ),
+        logs=logs,
+        redis=redis,
+    )
+    port = _free_port()
+    bin_dir = Path(sys.executable).parent
+    stack.server = _start(
+        [
+            str(bin_dir / "gunicorn"),
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        stack.env,
+        logs / "gunicorn.log",
+    )
+    stack.start_worker()
+    stack.beat = fs.celery_beat(stack.env, logs / "beat.log", logs / "beat-schedule")
+    http = Http(f"http://127.0.0.1:{port}")
+    stop = threading.Event()
+    results = []
+    try:
+        _wait(lambda: http.call(scheduler_token, "/api/me/")[0] == 200, 60)
+        approver = threading.Thread(target=scheduler, args=(http, scheduler_token, stop))
+        approver.start()
+        for number, (name, fault) in enumerate(PHASES):
+            storm = fault is None
+            results.append(
+                run_phase(
+                    name,
+                    fault,
+                    stack,
+                    http,
+                    tokens,
+                    targets,
+                    args.reps if storm else args.fault_reps,
+                    args.storm_quotes if storm else args.fault_quotes,
+                    seed=1000 * number,
+                )
+            )
+        stop.set()
+        approver.join(timeout=30)
+    finally:
+        stop.set()
+        for process in (stack.server, stack.worker, stack.beat):
+            if process is not None:
+                _stop(process)
+        redis.stop()
+    command = "python -m bench.faults " + " ".join(argv if argv is not None else sys.argv[1:])
+    Path(args.output).write_text(render(results, args, command.strip(), load))
+    print(f"wrote {args.output}")
+    clean = all(
+        not (r["stranded"] or r["raw_errors"] or r["broken"] or r["duplicates"])
+        and not r["half_written"]
+        and r["http_500"] == 0
+        for r in results
+    )
+    return 0 if clean else 1
+
+
+def _populate() -> dict[str, list[int]]:
+    from django.core.management import call_command
+
+    from orders.models import Customer, Product
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0, password=f"bench-{random.random()}")
+    return {
+        "customers": list(Customer.objects.values_list("pk", flat=True)),
+        "products": list(
+            Product.objects.filter(routing__isnull=False).distinct().values_list("pk", flat=True)
+        ),
+    }
+
+
+def _tokens(reps: int) -> tuple[list[str], str]:
+    from django.contrib.auth import get_user_model
+
+    from orders.models import Profile
+    from orders.sign_in import api_token_issue
+
+    def token(username: str, role: str) -> str:
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        Profile.objects.update_or_create(user=user, defaults={"role": role})
+        return str(api_token_issue(user=user).key)
+
+    reps_tokens = [token(f"bench-rep-{i}", Profile.Role.SALES) for i in range(reps)]
+    return reps_tokens, token("bench-scheduler", Profile.Role.SCHEDULER)
+
+
+def render(
+    results: list[dict[str, Any]], args: argparse.Namespace, command: str, load: float
+) -> str:
+    lines = [
+        "# Reliability under faults",
+        "",
+        "Written by `bench/faults.py` (`python -m bench.faults`, see its docstring). The same",
+        "faults run in the test suite at a smaller scale (`tests/quoting/test_faults.py`, each",
+        "with a 30 s recovery bound).",
+        "",
+        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
+        f"{platform.python_version()}, load average {load:.2f} when the run started.",
+        "- Stack: PostgreSQL, a throwaway redis-server without persistence, gunicorn (3 x 4 "
+        "threads), one Celery worker (prefork, 2 children), Celery beat as its own process "
+        "(sweep every 2 s, `SOLVE_STALE_SECONDS=10`), engine time limit "
+        f"{args.time_limit:g} s; the demo shop (`seed_demo`).",
+        f"- Storm: {args.reps} reps x {args.storm_quotes} quotes at once; each fault: "
+        f"{args.fault_reps} reps x {args.fault_quotes} quotes, the fault injected once a solve "
+        "of the batch is running. Reps accept every promised answer; a scheduler approves "
+        "every proposal.",
+        "- recovery = seconds from the fault clearing until every quote of the batch has reached "
+        "a final state (answered, failed or cancelled; measured by polling every 0.2 s); "
+        "stranded = a quote not final, or its proposal still undecided, "
+        f"{WAIT_LIMIT:.0f} s after the reps and the scheduler are done. broken promises = the "
+        "engine's verifier on the current schedule plus every committed promise checked "
+        "against the one the rep agreed to.",
+        "",
+        "| phase | quotes | final | stranded | failed | recovery s | HTTP 500 | HTTP 503 "
+        "| requests | broken promises | duplicates | half-written | raw errors shown |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        recovery = "-" if r["recovery"] is None else f"{r['recovery']:.1f}"
+        lines.append(
+            f"| {r['name']} | {r['submitted']} | {r['final']} | {len(r['stranded'])} | "
+            f"{len(r['failed'])} | {recovery} | {r['http_500']} | {r['http_503']} | "
+            f"{r['requests']} | {len(r['broken'])} | {len(r['duplicates'])} | "
+            f"{len(r['half_written'])} | {len(r['raw_errors'])} |"
+        )
+    details = [
+        (r["name"], kind, item)
+        for r in results
+        for kind in ("stranded", "failed", "raw_errors", "broken", "duplicates", "half_written")
+        for item in r[kind]
+    ]
+    lines.append("")
+    if details:
+        lines.append("Findings:")
+        lines.append("")
+        lines += [f"- {name}, {kind}: {item}" for name, kind, item in details[:40]]
+    else:
+        lines.append(
+            "No quote stranded or failed, no broken promise, duplicate or half-written row."
+        )
+    lines.append("")
+    lines.append(
+        "The storm row's recovery is the time from its start to every quote final (no fault "
+        "to clear)."
+    )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
