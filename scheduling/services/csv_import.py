@@ -55,6 +55,7 @@ from django.db import transaction
 from orders.models import Customer, Operation, Order, Product, RoutingStep
 from scheduling.boards import board_now, board_snapshot
 from scheduling.engine.boardio.fields import MAX_MINUTES
+from scheduling.instants import has_time_zone
 from scheduling.models import Calendar, ScheduleVersion, WorkCenter
 from scheduling.services.board_io import board_check
 from scheduling.services.commit import PromiseSpec, schedule_commit
@@ -276,7 +277,7 @@ def _instant(text: str, *, end_of_day: bool) -> datetime:
         raise ValueError(
             f"'{text}' is not an ISO 8601 instant such as 2026-12-08T16:00+01:00"
         ) from exc
-    if value.tzinfo is None:
+    if not has_time_zone(value):
         raise ValueError(f"'{text}' has no UTC offset; write e.g. 2026-12-08T16:00+01:00")
     if value.second or value.microsecond:
         raise ValueError("use whole minutes")

@@ -41,6 +41,7 @@ from django.db import transaction
 
 from orders.models import Customer, Operation, Order, Product, Profile, RoutingStep
 from scheduling.boards import board_snapshot
+from scheduling.instants import minute_floor
 from scheduling.models import (
     Calendar,
     CalendarException,
@@ -308,7 +309,7 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
     work center exists, and ScheduleRejected if the verifier refuses the schedule.
     """
     rng = random.Random(seed)
-    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    now = minute_floor(now)
     with transaction.atomic():
         if (
             ScheduleVersion.objects.exists()
