@@ -38,7 +38,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from orders.models import Customer, Operation, Order, Product, Profile, RoutingStep
+from orders.models import Customer, Order, Product, Profile, RoutingStep
+from orders.services import order_operations_create
 from scheduling.boards import board_snapshot
 from scheduling.instants import minute_floor
 from scheduling.models import (
@@ -209,28 +210,7 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
             )
         # In bulk: row-by-row inserts were most of the seed's time.
         orders = Order.objects.bulk_create(orders)
-        pending = [
-            (
-                Operation(
-                    order=order,
-                    sequence=step.sequence,
-                    name=step.name,
-                    minutes=step.minutes_for(order.quantity),
-                ),
-                step,
-            )
-            for order in orders
-            for step in routing[order.product_id]
-        ]
-        created = Operation.objects.bulk_create([operation for operation, _ in pending])
-        through = Operation.work_centers.through
-        through.objects.bulk_create(
-            [
-                through(operation_id=operation.pk, workcenter_id=center.pk)
-                for operation, (_, step) in zip(created, pending, strict=True)
-                for center in step.work_centers.all()
-            ]
-        )
+        order_operations_create(orders=orders, routing=routing)
 
         demo_floor_progress_create(rng, now, orders, work_centers, calendar_of, closed_by_calendar)
         # Its own random stream: the open shop stays exactly what it was without history.

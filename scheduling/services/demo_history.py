@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from orders.models import Customer, Operation, Order, Product, RoutingStep
+from orders.services import operations_create
 from scheduling.models import WorkCenter
 from scheduling.services.commit import PromiseSpec
 from scheduling.services.demo_data import (
@@ -178,30 +179,23 @@ def demo_delivered_history_create(
         )
         plans.append((ran, fate))
     orders = Order.objects.bulk_create(orders)
-    pending = [
-        (
-            Operation(
-                order=order,
-                sequence=step_row.sequence,
-                name=step_row.name,
-                minutes=step_row.minutes_for(order.quantity),
-                state=Operation.State.DONE,
-                work_center=center,
-                actual_start=start,
-                actual_end=end,
-            ),
-            step_row,
-        )
-        for order, (ran, _) in zip(orders, plans, strict=True)
-        for step_row, center, start, end in ran
-    ]
-    created = Operation.objects.bulk_create([operation for operation, _ in pending])
-    through = Operation.work_centers.through
-    through.objects.bulk_create(
-        [
-            through(operation_id=operation.pk, workcenter_id=center.pk)
-            for operation, (_, step_row) in zip(created, pending, strict=True)
-            for center in step_row.work_centers.all()
+    operations_create(
+        operations=[
+            (
+                Operation(
+                    order=order,
+                    sequence=step_row.sequence,
+                    name=step_row.name,
+                    minutes=step_row.minutes_for(order.quantity),
+                    state=Operation.State.DONE,
+                    work_center=center,
+                    actual_start=start,
+                    actual_end=end,
+                ),
+                [allowed.pk for allowed in step_row.work_centers.all()],
+            )
+            for order, (ran, _) in zip(orders, plans, strict=True)
+            for step_row, center, start, end in ran
         ]
     )
 

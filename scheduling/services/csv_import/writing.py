@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from orders.models import Customer, Operation, Order, Product, RoutingStep
+from orders.models import Customer, Order, Product, RoutingStep
+from orders.services import order_operations_create
 from scheduling.boards import board_now, board_snapshot
 from scheduling.models import Calendar, ScheduleVersion, WorkCenter
 from scheduling.services.board_io import board_check
@@ -146,9 +147,9 @@ def _orders_with_promises(
         c.code: c for c in Customer.objects.filter(code__in={s.customer_code for s in specs})
     }
     products = {p.code: p for p in Product.objects.filter(code__in={s.product_code for s in specs})}
-    steps = {
-        code: list(p.routing.order_by("sequence").prefetch_related("work_centers"))
-        for code, p in products.items()
+    routing = {
+        p.pk: list(p.routing.order_by("sequence").prefetch_related("work_centers"))
+        for p in products.values()
     }
     # In bulk: an ERP export may carry thousands of open orders.
     rows = Order.objects.bulk_create(
@@ -166,28 +167,7 @@ def _orders_with_promises(
         ]
     )
     created = {order.code: order for order in rows}
-    pending = [
-        (
-            Operation(
-                order=order,
-                sequence=step.sequence,
-                name=step.name,
-                minutes=step.minutes_for(order.quantity),
-            ),
-            step,
-        )
-        for order, spec in zip(rows, specs, strict=True)
-        for step in steps[spec.product_code]
-    ]
-    operations = Operation.objects.bulk_create([operation for operation, _ in pending])
-    through = Operation.work_centers.through
-    through.objects.bulk_create(
-        [
-            through(operation_id=operation.pk, workcenter_id=center.pk)
-            for operation, (_, step) in zip(operations, pending, strict=True)
-            for center in step.work_centers.all()
-        ]
-    )
+    order_operations_create(orders=rows, routing=routing)
     now = board_now()
     board = board_snapshot(version=current, now=now).board
     answer = board_check(board, time_limit=time_limit)
