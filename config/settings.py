@@ -296,8 +296,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
-    for _folder in ("queue", "processed", "control"):
-        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Redis re-delivers an unacknowledged task after the visibility timeout; it must exceed
     # the hard time limit, or a long solve would be handed to a second worker while running.
@@ -374,7 +372,8 @@ SOLVE_STALE_SECONDS = envint("SOLVE_STALE_SECONDS", "20", minimum=10)
 SWEEP_SECONDS = envfloat("SWEEP_SECONDS", "10", minimum=1)
 # Beat keeps its last-run times beside the other runtime files, not in the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# VAR_DIR and the broker folders are created when the apps load (config/runtime.py), not here:
+# importing the settings writes nothing.
 # Rolling forward: planned starts that passed more than PLAN_START_GRACE (15 min) ago without a
 # report are moved to now. Well under the grace, so an unreported start is rolled within about
 # twenty minutes; a run that finds nothing overdue is one query.

@@ -13,7 +13,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,6 +22,7 @@ from orders.models import Operation as OperationRow
 from orders.models import Order as OrderRow
 from scheduling import models as m
 from scheduling.engine import model as e
+from scheduling.instants import minute_ceil, minute_floor
 
 # An operation planned to start at most this long ago whose start nobody has reported yet is
 # taken as started on time (the report is on its way): a plan stays a plan for the minutes
@@ -31,16 +32,9 @@ from scheduling.engine import model as e
 PLAN_START_GRACE = timedelta(minutes=15)
 
 
-def _minute(value: datetime) -> datetime:
-    """Instants on the board are whole minutes (board/1 resolution)."""
-    return value.astimezone(UTC).replace(second=0, microsecond=0)
-
-
 def board_now() -> datetime:
     """'Now' for a new board: the current minute, rounded up so nothing is planned in the past."""
-    current = timezone.now()
-    floored = _minute(current)
-    return floored if floored == current else floored + timedelta(minutes=1)
+    return minute_ceil(timezone.now())
 
 
 def _clock_minutes(text: str) -> int:
@@ -98,22 +92,26 @@ def work_center_calendars(
     for window in m.CapacityOptionWindow.objects.filter(
         option__status=m.CapacityOption.Status.APPLIED
     ).select_related("option"):
-        applied[window.option.work_center_id].append((_minute(window.start), _minute(window.end)))
+        applied[window.option.work_center_id].append(
+            (minute_floor(window.start), minute_floor(window.end))
+        )
     down: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for downtime in m.WorkCenterDowntime.objects.all():
-        down[downtime.work_center_id].append((_minute(downtime.start), _minute(downtime.end)))
+        down[downtime.work_center_id].append(
+            (minute_floor(downtime.start), minute_floor(downtime.end))
+        )
 
     calendars: dict[str, e.Calendar] = {}
     uses: dict[int, str] = {}
     for wc in work_centers:
         cal = wc.calendar
         closed = tuple(
-            (_minute(x.start), _minute(x.end))
+            (minute_floor(x.start), minute_floor(x.end))
             for x in exceptions[cal.pk]
             if x.kind == m.CalendarException.Kind.CLOSED
         )
         extra = tuple(
-            (_minute(x.start), _minute(x.end))
+            (minute_floor(x.start), minute_floor(x.end))
             for x in exceptions[cal.pk]
             if x.kind == m.CalendarException.Kind.EXTRA
         )
@@ -157,7 +155,7 @@ def _operation(
         work_centers=tuple(allowed),
         minutes=minutes,
         state=state,  # type: ignore[arg-type]
-        start=_minute(actual_start) if actual_start is not None else None,
+        start=minute_floor(actual_start) if actual_start is not None else None,
         work_center=work_center_codes[work_center_id] if work_center_id is not None else None,
     )
 
@@ -236,10 +234,10 @@ def board_snapshot(
         engine_orders.append(
             e.Order(
                 id=code,
-                due=_minute(promised_due),
+                due=minute_floor(promised_due),
                 operations=tuple(operations),
                 buffer_minutes=buffer_minutes,
-                release=_minute(release) if release else None,
+                release=minute_floor(release) if release else None,
             )
         )
 
@@ -262,8 +260,8 @@ def board_snapshot(
                 order=order_code,
                 operation=str(sequence),
                 work_center=work_center_codes[work_center_id],
-                start=_minute(start),
-                end=_minute(end),
+                start=minute_floor(start),
+                end=minute_floor(end),
             )
             for order_code, sequence, work_center_id, start, end in rows
         )
@@ -277,7 +275,9 @@ def board_snapshot(
         for option in m.CapacityOption.objects.filter(
             status=m.CapacityOption.Status.AVAILABLE
         ).prefetch_related("windows"):
-            spans = tuple((_minute(w.start), _minute(w.end)) for w in option.windows.all())
+            spans = tuple(
+                (minute_floor(w.start), minute_floor(w.end)) for w in option.windows.all()
+            )
             if not spans:
                 continue
             option_pks[option.code] = option.pk

@@ -1,27 +1,41 @@
 """Reads of the job board for the pages: the Gantt over a window and each order's buffer status.
 
-`job_board_for` turns the current schedule version into rows that a template can place without
-arithmetic: every bar, shaded off-shift period and axis tick carries its left offset and width
-as a percentage of the window. The board is rendered server-side (no client-side layout), so a
-1,000-operation board costs one query for the slots, one for the orders' projections and the
-calendars, and a template loop (bench/board_render.py measures it).
+`job_board_for` reads the schedule version's slots, the orders' projections and the calendars
+(one query for the slots on a 1,000-operation board) and lays them out with the geometry in
+`scheduling.gantt`; the shop floor's queue, the orders at risk and the board's health follow.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from orders.models import Operation, Order
-from scheduling.boards import board_now, work_center_calendars
+from scheduling.boards import work_center_calendars
 from scheduling.engine.calendars import calendar_windows, to_minute
+from scheduling.gantt import (
+    WINDOW_DAYS,
+    Bar,
+    BoardRow,
+    JobBoard,
+    assign_lanes,
+    axis_ticks,
+    bar_extent,
+    downtime_shade,
+    off_shift_shades,
+    percent_of_window,
+    window_bounds,
+)
+
+# scheduling/views.py draws a proposal on the board with this; it moved to scheduling.gantt and
+# is re-exported until the views (moved in a separate change) import it from there.
+from scheduling.gantt import overlay_proposal as overlay_proposal
 from scheduling.models import (
     BoardDisruption,
     ScheduledOperation,
@@ -41,8 +55,6 @@ from scheduling.selectors_disruption import (
 # way: yellow from the first minute, red from two thirds (the usual buffer-management
 # line for "act now") or when the promise itself is missed.
 RED_FROM = 2 / 3
-
-WINDOW_DAYS = {"day": 1, "week": 7, "2weeks": 14, "4weeks": 28}
 
 
 @dataclass(frozen=True)
@@ -143,80 +155,7 @@ def projected_completions(
 
 
 # ---------------------------------------------------------------------------------------------
-# The Gantt
-
-
-@dataclass
-class Bar:
-    pk: int  # orders.Operation id (0 for a proposal's new order, not yet created)
-    order_code: str
-    sequence: str
-    customer: str
-    operation: str  # "20 Machining"
-    work_center: str
-    start: datetime
-    end: datetime
-    left: float
-    width: float
-    lane: int = 0
-    color: str = "green"
-    state: str = Operation.State.PLANNED
-    promise: datetime | None = None
-    # Slack as a replan proposal's diff measures it (quoting.services.answers.replan_diff):
-    # the order's protected date (promise minus safety buffer) minus its projected completion;
-    # below zero the order is eating its buffer. Stated on the page (slack_hint.html).
-    slack_minutes: int | None = None
-    status_label: str = ""
-    css: str = ""  # extra classes: ghost / moved / new / dim
-    note: str = ""  # proposal overlay: "moved +3h 20m" / "before the replan"
-
-    @property
-    def top(self) -> int:
-        return 4 + self.lane * 22
-
-
-@dataclass
-class Shade:
-    left: float
-    width: float
-    down: bool = False
-    title: str = ""
-
-
-@dataclass
-class BoardRow:
-    code: str
-    name: str
-    capacity: int
-    bars: list[Bar] = field(default_factory=list)
-    shades: list[Shade] = field(default_factory=list)
-    lanes: int = 1
-
-    @property
-    def height(self) -> int:
-        return 8 + self.lanes * 22
-
-
-@dataclass(frozen=True)
-class Tick:
-    left: float
-    label: str
-    major: bool
-
-
-@dataclass
-class JobBoard:
-    version: ScheduleVersion | None
-    start: datetime
-    end: datetime
-    window: str
-    rows: list[BoardRow]
-    ticks: list[Tick]
-    now_left: float | None
-    operation_count: int
-    status_counts: dict[str, int]
-    previous_start: datetime
-    next_start: datetime
+# The Gantt's reads (its geometry is scheduling.gantt)
 
 
 def working_windows(
@@ -234,58 +173,6 @@ def working_windows(
         ]
         for wc in work_centers
     }
-
-
-def _pct(instant: datetime, start: datetime, span_seconds: float) -> float:
-    return round((instant - start).total_seconds() / span_seconds * 100, 3)
-
-
-def window_bounds(window: str, start: datetime | None) -> tuple[str, datetime, datetime]:
-    """A window kind and its [start, end); the start snaps to a UTC midnight."""
-    if window not in WINDOW_DAYS:
-        window = "week"
-    anchor = start or board_now()
-    anchor = anchor.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return window, anchor, anchor + timedelta(days=WINDOW_DAYS[window])
-
-
-def _ticks(start: datetime, end: datetime, window: str) -> list[Tick]:
-    span = (end - start).total_seconds()
-    ticks: list[Tick] = []
-    step_hours = {"day": 2, "week": 12, "2weeks": 24, "4weeks": 24}[window]
-    at = start
-    while at < end:
-        major = at.hour == 0
-        if window == "day":
-            label = at.strftime("%a %d %b") if major else at.strftime("%H:%M")
-        elif window == "week":
-            label = at.strftime("%a %d") if major else "12:00"
-        else:  # one tick a day, weeks start on Monday; four weeks leave room for Mondays only
-            major = at.weekday() == 0
-            if major:
-                label = at.strftime("%d %b")
-            else:
-                label = at.strftime("%d") if window == "2weeks" else ""
-        ticks.append(Tick(_pct(at, start, span), label, major))
-        at += timedelta(hours=step_hours)
-    return ticks
-
-
-def _assign_lanes(bars: list[Bar]) -> int:
-    """Stack overlapping bars in lanes (a work center with capacity 3 runs 3 at once)."""
-    lane_ends: list[datetime] = []
-    for bar in sorted(bars, key=lambda b: (b.start, b.end)):
-        for index, lane_end in enumerate(lane_ends):
-            if lane_end <= bar.start:
-                bar.lane = index
-                lane_ends[index] = bar.end
-                break
-        else:
-            bar.lane = len(lane_ends)
-            lane_ends.append(bar.end)
-    # As tall as the stacking needs (the label says the capacity): a 4-unit oven used one job
-    # at a time should not take four rows of screen.
-    return max(len(lane_ends), 1)
 
 
 # One row per bar, as plain tuples: a 1,000-operation board would otherwise build 5,000 model
@@ -332,19 +219,12 @@ def job_board_for(
     # Off-shift shading from the same calendars the engine plans with.
     working = working_windows(work_centers=work_centers, start=start, end=end)
     for wc in work_centers:
-        cursor = start
-        for a, b in working[wc.code]:
-            if a > cursor:
-                rows[wc.code].shades.append(Shade(_pct(cursor, start, span), _pct(a, cursor, span)))
-            cursor = max(cursor, b)
-        if cursor < end:
-            rows[wc.code].shades.append(Shade(_pct(cursor, start, span), _pct(end, cursor, span)))
+        rows[wc.code].shades.extend(off_shift_shades(working[wc.code], start, end))
     for down in WorkCenterDowntime.objects.filter(end__gt=start, start__lt=end).select_related(
         "work_center"
     ):
-        a, b = max(down.start, start), min(down.end, end)
         rows[down.work_center.code].shades.append(
-            Shade(_pct(a, start, span), _pct(b, a, span), True, f"Down: {down.reason}")
+            downtime_shade(down.start, down.end, down.reason, start, end)
         )
 
     bars: list[Bar] = []
@@ -386,7 +266,7 @@ def job_board_for(
                     disrupted=disrupted.get(order_id),
                 )
                 counts[status.color] += 1
-            a, b = max(slot_start, start), min(slot_end, end)
+            left, width = bar_extent(slot_start, slot_end, start, end)
             bar = Bar(
                 pk=operation_id,
                 order_code=order_code,
@@ -396,8 +276,8 @@ def job_board_for(
                 work_center=wc_code,
                 start=slot_start,
                 end=slot_end,
-                left=_pct(a, start, span),
-                width=max(_pct(b, a, span), 0.05),
+                left=left,
+                width=width,
                 color=status.color,
                 state=state,
                 promise=promised_due,
@@ -411,7 +291,7 @@ def job_board_for(
             bars.append(bar)
             rows[bar.work_center].bars.append(bar)
     for row in rows.values():
-        row.lanes = _assign_lanes(row.bars)
+        row.lanes = assign_lanes(row.bars)
 
     now = timezone.now()
     return JobBoard(
@@ -420,81 +300,13 @@ def job_board_for(
         end=end,
         window=window,
         rows=list(rows.values()),
-        ticks=_ticks(start, end, window),
-        now_left=_pct(now, start, span) if start <= now < end else None,
+        ticks=axis_ticks(start, end, window),
+        now_left=percent_of_window(now, start, span) if start <= now < end else None,
         operation_count=len(bars),
         status_counts=dict(counts),
         previous_start=start - timedelta(days=WINDOW_DAYS[window]),
         next_start=end,
     )
-
-
-def _instant(text: str) -> datetime:
-    value = parse_datetime(text)
-    if value is None:
-        raise ValueError(f"not an instant: {text!r}")
-    return value
-
-
-def overlay_proposal(
-    board: JobBoard,
-    *,
-    answer_schedule: list[dict[str, Any]],
-    moved: list[dict[str, Any]],
-    request_id: str,
-    new_order_label: str,
-    customer: str,
-    promise: datetime | None,
-) -> None:
-    """Draw a proposal on `board` as before/after: each moved operation keeps a dashed ghost
-    where it is now and gets a highlighted bar where the proposal puts it; the new order's
-    operations appear in the proposal colour. Rows are the proposal's answer/1 `schedule` and
-    its diff's `moved` list (plain data: the quoting app owns the proposal)."""
-    span = (board.end - board.start).total_seconds()
-    rows = {row.code: row for row in board.rows}
-    shift = {(m["order"], str(m["operation"])): int(m.get("minutes", 0)) for m in moved}
-    current = {(b.order_code, b.sequence): b for row in board.rows for b in row.bars}
-    for entry in answer_schedule:
-        key = (entry["order"], str(entry["operation"]))
-        is_new = entry["order"] == request_id
-        if not is_new and key not in shift:
-            continue
-        start, end = _instant(entry["start"]), _instant(entry["end"])
-        before = current.get(key)
-        if before is not None:
-            before.css = "ghost"
-            before.note = "where it is now; the proposal moves it"
-        if end <= board.start or start >= board.end or entry["work_center"] not in rows:
-            continue
-        a, b = max(start, board.start), min(end, board.end)
-        minutes = shift.get(key, 0)
-        sign = "+" if minutes >= 0 else "\u2212"
-        bar = Bar(
-            pk=before.pk if before else 0,
-            order_code=new_order_label if is_new else entry["order"],
-            sequence=str(entry["operation"]),
-            customer=customer if is_new else (before.customer if before else ""),
-            operation=str(entry["operation"]) if before is None else before.operation,
-            work_center=entry["work_center"],
-            start=start,
-            end=end,
-            left=_pct(a, board.start, span),
-            width=max(_pct(b, a, span), 0.05),
-            color="green",
-            promise=promise if is_new else (before.promise if before else None),
-            slack_minutes=None if is_new else (before.slack_minutes if before else None),
-            status_label="new order" if is_new else (before.status_label if before else ""),
-            css="new" if is_new else "moved",
-            note="the new order"
-            if is_new
-            else f"moved {sign}{abs(minutes) // 60}h {abs(minutes) % 60:02d}m",
-        )
-        rows[bar.work_center].bars.append(bar)
-    for row in board.rows:
-        for existing in row.bars:
-            if not existing.css:
-                existing.css = "dim"  # unaffected: fade so the proposal's changes stand out
-        row.lanes = _assign_lanes(row.bars)
 
 
 # ---------------------------------------------------------------------------------------------

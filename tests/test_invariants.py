@@ -24,7 +24,7 @@ GUARDED_FIELDS = {"promised_due", "is_current"}
 # in these modules, each of which is tested to end in schedule_commit or roll back.
 PROVISIONAL_ORDER_WRITERS = {
     "scheduling/services/board_io.py",
-    "scheduling/services/csv_import.py",
+    "scheduling/services/csv_import/writing.py",
     "scheduling/services/demo.py",
 }
 

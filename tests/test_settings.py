@@ -215,3 +215,18 @@ def test_sign_in_settings_are_checked_at_start_up(tmp_path: Path) -> None:
     cache = load_settings(tmp_path, CACHE_URL="memcached://cache:11211")
     assert cache.returncode != 0 and "CACHE_URL must be a redis:// URL" in cache.stderr
     assert load_settings(tmp_path, CACHE_URL="redis://cache:6379/1").returncode == 0
+
+
+def test_importing_the_settings_creates_no_directory(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=ROOT,
+        env={**clean_environment(tmp_path), "VAR_DIR": str(var_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert not var_dir.exists()

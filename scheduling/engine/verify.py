@@ -2,7 +2,8 @@
 
 Every promise and schedule version passes through here before it is written, so this module
 deliberately shares no code with the solver or ``calendars.py``: a bug in one should not be
-mirrored in the other. It works from the raw ``Calendar`` dataclass.
+mirrored in the other. It works from the raw ``Calendar`` dataclass, through its own walk of
+working time in ``verify_calendar.py``.
 
 Working time of a work center = (weekly windows in the calendar's local time zone
   U calendar ``extra`` U ``extra`` of the chosen capacity options on that work center)
@@ -29,16 +30,12 @@ Interpretations the solver must share (all instants half-open, minute resolution
 
 from __future__ import annotations
 
-import heapq
-from bisect import bisect_right
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
 
 from scheduling.engine.model import (
     Answer,
     Board,
-    Calendar,
     CapacityOption,
     Operation,
     Order,
@@ -46,135 +43,8 @@ from scheduling.engine.model import (
     ScheduledOperation,
     Span,
 )
-
-# A walk that finds no working time within ten years of its start gives up: the calendar has
-# (practically) no working time left, and looping on would hang the caller.
-HORIZON = timedelta(days=3660)
-# Closed spans longer than this make the walk jump to their end instead of stepping through
-# every weekday window they swallow.
-_SKIP_CLOSED = timedelta(days=2)
-
-
-def _merge(spans: Iterable[Span]) -> list[Span]:
-    merged: list[Span] = []
-    for start, end in sorted(spans):
-        if start >= end:
-            continue
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-class WorkingTime:
-    """Working intervals of one calendar plus extra spans, generated lazily window by window."""
-
-    def __init__(self, calendar: Calendar, extra_spans: Iterable[Span] = ()) -> None:
-        self._zone = ZoneInfo(calendar.timezone)
-        self._weekly = [sorted(day) for day in calendar.weekly]
-        self._has_weekly = any(self._weekly)
-        self._extra = _merge([*calendar.extra, *extra_spans])
-        self._extra_ends = [end for _, end in self._extra]
-        self._closed = _merge(calendar.closed)
-        self._closed_ends = [end for _, end in self._closed]
-        self._days: dict[date, list[Span]] = {}
-
-    def _day_windows(self, day: date) -> list[Span]:
-        windows = self._days.get(day)
-        if windows is None:
-            midnight = datetime.combine(day, time(), tzinfo=self._zone)
-            windows = []
-            for first, last in self._weekly[day.weekday()]:
-                # Aware + timedelta is wall-clock arithmetic in Python, so 24:00 is the next
-                # local midnight, whatever the day's length.
-                start = (midnight + timedelta(minutes=first)).astimezone(UTC)
-                end = (midnight + timedelta(minutes=last)).astimezone(UTC)
-                if start < end:
-                    windows.append((start, end))
-            self._days[day] = windows
-        return windows
-
-    def _weekly_from(self, t: datetime) -> Iterator[Span]:
-        if not self._has_weekly:
-            return
-        day = t.astimezone(self._zone).date() - timedelta(days=1)
-        last = day + HORIZON
-        while day <= last:
-            for window in self._day_windows(day):
-                if window[1] > t:
-                    yield window
-            day += timedelta(days=1)
-
-    def _open_from(self, t: datetime) -> Iterator[Span]:
-        """Disjoint, increasing pieces of weekly U extra time ending after ``t``."""
-        extras = self._extra[bisect_right(self._extra_ends, t) :]
-        frontier = t
-        for start, end in heapq.merge(self._weekly_from(t), extras):
-            start = max(start, frontier)
-            if start < end:
-                yield start, end
-                frontier = end
-
-    def intervals_from(self, t: datetime) -> Iterator[Span]:
-        """Working intervals from ``t`` on, in order, disjoint, the first clipped to start >= t."""
-        while True:
-            restart: datetime | None = None
-            for start, end in self._open_from(t):
-                index = bisect_right(self._closed_ends, start)
-                while start < end:
-                    if index < len(self._closed) and self._closed[index][0] < end:
-                        closed_start, closed_end = self._closed[index]
-                        if closed_start > start:
-                            yield start, closed_start
-                        start = max(start, closed_end)
-                        index += 1
-                        if closed_end - end > _SKIP_CLOSED:
-                            restart = closed_end
-                            break
-                    else:
-                        yield start, end
-                        break
-                if restart is not None:
-                    break
-            if restart is None:
-                return
-            t = restart
-
-    def is_working(self, t: datetime) -> bool:
-        for start, _ in self.intervals_from(t):
-            return start == t
-        return False
-
-    def end_after(self, start: datetime, minutes: int) -> datetime | None:
-        """Earliest instant at which ``minutes`` working minutes have passed since ``start``;
-        None if the calendar runs out of working time (within ``HORIZON`` of each gap)."""
-        remaining = timedelta(minutes=minutes)
-        for first, last in self.intervals_from(start):
-            if last - first >= remaining:
-                return first + remaining
-            remaining -= last - first
-        return None
-
-
-def working_end(
-    calendar: Calendar, extra_spans: Iterable[Span], start: datetime, minutes: int
-) -> datetime:
-    """End of ``minutes`` working minutes from ``start`` on ``calendar`` plus ``extra_spans``."""
-    end = WorkingTime(calendar, extra_spans).end_after(start, minutes)
-    if end is None:
-        raise ValueError(
-            f"calendar {calendar.id!r} has no working time for {minutes} minutes "
-            f"after {_show(start)}"
-        )
-    return end
-
-
-def _show(instant: datetime | None) -> str:
-    if instant is None:
-        return "null"
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from scheduling.engine.verify_calendar import WorkingTime
+from scheduling.engine.verify_calendar import show_instant as _show
 
 
 def verify(
@@ -195,23 +65,48 @@ def verify(
     if answer.status != "promised":
         return [f"answer status is {answer.status!r}: only a 'promised' answer has a schedule"]
     violations: list[str] = []
+    jobs, request = _jobs_to_cover(board, answer, violations)
+    working_time = _working_time_of(board, options, violations)
+    operations: dict[tuple[str, str], Operation] = {
+        (job.id, op.id): op for job in jobs for op in job.operations
+    }
+    rows = _rule_1_each_operation_once(board, answer, operations, violations)
+    violations.extend(_rule_2_calendar(board, operations, rows, working_time))
+    violations.extend(_rule_3_capacity(board, rows))
+    baseline = {(r.order, r.operation): r for r in board.schedule or ()}
+    for job in jobs:
+        violations.extend(_rule_4_routing(board, job, rows))
+        if isinstance(job, Order) and job.id not in accept_late:
+            violations.extend(_rule_5_promise(board, job, rows, baseline))
+    if request is not None:
+        violations.extend(_rule_6_request(board, answer, request, rows))
+    return violations
 
-    # --- which orders the schedule must cover -----------------------------------------------
+
+def _jobs_to_cover(
+    board: Board, answer: Answer, violations: list[str]
+) -> tuple[list[Order | Request], Request | None]:
+    """The orders the schedule must cover, plus the board's request when the answer is for it."""
     jobs: list[Order | Request] = list(board.orders)
-    request = None
-    if answer.request is not None:
-        if board.request is None:
-            violations.append(f"answer is for request {answer.request!r} but the board has none")
-        elif board.request.id != answer.request:
-            violations.append(
-                f"answer is for request {answer.request!r} but the board's request is "
-                f"{board.request.id!r}"
-            )
-        else:
-            request = board.request
-            jobs.append(request)
+    if answer.request is None:
+        return jobs, None
+    if board.request is None:
+        violations.append(f"answer is for request {answer.request!r} but the board has none")
+        return jobs, None
+    if board.request.id != answer.request:
+        violations.append(
+            f"answer is for request {answer.request!r} but the board's request is "
+            f"{board.request.id!r}"
+        )
+        return jobs, None
+    jobs.append(board.request)
+    return jobs, board.request
 
-    # --- working time per work center, with the chosen options' windows -------------------
+
+def _working_time_of(
+    board: Board, options: Sequence[str], violations: list[str]
+) -> Callable[[str], WorkingTime]:
+    """Working time per work center (built on first use), with the chosen options' windows."""
     option_by_id: dict[str, CapacityOption] = {o.id: o for o in board.capacity_options or ()}
     extra_by_center: dict[str, list[Span]] = {}
     for option_id in options:
@@ -230,10 +125,18 @@ def verify(
             working[center_id] = WorkingTime(calendar, extra_by_center.get(center_id, ()))
         return working[center_id]
 
-    # --- rule 1: every non-done operation exactly once, on one of its work centers ---------
-    operations: dict[tuple[str, str], Operation] = {
-        (job.id, op.id): op for job in jobs for op in job.operations
-    }
+    return working_time
+
+
+def _rule_1_each_operation_once(
+    board: Board,
+    answer: Answer,
+    operations: dict[tuple[str, str], Operation],
+    violations: list[str],
+) -> dict[tuple[str, str], ScheduledOperation]:
+    """Rule 1: every non-done operation exactly once, on one of its work centers. Returns the
+    rows that pass (and end after they start: rule 2's first check), the ones later rules read."""
+    centers = {wc.id for wc in board.work_centers}
     rows: dict[tuple[str, str], ScheduledOperation] = {}
     for row in answer.schedule:
         key = (row.order, row.operation)
@@ -274,8 +177,17 @@ def verify(
     for key, op in operations.items():
         if op.effective_state != "done" and key not in rows and key not in mentioned:
             violations.append(f"rule 1: {key[0]}/{key[1]} is not scheduled")
+    return rows
 
-    # --- rule 2: calendar ---------------------------------------------------------------------
+
+def _rule_2_calendar(
+    board: Board,
+    operations: dict[tuple[str, str], Operation],
+    rows: dict[tuple[str, str], ScheduledOperation],
+    working_time: Callable[[str], WorkingTime],
+) -> list[str]:
+    """Rule 2: each operation starts in working time and ends after its working minutes."""
+    violations: list[str] = []
     for key, row in rows.items():
         op = operations[key]
         name = f"{row.order}/{row.operation}"
@@ -301,103 +213,131 @@ def verify(
                 f"rule 2: {name} on {row.work_center} from {_show(row.start)} needs "
                 f"{op.minutes} working minutes and so ends {_show(expected)}, not {_show(row.end)}"
             )
+    return violations
 
-    # --- rule 3: capacity -------------------------------------------------------------------
+
+def _rule_3_capacity(board: Board, rows: dict[tuple[str, str], ScheduledOperation]) -> list[str]:
+    """Rule 3: no work center runs more operations at once than its capacity."""
+    capacities = {wc.id: wc.capacity for wc in board.work_centers}
     by_center: dict[str, list[ScheduledOperation]] = {}
     for row in rows.values():
         by_center.setdefault(row.work_center, []).append(row)
+    violations: list[str] = []
     for center_id, center_rows in by_center.items():
-        violations.extend(_capacity_violations(center_id, centers[center_id].capacity, center_rows))
+        violations.extend(_capacity_violations(center_id, capacities[center_id], center_rows))
+    return violations
 
-    # --- rule 4: routing; rule 5: promises -------------------------------------------------
-    baseline = {(r.order, r.operation): r for r in board.schedule or ()}
-    for job in jobs:
-        previous: ScheduledOperation | None = None
-        first_open = _first_open(job)
-        for op in job.operations:
-            if op.effective_state == "done":
-                continue
-            current = rows.get((job.id, op.id))
-            if current is None:
-                previous = None  # already reported under rule 1; do not chain through a gap
-                continue
-            name = f"{job.id}/{op.id}"
-            if previous is not None:
-                if current.start < previous.end:
-                    violations.append(
-                        f"rule 4: {name} starts {_show(current.start)}, before {job.id}/"
-                        f"{previous.operation} ends {_show(previous.end)}"
-                    )
-            elif op is first_open and op.effective_state != "running":
-                earliest = max(board.now, job.release or board.now)
-                if current.start < earliest:
-                    violations.append(
-                        f"rule 4: {name} starts {_show(current.start)}, before {_show(earliest)} "
-                        f"(max of now and the release)"
-                    )
-            previous = current
-        last = job.operations[-1]
-        last_row = rows.get((job.id, last.id))
-        if last_row is None:
+
+def _rule_4_routing(
+    board: Board, job: Order | Request, rows: dict[tuple[str, str], ScheduledOperation]
+) -> list[str]:
+    """Rule 4: a job's operations run in routing order, the first open one not before
+    max(now, release)."""
+    violations: list[str] = []
+    previous: ScheduledOperation | None = None
+    first_open = _first_open(job)
+    for op in job.operations:
+        if op.effective_state == "done":
             continue
-        if isinstance(job, Order) and job.id not in accept_late:
-            protected = job.due - timedelta(minutes=board.order_buffer(job))
-            limit = protected
-            base_row = baseline.get((job.id, last.id))
-            if base_row is not None and base_row.end > limit:
-                limit = base_row.end
-            if last_row.end > limit:
-                detail = f"its protected date {_show(protected)} (due {_show(job.due)} - buffer)"
-                if limit != protected:
-                    detail = f"its baseline end {_show(limit)} (already after {_show(protected)})"
+        current = rows.get((job.id, op.id))
+        if current is None:
+            previous = None  # already reported under rule 1; do not chain through a gap
+            continue
+        name = f"{job.id}/{op.id}"
+        if previous is not None:
+            if current.start < previous.end:
                 violations.append(
-                    f"rule 5: order {job.id} ends {_show(last_row.end)} ({job.id}/{last.id} on "
-                    f"{last_row.work_center}), after {detail}"
+                    f"rule 4: {name} starts {_show(current.start)}, before {job.id}/"
+                    f"{previous.operation} ends {_show(previous.end)}"
                 )
+        elif op is first_open and op.effective_state != "running":
+            earliest = max(board.now, job.release or board.now)
+            if current.start < earliest:
+                violations.append(
+                    f"rule 4: {name} starts {_show(current.start)}, before {_show(earliest)} "
+                    f"(max of now and the release)"
+                )
+        previous = current
+    return violations
 
-    # --- rule 6: the request's completion and promise --------------------------------------
-    if request is not None:
-        last_row = rows.get((request.id, request.operations[-1].id))
-        if last_row is not None and answer.completion != last_row.end:
-            violations.append(
-                f"rule 6: completion {_show(answer.completion)} is not the end "
-                f"{_show(last_row.end)} of the request's last operation "
-                f"{request.id}/{request.operations[-1].id}"
-            )
-        if answer.completion is not None:
-            promise = answer.completion + timedelta(minutes=board.order_buffer(request))
-            # The promise is completion + buffer, or the requested date itself when the
-            # schedule's completion + buffer keeps it (the default answer to a requested date).
-            keeps_requested = (
-                request.requested_due is not None
-                and answer.promise == request.requested_due
-                and promise <= request.requested_due
-            )
-            if answer.promise != promise and not keeps_requested:
-                violations.append(
-                    f"rule 6: promise {_show(answer.promise)} is not completion "
-                    f"{_show(answer.completion)} + {board.order_buffer(request)} buffer minutes "
-                    f"= {_show(promise)}, nor the requested date kept by it"
-                )
-            earliest_found = answer.earliest_completion
-            if earliest_found is not None and earliest_found > answer.completion:
-                violations.append(
-                    f"rule 6: earliest completion {_show(earliest_found)} is after the completion "
-                    f"{_show(answer.completion)} of this schedule"
-                )
-            if earliest_found is not None and not keeps_requested:
-                violations.append(
-                    "rule 6: an earliest completion is given but the promise does not keep "
-                    "the requested date"
-                )
-            reached = earliest_found if earliest_found is not None else answer.completion
-            if answer.lower_bound is not None and answer.lower_bound > reached:
-                violations.append(
-                    f"rule 6: lower bound {_show(answer.lower_bound)} is after the completion "
-                    f"{_show(reached)} that a schedule reaches"
-                )
-        else:
-            violations.append(f"rule 6: a promised answer for {request.id} has no completion")
+
+def _rule_5_promise(
+    board: Board,
+    job: Order,
+    rows: dict[tuple[str, str], ScheduledOperation],
+    baseline: dict[tuple[str, str], ScheduledOperation],
+) -> list[str]:
+    """Rule 5: an order ends by due - buffer, or by its baseline end when that is later."""
+    last = job.operations[-1]
+    last_row = rows.get((job.id, last.id))
+    if last_row is None:
+        return []
+    protected = job.due - timedelta(minutes=board.order_buffer(job))
+    limit = protected
+    base_row = baseline.get((job.id, last.id))
+    if base_row is not None and base_row.end > limit:
+        limit = base_row.end
+    if last_row.end <= limit:
+        return []
+    detail = f"its protected date {_show(protected)} (due {_show(job.due)} - buffer)"
+    if limit != protected:
+        detail = f"its baseline end {_show(limit)} (already after {_show(protected)})"
+    return [
+        f"rule 5: order {job.id} ends {_show(last_row.end)} ({job.id}/{last.id} on "
+        f"{last_row.work_center}), after {detail}"
+    ]
+
+
+def _rule_6_request(
+    board: Board,
+    answer: Answer,
+    request: Request,
+    rows: dict[tuple[str, str], ScheduledOperation],
+) -> list[str]:
+    """Rule 6: the request's completion, promise, earliest completion and lower bound agree
+    with its schedule."""
+    violations: list[str] = []
+    last_row = rows.get((request.id, request.operations[-1].id))
+    if last_row is not None and answer.completion != last_row.end:
+        violations.append(
+            f"rule 6: completion {_show(answer.completion)} is not the end "
+            f"{_show(last_row.end)} of the request's last operation "
+            f"{request.id}/{request.operations[-1].id}"
+        )
+    if answer.completion is None:
+        violations.append(f"rule 6: a promised answer for {request.id} has no completion")
+        return violations
+    promise = answer.completion + timedelta(minutes=board.order_buffer(request))
+    # The promise is completion + buffer, or the requested date itself when the
+    # schedule's completion + buffer keeps it (the default answer to a requested date).
+    keeps_requested = (
+        request.requested_due is not None
+        and answer.promise == request.requested_due
+        and promise <= request.requested_due
+    )
+    if answer.promise != promise and not keeps_requested:
+        violations.append(
+            f"rule 6: promise {_show(answer.promise)} is not completion "
+            f"{_show(answer.completion)} + {board.order_buffer(request)} buffer minutes "
+            f"= {_show(promise)}, nor the requested date kept by it"
+        )
+    earliest_found = answer.earliest_completion
+    if earliest_found is not None and earliest_found > answer.completion:
+        violations.append(
+            f"rule 6: earliest completion {_show(earliest_found)} is after the completion "
+            f"{_show(answer.completion)} of this schedule"
+        )
+    if earliest_found is not None and not keeps_requested:
+        violations.append(
+            "rule 6: an earliest completion is given but the promise does not keep "
+            "the requested date"
+        )
+    reached = earliest_found if earliest_found is not None else answer.completion
+    if answer.lower_bound is not None and answer.lower_bound > reached:
+        violations.append(
+            f"rule 6: lower bound {_show(answer.lower_bound)} is after the completion "
+            f"{_show(reached)} that a schedule reaches"
+        )
     return violations
 
 

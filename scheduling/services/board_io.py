@@ -52,6 +52,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from orders.models import Customer, Operation, Order, Product, RoutingStep
+from orders.services import operations_create
 from scheduling import engine
 from scheduling.boards import board_now, board_snapshot, weekly_from_engine
 from scheduling.engine import model as e
@@ -233,7 +234,7 @@ def _create_shop_rows(board: e.Board) -> dict[str, Order]:
     )
     products: dict[tuple[tuple[str, tuple[str, ...], int], ...], Product] = {}
     orders: dict[str, Order] = {}
-    pending: list[tuple[Operation, tuple[str, ...]]] = []
+    pending: list[tuple[Operation, list[int]]] = []
     for order in board.orders:
         signature = _routing_signature(order)
         product = products.get(signature)
@@ -273,20 +274,11 @@ def _create_shop_rows(board: e.Board) -> dict[str, Order]:
                         else None,
                         actual_start=op.start if started else None,
                     ),
-                    op.work_centers,
+                    [work_centers[code].pk for code in op.work_centers],
                 )
             )
         orders[order.id] = order_row
-    # In bulk: a board may carry thousands of operations.
-    created = Operation.objects.bulk_create([operation for operation, _ in pending])
-    through = Operation.work_centers.through
-    through.objects.bulk_create(
-        [
-            through(operation_id=operation.pk, workcenter_id=work_centers[code].pk)
-            for operation, (_, allowed) in zip(created, pending, strict=True)
-            for code in allowed
-        ]
-    )
+    operations_create(operations=pending)
     return orders
 
 

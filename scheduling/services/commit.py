@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from orders.models import Operation, Order, Promise, RoutingStep
+from orders.services import operations_create
 from scheduling import engine
 from scheduling.boards import board_snapshot
 from scheduling.engine import model as e
@@ -308,13 +309,19 @@ def _create_order(
     names = dict(
         RoutingStep.objects.filter(product_id=spec.product_id).values_list("sequence", "name")
     )
-    work_centers = {wc.code: wc for wc in WorkCenter.objects.all()}
-    for op in request.operations:
-        row = Operation.objects.create(
-            order=order,
-            sequence=int(op.id),
-            name=names.get(int(op.id), f"Step {op.id}"),
-            minutes=op.minutes,
-        )
-        row.work_centers.set([work_centers[code] for code in op.work_centers])
+    work_centers = dict(WorkCenter.objects.values_list("code", "pk"))
+    operations_create(
+        operations=[
+            (
+                Operation(
+                    order=order,
+                    sequence=int(op.id),
+                    name=names.get(int(op.id), f"Step {op.id}"),
+                    minutes=op.minutes,
+                ),
+                [work_centers[code] for code in op.work_centers],
+            )
+            for op in request.operations
+        ]
+    )
     return order

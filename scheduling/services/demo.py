@@ -33,14 +33,15 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from orders.models import Customer, Operation, Order, Product, Profile, RoutingStep
+from orders.models import Customer, Order, Product, Profile, RoutingStep
+from orders.services import order_operations_create
 from scheduling.boards import board_snapshot
+from scheduling.instants import minute_floor
 from scheduling.models import (
     Calendar,
     CalendarException,
@@ -51,188 +52,26 @@ from scheduling.models import (
 )
 from scheduling.services.board_io import board_check
 from scheduling.services.commit import PromiseSpec, schedule_commit
+from scheduling.services.demo_data import (
+    CALENDARS,
+    CUSTOMERS,
+    DELIVERED_COUNT,
+    FAMILIES,
+    ORDER_COUNT,
+    SHOP_TZ,
+    STAFF_USERS,
+    WORK_CENTERS,
+)
+from scheduling.services.demo_history import (
+    demo_delivered_history_create,
+    demo_floor_progress_create,
+)
 
-SHOP_TZ = ZoneInfo("Europe/Berlin")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 # Engine time for the seed's check: the greedy dispatch answers at once when the provisional
 # dates are a year out; the limit only bounds a pathological case.
 SEED_CHECK_SECONDS = 3.0
 # Provisional due dates: far enough that no order is late in the first schedule.
 PROVISIONAL_DAYS = 365
-
-
-def _weekly(
-    windows: list[list[str]], days: tuple[str, ...] = WEEKDAYS
-) -> dict[str, list[list[str]]]:
-    return {
-        day: [list(w) for w in windows] if day in days else []
-        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    }
-
-
-CALENDARS = {
-    "berlin-1shift": (
-        "One shift (06:00-14:00), Mon-Fri",
-        "Europe/Berlin",
-        _weekly([["06:00", "14:00"]]),
-    ),
-    "berlin-2shift": (
-        "Two shifts (06:00-22:00), Mon-Fri",
-        "Europe/Berlin",
-        _weekly([["06:00", "14:00"], ["14:00", "22:00"]]),
-    ),
-    "utc-24x7": (
-        "Around the clock (subcontractor)",
-        "UTC",
-        _weekly([["00:00", "24:00"]], ("mon", "tue", "wed", "thu", "fri", "sat", "sun")),
-    ),
-}
-
-# code, name, capacity, calendar
-WORK_CENTERS = [
-    ("SAW-1", "Band saw", 1, "berlin-1shift"),
-    ("LATHE-1", "CNC lathe, twin spindle", 2, "berlin-2shift"),
-    ("LATHE-2", "CNC lathe", 1, "berlin-2shift"),
-    ("MILL-1", "5-axis machining center", 1, "berlin-2shift"),
-    ("MILL-2", "Vertical mill", 1, "berlin-1shift"),
-    ("DRILL-1", "Radial drill", 1, "berlin-1shift"),
-    ("HONE-1", "Honing machine", 1, "berlin-2shift"),
-    ("WELD-1", "Welding cell", 1, "berlin-1shift"),
-    ("HEAT-1", "Heat treatment (subcontracted)", 4, "utc-24x7"),
-    ("DEBURR-1", "Deburr and wash", 2, "berlin-1shift"),
-    ("ASSY-1", "Assembly", 2, "berlin-2shift"),
-    ("TEST-1", "Hydraulic test bench", 1, "berlin-1shift"),
-    ("PAINT-1", "Paint line", 1, "berlin-1shift"),
-    ("PACK-1", "Packing", 1, "berlin-1shift"),
-]
-
-# family: (code prefix, names, routing template: (step name, work centers, setup, run per unit))
-FAMILIES: dict[str, tuple[str, list[str], list[tuple[str, tuple[str, ...], int, str]]]] = {
-    "cylinder": (
-        "CYL",
-        [
-            "Tie-rod cylinder 40/22x200",
-            "Tie-rod cylinder 50/28x300",
-            "Tie-rod cylinder 63/36x400",
-            "Welded cylinder 80/45x500",
-            "Welded cylinder 100/56x600",
-            "Telescopic cylinder 3-stage",
-            "Compact cylinder 32/16x50",
-            "Mill-type cylinder 125/70x800",
-            "Clamping cylinder 25/12x30",
-            "Steering cylinder 40/25x250",
-        ],
-        [
-            ("Cut tube and rod", ("SAW-1",), 20, "1.5"),
-            ("Turn rod and glands", ("LATHE-1", "LATHE-2"), 45, "6"),
-            ("Hone tube", ("HONE-1",), 30, "5"),
-            ("Weld mounts", ("WELD-1",), 40, "8"),
-            ("Deburr and wash", ("DEBURR-1",), 10, "2"),
-            ("Assemble", ("ASSY-1",), 20, "9"),
-            ("Pressure test", ("TEST-1",), 15, "2"),
-            ("Paint", ("PAINT-1",), 25, "3"),
-        ],
-    ),
-    "pump": (
-        "PMP",
-        [
-            "Gear pump 8 cc",
-            "Gear pump 16 cc",
-            "Gear pump 25 cc",
-            "Axial piston pump 45 cc",
-            "Axial piston pump 71 cc",
-            "Vane pump 20 cc",
-            "Hand pump 12 cc",
-        ],
-        [
-            ("Turn housing", ("LATHE-1", "LATHE-2"), 40, "7"),
-            ("Mill housing", ("MILL-1",), 60, "9"),
-            ("Harden gears", ("HEAT-1",), 60, "2"),
-            ("Hone bores", ("HONE-1",), 25, "4"),
-            ("Assemble", ("ASSY-1",), 30, "12"),
-            ("Performance test", ("TEST-1",), 20, "3"),
-            ("Pack", ("PACK-1",), 10, "1"),
-        ],
-    ),
-    "valve": (
-        "VLV",
-        [
-            "Check valve G1/2",
-            "Pressure relief valve 350 bar",
-            "Directional valve NG6",
-            "Directional valve NG10",
-            "Flow control valve",
-            "Counterbalance valve",
-            "Shuttle valve",
-        ],
-        [
-            ("Cut bar", ("SAW-1",), 15, "0.5"),
-            ("Turn body", ("LATHE-1", "LATHE-2"), 35, "4"),
-            ("Cross drill", ("DRILL-1", "MILL-2"), 25, "3"),
-            ("Deburr and wash", ("DEBURR-1",), 10, "1"),
-            ("Assemble", ("ASSY-1",), 15, "5"),
-            ("Function test", ("TEST-1",), 10, "1.5"),
-        ],
-    ),
-    "manifold": (
-        "MAN",
-        [
-            "Manifold block 2-station",
-            "Manifold block 4-station",
-            "Manifold block 6-station",
-            "Custom manifold (steel)",
-            "Custom manifold (aluminium)",
-            "Cartridge block",
-        ],
-        [
-            ("Saw block", ("SAW-1",), 15, "2"),
-            ("Mill faces and ports", ("MILL-1", "MILL-2"), 60, "14"),
-            ("Deep-hole drill", ("DRILL-1",), 30, "8"),
-            ("Deburr and wash", ("DEBURR-1",), 10, "3"),
-            ("Pack", ("PACK-1",), 10, "1"),
-        ],
-    ),
-}
-
-# code, name, buffer days (how much safety this customer's orders carry)
-CUSTOMERS = [
-    ("ACME", "Acme Agricultural Machines", 2),
-    ("BOLT", "Bolt Construction Equipment", 1),
-    ("CRANEX", "Cranex Lifting Systems", 2),
-    ("DELTA", "Delta Forestry", 1),
-    ("EMERALD", "Emerald Marine Winches", 3),
-    ("FORGE", "Forge Press Works", 2),
-    ("GRIP", "Grip Material Handling", 1),
-    ("HALDEN", "Halden Mining Supply", 3),
-    ("IRONCO", "Ironco Steel Mills", 2),
-    ("JUNO", "Juno Aerial Platforms", 1),
-    ("KESTREL", "Kestrel Snow Groomers", 2),
-    ("LUMEN", "Lumen Solar Trackers", 1),
-    ("MAGNA", "Magna Tunnelling", 3),
-    ("NORDLIFT", "Nordlift Forklifts", 1),
-    ("ORBIT", "Orbit Stage Machinery", 2),
-    ("PIVOT", "Pivot Irrigation", 1),
-    ("QUARRY", "Quarry Tech Crushers", 2),
-    ("RIVET", "Rivet Rail Maintenance", 1),
-    ("SUMMIT", "Summit Ski Lifts", 2),
-    ("TITAN", "Titan Recycling Balers", 1),
-]
-
-STAFF_USERS = [
-    ("sales", "Sam", "Sales", Profile.Role.SALES),
-    ("scheduler", "Sky", "Scheduler", Profile.Role.SCHEDULER),
-    ("manager", "Mo", "Manager", Profile.Role.MANAGER),
-]
-
-ORDER_COUNT = 150
-# Delivered orders (history for the dashboard): how many, over how many past weeks, and how
-# many of them were delivered late / re-promised (then delivered by the new date).
-DELIVERED_COUNT = 100
-HISTORY_DAYS = 70
-DELIVERED_LATE = 11
-DELIVERED_REPROMISED = 8
-# Orders with operations already on the floor: (order index, done steps, running step).
-ON_THE_FLOOR = 6
 
 
 class ShopNotEmpty(Exception):
@@ -272,32 +111,6 @@ def _next_weekday(now: datetime, weekday: int, weeks_ahead: int = 0) -> datetime
     return (local + timedelta(days=days + 7 * weeks_ahead)).astimezone(UTC)
 
 
-def _working(calendar: str, instant: datetime, closed: list[tuple[datetime, datetime]]) -> bool:
-    """Whether `instant` is working time of one of the demo calendars (for running operations'
-    actual starts, which the engine expects in working time)."""
-    if any(a <= instant < b for a, b in closed):
-        return False
-    _, tz, weekly = CALENDARS[calendar]
-    local = instant.astimezone(ZoneInfo(tz))
-    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
-    clock = local.strftime("%H:%M")
-    return any(a <= clock < b for a, b in weekly[day])
-
-
-def _latest_working_before(
-    calendar: str, instant: datetime, closed: list[tuple[datetime, datetime]]
-) -> datetime:
-    # Quarter-hour steps: starts on the quarter look like real shop-floor bookings.
-    t = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
-    for _ in range(4 * 24 * 21):
-        if _working(calendar, t, closed):
-            return t
-        t -= timedelta(minutes=15)
-    raise RuntimeError(
-        f"calendar {calendar} has no working time in the three weeks before {instant}"
-    )
-
-
 def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> DemoShopResult:
     """Build the demo shop (see the module docstring) into an empty shop.
 
@@ -308,7 +121,7 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
     work center exists, and ScheduleRejected if the verifier refuses the schedule.
     """
     rng = random.Random(seed)
-    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    now = minute_floor(now)
     with transaction.atomic():
         if (
             ScheduleVersion.objects.exists()
@@ -397,32 +210,11 @@ def demo_shop_seed(*, now: datetime, seed: int = 1, password: str = "demo") -> D
             )
         # In bulk: row-by-row inserts were most of the seed's time.
         orders = Order.objects.bulk_create(orders)
-        pending = [
-            (
-                Operation(
-                    order=order,
-                    sequence=step.sequence,
-                    name=step.name,
-                    minutes=step.minutes_for(order.quantity),
-                ),
-                step,
-            )
-            for order in orders
-            for step in routing[order.product_id]
-        ]
-        created = Operation.objects.bulk_create([operation for operation, _ in pending])
-        through = Operation.work_centers.through
-        through.objects.bulk_create(
-            [
-                through(operation_id=operation.pk, workcenter_id=center.pk)
-                for operation, (_, step) in zip(created, pending, strict=True)
-                for center in step.work_centers.all()
-            ]
-        )
+        order_operations_create(orders=orders, routing=routing)
 
-        _on_the_floor(rng, now, orders, work_centers, calendar_of, closed_by_calendar)
+        demo_floor_progress_create(rng, now, orders, work_centers, calendar_of, closed_by_calendar)
         # Its own random stream: the open shop stays exactly what it was without history.
-        history = _delivered_history(
+        history = demo_delivered_history_create(
             random.Random(f"history-{seed}"),
             now,
             customers,
@@ -575,202 +367,6 @@ def _capacity_options(now: datetime, work_centers: dict[str, WorkCenter]) -> Non
         CapacityOptionWindow.objects.bulk_create(
             [CapacityOptionWindow(option=option, start=a, end=b) for a, b in windows]
         )
-
-
-def _on_the_floor(
-    rng: random.Random,
-    now: datetime,
-    orders: list[Order],
-    work_centers: dict[str, WorkCenter],
-    calendar_of: dict[str, str],
-    closed: dict[str, list[tuple[datetime, datetime]]],
-) -> None:
-    """A few released orders have their first operation done and the second running.
-
-    Running operations started at a working instant before now (at most one per work center
-    unit, as on a real floor) and need more time than they have had."""
-    busy: dict[str, int] = {}
-    placed = 0
-    for order in orders:
-        if placed >= ON_THE_FLOOR or order.release is not None:
-            continue
-        ops = list(order.operations.order_by("sequence").prefetch_related("work_centers"))
-        if len(ops) < 3 or ops[1].minutes < 120:
-            continue
-        first_center = sorted(wc.code for wc in ops[0].work_centers.all())[0]
-        second_choices = sorted(wc.code for wc in ops[1].work_centers.all())
-        second_center = next(
-            (c for c in second_choices if busy.get(c, 0) < work_centers[c].capacity), None
-        )
-        if second_center is None:
-            continue
-        start = _latest_working_before(
-            calendar_of[second_center],
-            now - timedelta(minutes=45),
-            closed[calendar_of[second_center]],
-        )
-        done_end = start - timedelta(minutes=rng.choice([30, 60, 90]))
-        first = ops[0]
-        first.state = Operation.State.DONE
-        first.work_center = work_centers[first_center]
-        first.actual_start = done_end - timedelta(minutes=first.minutes)
-        first.actual_end = done_end
-        first.save(update_fields=["state", "work_center", "actual_start", "actual_end"])
-        second = ops[1]
-        second.state = Operation.State.RUNNING
-        second.work_center = work_centers[second_center]
-        second.actual_start = start
-        second.save(update_fields=["state", "work_center", "actual_start"])
-        order.status = Order.Status.IN_PROGRESS
-        order.save(update_fields=["status"])
-        busy[second_center] = busy.get(second_center, 0) + 1
-        placed += 1
-
-
-def _delivered_history(
-    rng: random.Random,
-    now: datetime,
-    customers: list[Customer],
-    buffer_days: dict[str, int],
-    products: list[Product],
-    routing: dict[int, list[RoutingStep]],
-    work_centers: dict[str, WorkCenter],
-    calendar_of: dict[str, str],
-) -> list[PromiseSpec]:
-    """DELIVERED_COUNT orders completed over the past HISTORY_DAYS, written done with every
-    operation done (work center, actual start and end in working time before `now`).
-
-    Returns their promise specs, each order's first promise before its re-promise. Most
-    orders were promised with room to spare; DELIVERED_LATE missed their promise by hours to
-    days; DELIVERED_REPROMISED slipped past their first promise, were re-promised while in
-    work and delivered by the new date."""
-    fates = (
-        ["late"] * DELIVERED_LATE
-        + ["repromised"] * DELIVERED_REPROMISED
-        + ["on_time"] * (DELIVERED_COUNT - DELIVERED_LATE - DELIVERED_REPROMISED)
-    )
-    rng.shuffle(fates)
-    # Completions spread evenly over the period's working days, oldest first (order codes grow
-    # with the date the order was taken), each at a quarter-hour inside the day shift rather
-    # than all at its last minute; none later than an hour before now.
-    today = now.astimezone(SHOP_TZ).date()
-    days = [
-        day
-        for day in (today - timedelta(days=back) for back in range(HISTORY_DAYS, -1, -1))
-        if day.weekday() < 5  # nothing ships at the weekend
-    ]
-    completions = []
-    for index in range(DELIVERED_COUNT):
-        day = days[index * len(days) // DELIVERED_COUNT]
-        completed = datetime.combine(day, time(6), tzinfo=SHOP_TZ).astimezone(UTC) + timedelta(
-            minutes=15 * rng.randrange(1, 32)
-        )
-        if completed > now - timedelta(hours=1):
-            completed = _latest_working_before("berlin-1shift", now - timedelta(hours=1), [])
-        completions.append(completed)
-    completions.sort()
-
-    orders: list[Order] = []
-    plans: list[tuple[list[tuple[RoutingStep, WorkCenter, datetime, datetime]], str]] = []
-    for index, (completed, fate) in enumerate(zip(completions, fates, strict=True)):
-        customer = customers[rng.randrange(len(customers))]
-        product = products[rng.randrange(len(products))]
-        quantity = rng.choice([1, 2, 4, 5, 8, 10, 12, 16, 20, 25])
-        # Backwards from the completion: each operation ends in its work center's working
-        # time, a queue of half an hour to a day before the next one starts.
-        ran: list[tuple[RoutingStep, WorkCenter, datetime, datetime]] = []
-        end = completed
-        for step_row in reversed(routing[product.pk]):
-            center = rng.choice(sorted(wc.code for wc in step_row.work_centers.all()))
-            end = _latest_working_before(calendar_of[center], end, [])
-            start = end - timedelta(
-                minutes=round(step_row.minutes_for(quantity) * rng.uniform(0.9, 1.2))
-            )
-            ran.append((step_row, work_centers[center], start, end))
-            end = start - timedelta(minutes=rng.choice([30, 60, 120, 240, 480, 1440]))
-        ran.reverse()
-        release = ran[0][2].replace(minute=0) - timedelta(hours=rng.choice([2, 6, 24]))
-        buffer = buffer_days[customer.code] * 1440
-        orders.append(
-            Order(
-                code=f"SO-{24001 - DELIVERED_COUNT + index}",
-                customer=customer,
-                product=product,
-                quantity=quantity,
-                release=release,
-                # Provisional: schedule_commit writes the promise rows and the final date.
-                promised_due=completed,
-                buffer_minutes=buffer,
-                status=Order.Status.DONE,
-                completed_at=completed,
-            )
-        )
-        plans.append((ran, fate))
-    orders = Order.objects.bulk_create(orders)
-    pending = [
-        (
-            Operation(
-                order=order,
-                sequence=step_row.sequence,
-                name=step_row.name,
-                minutes=step_row.minutes_for(order.quantity),
-                state=Operation.State.DONE,
-                work_center=center,
-                actual_start=start,
-                actual_end=end,
-            ),
-            step_row,
-        )
-        for order, (ran, _) in zip(orders, plans, strict=True)
-        for step_row, center, start, end in ran
-    ]
-    created = Operation.objects.bulk_create([operation for operation, _ in pending])
-    through = Operation.work_centers.through
-    through.objects.bulk_create(
-        [
-            through(operation_id=operation.pk, workcenter_id=center.pk)
-            for operation, (_, step_row) in zip(created, pending, strict=True)
-            for center in step_row.work_centers.all()
-        ]
-    )
-
-    specs: list[PromiseSpec] = []
-    for order, (ran, fate) in zip(orders, plans, strict=True):
-        assert order.completed_at is not None
-        completed = order.completed_at
-        quoted = order.release or ran[0][2]
-        hours = timedelta(hours=1)
-        if fate == "on_time":
-            first_due = completed + hours * rng.choice([2, 6, 12, 24, 36, 48, 72, 96])
-        elif fate == "late":
-            first_due = completed - hours * rng.choice([2, 4, 8, 20, 30, 50, 76])
-        else:
-            first_due = completed - hours * rng.choice([20, 30, 50, 76, 100])
-        first_due = first_due.replace(minute=0)
-        specs.append(
-            PromiseSpec(
-                order_id=order.pk,
-                due=first_due,
-                buffer_minutes=order.buffer_minutes,
-                kind="imported",
-                reason=f"Demo history: quoted {quoted:%Y-%m-%d %H:%M} UTC when the order was taken",
-            )
-        )
-        if fate == "repromised":
-            # Re-promised half-way through its operations, when the slip showed.
-            made = ran[len(ran) // 2][2]
-            new_due = (completed + hours * rng.choice([2, 8, 24])).replace(minute=0)
-            specs.append(
-                PromiseSpec(
-                    order_id=order.pk,
-                    due=new_due,
-                    buffer_minutes=order.buffer_minutes,
-                    kind="repromise",
-                    reason=f"Demo history: re-promised {made:%Y-%m-%d %H:%M} UTC after "
-                    "a machine breakdown",
-                )
-            )
-    return specs
 
 
 def _demo_usernames() -> list[str]:

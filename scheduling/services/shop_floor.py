@@ -47,6 +47,7 @@ from django.db.models import Q
 from orders.models import Operation, Order
 from scheduling.boards import board_now, board_snapshot
 from scheduling.engine import model as e
+from scheduling.instants import has_time_zone, minute_floor
 from scheduling.models import ScheduleVersion, WorkCenter, WorkCenterDowntime
 from scheduling.services.board_io import board_check
 from scheduling.services.commit import ScheduleRejected, schedule_commit
@@ -63,22 +64,18 @@ class ShopFloorResult:
     downtime: WorkCenterDowntime | None = None  # the downtime recorded, for its caller
 
 
-def _minute(value: datetime) -> datetime:
-    return value.replace(second=0, microsecond=0)
-
-
 def _require_aware(errors: dict[str, list[str]], name: str, value: datetime | None) -> bool:
     if value is None:
         errors.setdefault(name, []).append("This field is required.")
         return False
-    if value.tzinfo is None or value.utcoffset() is None:
+    if not has_time_zone(value):
         errors.setdefault(name, []).append("Give a time with a time zone.")
         return False
     return True
 
 
 def _not_future(errors: dict[str, list[str]], name: str, value: datetime) -> None:
-    if _minute(value) > board_now():
+    if minute_floor(value) > board_now():
         errors.setdefault(name, []).append("Cannot record something that has not happened yet.")
 
 
@@ -305,7 +302,7 @@ def operation_start(
         if _require_aware(errors, "at", at):
             _not_future(errors, "at", at)
             finished = [op.actual_end for op in earlier if op.actual_end is not None]
-            if finished and _minute(at) < _minute(max(finished)):
+            if finished and minute_floor(at) < minute_floor(max(finished)):
                 errors.setdefault("at", []).append(
                     "The operation cannot start before the previous one finished "
                     f"({max(finished):%Y-%m-%d %H:%M} UTC)."
@@ -315,7 +312,7 @@ def operation_start(
         assert work_center is not None
         operation.state = Operation.State.RUNNING
         operation.work_center = work_center
-        operation.actual_start = _minute(at)
+        operation.actual_start = minute_floor(at)
         operation.save(update_fields=["state", "work_center", "actual_start"])
         Order.objects.filter(pk=operation.order_id, status=Order.Status.OPEN).update(
             status=Order.Status.IN_PROGRESS
@@ -352,7 +349,7 @@ def operation_finish(*, operation_id: int, at: datetime, user: User | None) -> S
             )
         if _require_aware(errors, "at", at):
             _not_future(errors, "at", at)
-            if operation.actual_start is not None and _minute(at) < operation.actual_start:
+            if operation.actual_start is not None and minute_floor(at) < operation.actual_start:
                 errors.setdefault("at", []).append(
                     "An operation cannot finish before it started "
                     f"({operation.actual_start:%Y-%m-%d %H:%M} UTC)."
@@ -360,12 +357,12 @@ def operation_finish(*, operation_id: int, at: datetime, user: User | None) -> S
         if errors:
             raise ValidationError(errors)
         operation.state = Operation.State.DONE
-        operation.actual_end = _minute(at)
+        operation.actual_end = minute_floor(at)
         operation.save(update_fields=["state", "actual_end"])
         order = operation.order
         if not order.operations.exclude(state=Operation.State.DONE).exists():
             order.status = Order.Status.DONE
-            order.completed_at = _minute(at)
+            order.completed_at = minute_floor(at)
             order.save(update_fields=["status", "completed_at"])
         return _revalidate(current=current, user=user, reason=f"Operation {operation} finished")
 
@@ -393,7 +390,7 @@ def work_center_downtime_record(
             errors.setdefault("work_center_id", []).append("No such work center.")
         start_ok = _require_aware(errors, "start", start)
         end_ok = _require_aware(errors, "end", end)
-        if start_ok and end_ok and _minute(end) <= _minute(start):
+        if start_ok and end_ok and minute_floor(end) <= minute_floor(start):
             errors.setdefault("end", []).append("The end must be after the start.")
         _check_reason(errors, reason)
         if errors:
@@ -401,16 +398,16 @@ def work_center_downtime_record(
         assert work_center is not None
         downtime = WorkCenterDowntime.objects.create(
             work_center=work_center,
-            start=_minute(start),
-            end=_minute(end),
+            start=minute_floor(start),
+            end=minute_floor(end),
             reason=reason.strip(),
             created_by=user,
         )
         result = _revalidate(
             current=current,
             user=user,
-            reason=f"{work_center.code} down {_minute(start):%Y-%m-%d %H:%M}-"
-            f"{_minute(end):%Y-%m-%d %H:%M} UTC: {reason.strip()}",
+            reason=f"{work_center.code} down {minute_floor(start):%Y-%m-%d %H:%M}-"
+            f"{minute_floor(end):%Y-%m-%d %H:%M} UTC: {reason.strip()}",
         )
         return dataclasses.replace(result, downtime=downtime)
 
@@ -463,9 +460,9 @@ def work_center_downtime_change(
         new_start = downtime.start
         new_end = downtime.end
         if start is not None and _require_aware(errors, "start", start):
-            new_start = _minute(start)
+            new_start = minute_floor(start)
         if end is not None and _require_aware(errors, "end", end):
-            new_end = _minute(end)
+            new_end = minute_floor(end)
         if not errors and new_end <= new_start:
             errors.setdefault("end", []).append("The end must be after the start.")
         new_reason = downtime.reason if reason is None else reason.strip()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from orders.templatetags.ui import WHEN_FORMAT, minutes, promise_time
-from scheduling.selectors import Bar
+from scheduling.gantt import Bar
 
 register = template.Library()
 

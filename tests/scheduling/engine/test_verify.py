@@ -25,7 +25,8 @@ from scheduling.engine.model import (
     ScheduledOperation,
     WorkCenter,
 )
-from scheduling.engine.verify import WorkingTime, verify, working_end
+from scheduling.engine.verify import verify
+from scheduling.engine.verify_calendar import WorkingTime, working_end
 
 
 def utc(text: str) -> datetime:
