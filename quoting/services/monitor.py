@@ -73,35 +73,22 @@ class SolveMonitor:
         self._thread.join(timeout=10)
 
     def _mine(self) -> Any:
-        status = Quote.Status.SOLVING if self.model is Quote else ReplanProposal.Status.RESOLVING
         return self.model._default_manager.filter(
-            pk=self.pk, status=status, solve_task_id=self.task_id
+            pk=self.pk, status=self.model.HELD_STATUS, solve_task_id=self.task_id
         )
 
     def _poll(self) -> None:
         """Set `lost` when the row is visibly someone else's now (the sweeper requeued it, a
         reject or a newer run took it) and `cancel_requested` when a cancel was asked for."""
-        row: tuple[Any, ...] | None
-        holding: str
-        if self.model is Quote:
-            row = (
-                Quote.objects.filter(pk=self.pk)
-                .values_list("status", "solve_task_id", "cancel_requested")
-                .first()
-            )
-            holding = Quote.Status.SOLVING
-        else:
-            row = (
-                ReplanProposal.objects.filter(pk=self.pk)
-                .values_list("status", "solve_task_id", "pk")
-                .first()
-            )
-            holding = ReplanProposal.Status.RESOLVING
+        columns = ["status", "solve_task_id"]
+        if self.model.CANCEL_FIELD is not None:
+            columns.append(self.model.CANCEL_FIELD)
+        row = self.model._default_manager.filter(pk=self.pk).values_list(*columns).first()
         if row is None:
             return  # not visible to this connection (yet); the final conditional write decides
-        if row[0] != holding or row[1] != self.task_id:
+        if row[0] != self.model.HELD_STATUS or row[1] != self.task_id:
             self.lost.set()
-        elif self.model is Quote and row[2]:
+        elif len(row) > 2 and row[2]:
             self.cancel_requested.set()
         if self.make_way and quotes_waiting():
             self.made_way.set()
@@ -133,10 +120,8 @@ class SolveMonitor:
         """Write new progress, and the heartbeat when due; True when a write was made."""
         fields: dict[str, Any] = {}
         latest = self._latest
-        if self.model is Quote and latest is not None and latest is not self._written:
-            fields["progress"] = min(1.0, max(0.0, float(latest.fraction)))
-            if latest.best_completion is not None:
-                fields["best_completion"] = latest.best_completion
+        if latest is not None and latest is not self._written:
+            fields.update(self.model.progress_fields(latest))
         if not fields and not beat_due:
             return False
         fields["heartbeat_at"] = timezone.now()
