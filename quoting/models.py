@@ -20,6 +20,27 @@ from django.db.models import Q
 
 if TYPE_CHECKING:
     from scheduling.engine import Progress
+    from scheduling.engine.model import Answer
+
+
+class StoredAnswer:
+    """The one way to read a row's stored answer/1 document (`answer`): `engine_answer()`
+    returns the engine's typed Answer, parsed once per document the row holds."""
+
+    answer: Any
+    _parsed: tuple[Any, Answer] | None = None
+
+    def engine_answer(self) -> Answer:
+        """The stored answer as `scheduling.engine.model.Answer`. Raises ValueError when the
+        row has no answer yet (look at its status first)."""
+        doc = self.answer
+        if not doc:
+            raise ValueError(f"{self} has no stored answer")
+        if self._parsed is None or self._parsed[0] is not doc:
+            from scheduling.engine.boardio import load_answer  # the engine loads on use only
+
+            self._parsed = (doc, load_answer(doc))
+        return self._parsed[1]
 
 
 class SolveStatus(models.TextChoices):
@@ -30,7 +51,7 @@ class SolveStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class SolveRow(models.Model):
+class SolveRow(StoredAnswer, models.Model):
     """The columns a worker's solve writes, shared by quotes and replan proposals: which run
     holds the row and whether it is alive, whether the broker took its task, and the answer
     (the engine's answer/1 document solved at `board_now`, with the columns shown from it)."""
@@ -188,11 +209,18 @@ class Quote(SolveRow):
     def earliest_promise(self) -> datetime | None:
         """When the promise keeps the requested date: how early it could be instead (the
         earliest completion found + the request's buffer), else None."""
-        earliest = (self.answer or {}).get("earliest_completion")
-        if not earliest or not self.request_doc:
+        if not self.answer or not self.request_doc:
+            return None
+        earliest = self.engine_answer().earliest_completion
+        if earliest is None:
             return None
         buffer = timedelta(minutes=int(self.request_doc.get("buffer_minutes") or 0))
-        return datetime.fromisoformat(earliest.replace("Z", "+00:00")) + buffer
+        return earliest + buffer
+
+    @property
+    def at_risk_orders(self) -> tuple[str, ...]:
+        """The orders a quote made against a repair of a disrupted board leaves at risk."""
+        return self.engine_answer().at_risk if self.answer else ()
 
     @property
     def order_code(self) -> str:
@@ -409,7 +437,7 @@ class DateChangeRequest(models.Model):
         return f"{self.order} asks {self.requested_due:%Y-%m-%d}"
 
 
-class RepairProposal(models.Model):
+class RepairProposal(StoredAnswer, models.Model):
     """A repair of a board that no longer fits reality (a `BoardDisruption`), solved in the
     background with a longer limit, for a scheduler to approve: who moves, who becomes late.
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -31,7 +30,6 @@ from quoting.services.conflicts import (
 from quoting.services.enqueue import enqueue_proposal_solve, enqueue_quote_solve
 from scheduling.boards import PLAN_START_GRACE, current_version
 from scheduling.engine import model as e
-from scheduling.engine.boardio import load_answer
 from scheduling.models import CapacityOption, ScheduleVersion
 from scheduling.services import (
     CommitResult,
@@ -76,7 +74,7 @@ class AcceptOutcome:
 def commit_quote(
     quote: Quote,
     *,
-    answer_doc: Any,
+    answer: e.Answer,
     expected_version_id: int | None,
     now: datetime,
     kind: str,
@@ -90,7 +88,6 @@ def commit_quote(
     A quote for a customer's date request re-promises its existing order (a promise row of
     kind `repromise`, the order's slots where the answer put the request's) instead of
     creating one; it must promise an earlier date than the order has."""
-    answer = load_answer(answer_doc)
     check_fresh(answer, quote.request_id)
     order = quote.repromise_order
     if order is not None:
@@ -223,12 +220,12 @@ def quote_accept(
             quote.accepted_option = option
             # A quote made against a repair of a disrupted board commits the repair too: the
             # scheduler approves it (who moves, who stays late), even if it moves nothing.
-            at_risk = bool((quote.answer or {}).get("at_risk"))
+            at_risk = bool(quote.engine_answer().at_risk)
             if option is None and quote.moved_count == 0 and not at_risk:
                 reason = f"Quote {quote.request_id} accepted: moves no other order"
                 result = commit_quote(
                     quote,
-                    answer_doc=quote.answer,
+                    answer=quote.engine_answer(),
                     expected_version_id=quote.schedule_version_id,
                     now=quote.board_now,  # type: ignore[arg-type]
                     kind=ScheduleVersion.Kind.QUOTE,
@@ -250,7 +247,7 @@ def quote_accept(
                 )
                 return AcceptOutcome(quote=quote, order=order, promise=result.promises[0])
             if option is None and not at_risk:
-                check_fresh(load_answer(quote.answer), quote.request_id)
+                check_fresh(quote.engine_answer(), quote.request_id)
             quote.save(update_fields=["accepted_at", "improving", "accepted_by", "accepted_option"])
             proposal = _proposal_create(quote, option, accepted_by)
             return AcceptOutcome(quote=quote, proposal=proposal)

@@ -27,7 +27,6 @@ from quoting.services.answers import answer_columns, replan_diff, request_from_d
 from quoting.services.solve_inputs import consistent_snapshot, with_options
 from scheduling import engine
 from scheduling.engine import model as e
-from scheduling.engine.boardio import load_answer
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ def quote_improve(*, quote_id: int, task_id: str) -> str:
 
 
 def _improve(quote: Quote, task_id: str) -> str:
-    best = load_answer(quote.answer)
+    best = quote.engine_answer()
     history = list(quote.improvements or [])
     codes = list(quote.requested_options.values_list("code", flat=True))
     request = request_from_doc(quote.request_doc or {})

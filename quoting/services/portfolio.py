@@ -291,9 +291,7 @@ def _better(answer: e.Answer, stored: Quote) -> bool:
         return False
     if stored.answer_status != "promised" or stored.answer is None:
         return True  # a promise beats "no schedule found" by the others
-    from scheduling.engine.boardio import load_answer
-
-    return answer_rank(answer) < answer_rank(load_answer(stored.answer))
+    return answer_rank(answer) < answer_rank(stored.engine_answer())
 
 
 def _store(

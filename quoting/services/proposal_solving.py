@@ -25,7 +25,7 @@ from quoting.services.solve_inputs import (
 from quoting.services.transient import is_transient, retry_transient
 from scheduling import engine
 from scheduling.engine import model as e
-from scheduling.engine.boardio import dump_answer, load_answer
+from scheduling.engine.boardio import dump_answer
 
 logger = logging.getLogger(__name__)
 
@@ -171,11 +171,11 @@ def _previous_answer(proposal: ReplanProposal) -> e.Answer | None:
     """The answer this proposal (or its quote) was last given: the re-solve starts from its
     schedule where it still holds, so adding the capacity option, or re-solving a board whose
     change did not touch it, never makes the promise later."""
-    previous = proposal.answer or proposal.quote.answer
-    if not previous:
+    row = proposal if proposal.answer else proposal.quote
+    if not row.answer:
         return None
     try:
-        return load_answer(previous)
+        return row.engine_answer()
     except engine.BoardError:
         logger.warning("proposal %s: stored answer unreadable; solving afresh", proposal.pk)
         return None

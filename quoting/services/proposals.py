@@ -30,7 +30,6 @@ from quoting.services.conflicts import (
 )
 from quoting.services.enqueue import enqueue_proposal_solve
 from quoting.services.repromise import repromise_due
-from scheduling.engine.boardio import load_answer
 from scheduling.models import ScheduleVersion
 from scheduling.services import (
     ScheduleRejected,
@@ -95,7 +94,7 @@ def proposal_commit(
     )
     result = commit_quote(
         quote,
-        answer_doc=proposal.answer,
+        answer=proposal.engine_answer(),
         expected_version_id=proposal.schedule_version_id,
         now=proposal.board_now,  # type: ignore[arg-type]
         kind=ScheduleVersion.Kind.REPLAN,
@@ -148,7 +147,7 @@ def proposal_commit(
 def _repromises_after_repair(proposal: ReplanProposal) -> None:
     """A committed proposal made against the repair of a disrupted board: a RepromiseProposal
     for each order it leaves finishing after its promise (as an approved repair lists them)."""
-    answer = load_answer(proposal.answer)
+    answer = proposal.engine_answer()
     if not answer.at_risk:
         return
     ends: dict[str, datetime] = {}

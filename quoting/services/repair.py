@@ -33,7 +33,7 @@ from quoting.services.repromise import order_repromise, repromise_due
 from quoting.services.solve_inputs import consistent_snapshot
 from scheduling.boards import PLAN_START_GRACE
 from scheduling.engine import model as e
-from scheduling.engine.boardio import dump_answer, load_answer
+from scheduling.engine.boardio import dump_answer
 from scheduling.models import ScheduleVersion
 from scheduling.selectors_disruption import open_disruption
 from scheduling.services import ScheduleRejected, StaleSchedule, schedule_commit
@@ -199,7 +199,7 @@ def repair_approve(*, repair_id: int, approved_by: User) -> RepairProposal:
             repair = RepairProposal.objects.select_for_update().get(pk=repair_id)
             if repair.status != RepairProposal.Status.PENDING:
                 raise QuotingConflict(f"repair {repair.pk} is {repair.get_status_display()}")
-            answer = load_answer(repair.answer)
+            answer = repair.engine_answer()
             oldest = timezone.now() - PLAN_START_GRACE
             if any(m.to_start < oldest for m in answer.moved):
                 raise ScheduleRejected(

@@ -16,7 +16,6 @@ from quoting.services.answers import (
 )
 from scheduling.boards import BoardSnapshot, board_snapshot, request_operations
 from scheduling.engine import model as e
-from scheduling.engine.boardio import load_answer
 
 
 def consistent_snapshot(**kwargs: Any) -> BoardSnapshot:
@@ -60,7 +59,7 @@ def background_repair(snapshot: BoardSnapshot) -> tuple[e.ScheduledOperation, ..
     )
     if repair is None or not repair.answer:
         return ()
-    return load_answer(repair.answer).schedule
+    return repair.engine_answer().schedule
 
 
 def quote_request(quote: Quote) -> e.Request:
