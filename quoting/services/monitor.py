@@ -116,12 +116,15 @@ class SolveMonitor:
         finally:
             connections.close_all()  # this thread's connections only
 
+    def _progress_fields(self, update: engine.Progress) -> dict[str, Any]:
+        return self.model.progress_fields(update)
+
     def _write(self, beat_due: bool) -> bool:
         """Write new progress, and the heartbeat when due; True when a write was made."""
         fields: dict[str, Any] = {}
         latest = self._latest
         if latest is not None and latest is not self._written:
-            fields.update(self.model.progress_fields(latest))
+            fields.update(self._progress_fields(latest))
         if not fields and not beat_due:
             return False
         fields["heartbeat_at"] = timezone.now()

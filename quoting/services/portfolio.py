@@ -180,20 +180,16 @@ class _MemberMonitor(SolveMonitor):
         else:
             self.lost.set()
 
-    def _write(self, beat_due: bool) -> bool:
-        fields: dict[str, Any] = {}
-        latest = self._latest
-        if latest is not None and latest is not self._written:
-            fields["progress"] = Greatest(F("progress"), Value(min(1.0, max(0.0, latest.fraction))))
-            if latest.best_completion is not None:
-                best = Value(latest.best_completion)
-                fields["best_completion"] = Least(Coalesce(F("best_completion"), best), best)
-        if not fields and not beat_due:
-            return False
-        fields["heartbeat_at"] = timezone.now()
-        self._mine().update(**fields)
-        self._written = latest
-        return True
+    def _progress_fields(self, update: engine.Progress) -> dict[str, Any]:
+        # Members share the quote row: progress never goes back, the best completion is the
+        # earliest any member found.
+        fields: dict[str, Any] = {
+            "progress": Greatest(F("progress"), Value(min(1.0, max(0.0, update.fraction))))
+        }
+        if update.best_completion is not None:
+            best = Value(update.best_completion)
+            fields["best_completion"] = Least(Coalesce(F("best_completion"), best), best)
+        return fields
 
 
 # --- a member's run -------------------------------------------------------------------------
