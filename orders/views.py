@@ -138,7 +138,7 @@ def portal_order_earlier(request: HttpRequest, code: str) -> HttpResponse:
     form = EarlierDateForm(request.POST, order=order)
     if form.is_valid():
         try:
-            quoting_services.quote_request_from_customer(
+            quoting_services.date_change_request_create(
                 order_id=order.pk,
                 requested_due=form.cleaned_data["requested_due"],
                 note=form.cleaned_data["note"],

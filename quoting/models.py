@@ -12,10 +12,35 @@ through `scheduling.services.schedule_commit`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from scheduling.engine import Progress
+    from scheduling.engine.model import Answer
+
+
+class StoredAnswer:
+    """The one way to read a row's stored answer/1 document (`answer`): `engine_answer()`
+    returns the engine's typed Answer, parsed once per document the row holds."""
+
+    answer: Any
+    _parsed: tuple[Any, Answer] | None = None
+
+    def engine_answer(self) -> Answer:
+        """The stored answer as `scheduling.engine.model.Answer`. Raises ValueError when the
+        row has no answer yet (look at its status first)."""
+        doc = self.answer
+        if not doc:
+            raise ValueError(f"{self} has no stored answer")
+        if self._parsed is None or self._parsed[0] is not doc:
+            from scheduling.engine.boardio import load_answer  # the engine loads on use only
+
+            self._parsed = (doc, load_answer(doc))
+        return self._parsed[1]
 
 
 class SolveStatus(models.TextChoices):
@@ -26,10 +51,47 @@ class SolveStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Quote(models.Model):
+class SolveRow(StoredAnswer, models.Model):
+    """The columns a worker's solve writes, shared by quotes and replan proposals: which run
+    holds the row and whether it is alive, whether the broker took its task, and the answer
+    (the engine's answer/1 document solved at `board_now`, with the columns shown from it)."""
+
+    # The status of a row while a worker holds it; the solve monitor writes only then.
+    HELD_STATUS: ClassVar[str]
+    # The boolean column a user sets to ask a running solve to stop, if the row has one.
+    CANCEL_FIELD: ClassVar[str | None] = None
+
+    # The Celery task id of the run that holds the row; a redelivery of the same message after
+    # its worker died carries the same id, which is how the task knows it may take over.
+    solve_task_id = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    enqueued = models.BooleanField(default=False)
+    enqueue_error = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    board_now = models.DateTimeField(null=True, blank=True)
+    answer = models.JSONField(null=True, blank=True)  # answer/1 document
+    completion = models.DateTimeField(null=True, blank=True)
+    promise = models.DateTimeField(null=True, blank=True)
+    diff = models.JSONField(default=dict, blank=True)
+    moved_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def progress_fields(cls, update: Progress) -> dict[str, Any]:
+        """The columns a progress update of the engine writes on this kind of row: none
+        unless the row shows a solve's progress."""
+        return {}
+
+
+class Quote(SolveRow):
     """A quote request and the engine's answer to it, tied to the version it was solved against."""
 
     Status = SolveStatus
+    HELD_STATUS = SolveStatus.SOLVING
+    CANCEL_FIELD = "cancel_requested"
 
     customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="quotes")
     product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="quotes")
@@ -55,20 +117,13 @@ class Quote(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(default=0.0)
     best_completion = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)  # solve runs started, whatever the reason
     # Runs whose worker died under them (a redelivery, or the sweeper finding no heartbeat).
     # Counted apart from `attempts`: a quote re-solved after stale accepts is not unlucky with
     # workers, and only deaths decide when it stops being retried.
     worker_deaths = models.PositiveIntegerField(default=0)
-    # The Celery task id of the run that holds the row; a redelivery of the same message after
-    # its worker died carries the same id, which is how the task knows it may take over.
-    solve_task_id = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
-    enqueued = models.BooleanField(default=False)
     enqueued_at = models.DateTimeField(null=True, blank=True)
-    enqueue_error = models.TextField(blank=True)
 
     # --- what it was solved against --------------------------------------------------------
     schedule_version = models.ForeignKey(
@@ -78,23 +133,17 @@ class Quote(models.Model):
         blank=True,
         related_name="quotes",
     )
-    board_now = models.DateTimeField(null=True, blank=True)
     request_doc = models.JSONField(null=True, blank=True)  # the engine request, as solved
 
     # --- the answer -------------------------------------------------------------------------
     answer_status = models.CharField(max_length=16, blank=True)  # promised/infeasible/no_solution
-    completion = models.DateTimeField(null=True, blank=True)
-    promise = models.DateTimeField(null=True, blank=True)
     lower_bound = models.DateTimeField(null=True, blank=True)
     proven_optimal = models.BooleanField(null=True, blank=True)
     requested_due_feasible = models.BooleanField(null=True, blank=True)
-    moved_count = models.PositiveIntegerField(default=0)
     options = models.JSONField(default=list, blank=True)
     binding = models.JSONField(default=dict, blank=True)
-    diff = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
     solve_seconds = models.FloatField(null=True, blank=True)
-    answer = models.JSONField(null=True, blank=True)  # answer/1 document
     solved_at = models.DateTimeField(null=True, blank=True)
     # Anytime quotes: the solve goes on improving the stored answer after the first one (see
     # quoting/services/improving.py); each better answer is one entry of the history.
@@ -143,6 +192,14 @@ class Quote(models.Model):
     def __str__(self) -> str:
         return self.request_id
 
+    @classmethod
+    def progress_fields(cls, update: Progress) -> dict[str, Any]:
+        """A quote shows its solve's progress and the best completion found so far."""
+        fields: dict[str, Any] = {"progress": min(1.0, max(0.0, float(update.fraction)))}
+        if update.best_completion is not None:
+            fields["best_completion"] = update.best_completion
+        return fields
+
     @property
     def request_id(self) -> str:
         """The request's id on engine boards."""
@@ -152,11 +209,18 @@ class Quote(models.Model):
     def earliest_promise(self) -> datetime | None:
         """When the promise keeps the requested date: how early it could be instead (the
         earliest completion found + the request's buffer), else None."""
-        earliest = (self.answer or {}).get("earliest_completion")
-        if not earliest or not self.request_doc:
+        if not self.answer or not self.request_doc:
+            return None
+        earliest = self.engine_answer().earliest_completion
+        if earliest is None:
             return None
         buffer = timedelta(minutes=int(self.request_doc.get("buffer_minutes") or 0))
-        return datetime.fromisoformat(earliest.replace("Z", "+00:00")) + buffer
+        return earliest + buffer
+
+    @property
+    def at_risk_orders(self) -> tuple[str, ...]:
+        """The orders a quote made against a repair of a disrupted board leaves at risk."""
+        return self.engine_answer().at_risk if self.answer else ()
 
     @property
     def order_code(self) -> str:
@@ -203,7 +267,7 @@ class PortfolioMember(models.Model):
         return f"{self.quote_id}/s{self.strategy}.{self.seed} {self.status}"
 
 
-class ReplanProposal(models.Model):
+class ReplanProposal(SolveRow):
     """A quote's schedule that moves other orders or uses extra capacity, for a scheduler."""
 
     class Status(models.TextChoices):
@@ -216,6 +280,8 @@ class ReplanProposal(models.Model):
         REJECTED = "rejected", "Rejected"
         STALE = "stale", "Stale (no schedule found on the current board)"
         FAILED = "failed", "Failed"
+
+    HELD_STATUS = Status.RESOLVING
 
     quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="proposal")
     capacity_option = models.ForeignKey(
@@ -239,20 +305,9 @@ class ReplanProposal(models.Model):
         blank=True,
         related_name="proposals",
     )
-    board_now = models.DateTimeField(null=True, blank=True)
-    answer = models.JSONField(null=True, blank=True)
-    completion = models.DateTimeField(null=True, blank=True)
-    promise = models.DateTimeField(null=True, blank=True)
-    diff = models.JSONField(default=dict, blank=True)
-    moved_count = models.PositiveIntegerField(default=0)
 
     # Re-solves (capacity option applied, or the board changed under it).
     resolve_count = models.PositiveIntegerField(default=0)
-    solve_task_id = models.CharField(max_length=64, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    enqueued = models.BooleanField(default=False)
-    enqueue_error = models.TextField(blank=True)
-    error = models.TextField(blank=True)
 
     # The latest promise the rep has agreed to: the quote's, or a later one confirmed since.
     rep_confirmed_promise = models.DateTimeField(null=True, blank=True)
@@ -382,7 +437,7 @@ class DateChangeRequest(models.Model):
         return f"{self.order} asks {self.requested_due:%Y-%m-%d}"
 
 
-class RepairProposal(models.Model):
+class RepairProposal(StoredAnswer, models.Model):
     """A repair of a board that no longer fits reality (a `BoardDisruption`), solved in the
     background with a longer limit, for a scheduler to approve: who moves, who becomes late.
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scheduling.engine import model as e
-from scheduling.engine.boardio import format_instant, parse_instant
+from scheduling.engine.boardio import dump_answer, format_instant, parse_instant
 
 
 def request_to_doc(request: e.Request) -> dict[str, Any]:
@@ -122,3 +122,23 @@ def answer_for_order(answer: e.Answer, request_id: str, order_code: str) -> e.An
         for row in answer.schedule
     )
     return dataclasses.replace(answer, request=None, schedule=schedule)
+
+
+def answer_columns(answer: e.Answer) -> dict[str, Any]:
+    return {
+        "answer_status": answer.status,
+        "completion": answer.completion,
+        "promise": answer.promise,
+        "lower_bound": answer.lower_bound,
+        "proven_optimal": answer.proven_optimal,
+        "requested_due_feasible": answer.requested_due_feasible,
+        "moved_count": len(answer.moved),
+        "options": dump_answer(answer)["options"],
+        "binding": {
+            "work_centers": list(answer.binding_work_centers),
+            "orders": list(answer.binding_orders),
+        },
+        "message": answer.message or "",
+        "solve_seconds": answer.solve_seconds,
+        "answer": dump_answer(answer),
+    }

@@ -56,9 +56,9 @@ def approved_proposal_commit(
     or "skipped" when this run no longer holds the proposal.
 
     Writes: the proposal's new answer and, in the same transaction, everything an approval
-    writes (`workflow.proposal_commit`); if the board changed again, the same under the lease
+    writes (`proposals.proposal_commit`); if the board changed again, the same under the lease
     (see the module docstring); or the proposal `awaiting_rep` / `stale` with the reason."""
-    from quoting.services.workflow import PlanExpired
+    from quoting.services.conflicts import PlanExpired
 
     try:
         with transaction.atomic():
@@ -76,7 +76,7 @@ def _commit(
     proposal_id: int, task_id: str, answer: e.Answer, board: e.Board, version_id: int | None
 ) -> str:
     """Store the answer on the proposal and commit it, inside the caller's transaction."""
-    from quoting.services.workflow import proposal_commit
+    from quoting.services.proposals import proposal_commit
 
     proposal = (
         ReplanProposal.objects.select_for_update()
@@ -116,8 +116,8 @@ def _store(
 
 def _solve_under_lease(proposal_id: int, task_id: str, previous: e.Answer) -> str:
     """Lock the current version, solve on it and commit under the same lock."""
-    from quoting.services.solving import _quote_board
-    from quoting.services.workflow import PlanExpired
+    from quoting.services.conflicts import PlanExpired
+    from quoting.services.solve_inputs import quote_board
 
     proposal = ReplanProposal.objects.select_related(
         "quote__repromise_order", "capacity_option"
@@ -130,7 +130,7 @@ def _solve_under_lease(proposal_id: int, task_id: str, previous: e.Answer) -> st
             # The lease: every commit takes this lock first, so none lands until this ends.
             current = _lock_current_version()
             snapshot = board_snapshot(version=current, request=request)
-            board = _quote_board(proposal.quote, snapshot.board)
+            board = quote_board(proposal.quote, snapshot.board)
             if option is not None and option.code not in snapshot.option_pks:
                 ending = _stale(f"capacity option {option.code} is no longer available")
             else:

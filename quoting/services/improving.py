@@ -23,11 +23,10 @@ from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
 from quoting.models import Quote
-from quoting.services.answers import replan_diff, request_from_doc
-from quoting.services.solving import _answer_columns, _consistent_snapshot, _with_options
+from quoting.services.answers import answer_columns, replan_diff, request_from_doc
+from quoting.services.solve_inputs import consistent_snapshot, with_options
 from scheduling import engine
 from scheduling.engine import model as e
-from scheduling.engine.boardio import load_answer
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ logger = logging.getLogger(__name__)
 WATCH_SECONDS = 0.25
 # An improvement gives way to a quote that has waited this long for a worker: a new quote
 # is claimed by a free worker within milliseconds, so one still queued after this finds every
-# worker busy. (The polish's 0.5 s, solving.MAKE_WAY_AFTER, held eight reps' first answers
+# worker busy. (The polish's 0.5 s, monitor.MAKE_WAY_AFTER, held eight reps' first answers
 # behind improvements: first-answer p95 4.8 s against 1.9 s without improving, 1k board.)
 YIELD_AFTER = timedelta(seconds=0.15)
 
@@ -77,7 +76,7 @@ def may_improve(answer: e.Answer) -> bool:
     )
 
 
-def _rank(answer: e.Answer) -> tuple[Any, ...]:
+def answer_rank(answer: e.Answer) -> tuple[Any, ...]:
     """Smaller is better: the promise, then how early it could be, then fewer moves, proven."""
     assert answer.promise is not None and answer.completion is not None
     earliest = answer.earliest_completion or answer.completion
@@ -152,7 +151,7 @@ def quote_improve(*, quote_id: int, task_id: str) -> str:
 
 
 def _improve(quote: Quote, task_id: str) -> str:
-    best = load_answer(quote.answer)
+    best = quote.engine_answer()
     history = list(quote.improvements or [])
     codes = list(quote.requested_options.values_list("code", flat=True))
     request = request_from_doc(quote.request_doc or {})
@@ -168,11 +167,11 @@ def _improve(quote: Quote, task_id: str) -> str:
             return "cap"
         if quotes_waiting_for_a_worker():
             return "made way"  # a rep waits for a first answer: no round is started
-        snapshot = _consistent_snapshot(request=request)
+        snapshot = consistent_snapshot(request=request)
         version = snapshot.version.pk if snapshot.version is not None else None
         if version != quote.schedule_version_id:
             return "board changed"  # the quote is stale now; accepting re-solves it
-        board = _with_options(snapshot.board, codes)
+        board = with_options(snapshot.board, codes)
         rounds += 1
         with _Watcher(quote.pk, task_id) as watcher:
             answer = engine.quote(
@@ -185,7 +184,7 @@ def _improve(quote: Quote, task_id: str) -> str:
                 earliest=quote.promise_earliest,
                 evaluate_options=True,
             )
-        better = answer.status == "promised" and _rank(answer) < _rank(best)
+        better = answer.status == "promised" and answer_rank(answer) < answer_rank(best)
         if better:
             history.append(improvement_entry(answer))
             written = Quote.objects.filter(
@@ -201,7 +200,7 @@ def _improve(quote: Quote, task_id: str) -> str:
                 heartbeat_at=timezone.now(),
                 diff=replan_diff(board, answer),
                 improvements=history,
-                **_answer_columns(answer),
+                **answer_columns(answer),
             )
             if not written:
                 return "accepted or cancelled"

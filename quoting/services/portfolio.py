@@ -41,19 +41,17 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from quoting.models import PortfolioMember, Quote
-from quoting.services.answers import replan_diff, request_to_doc
-from quoting.services.improving import _rank, improvement_entry, may_improve, quote_improve
-from quoting.services.solving import (
-    BROKER_ERRORS,
-    SolveMonitor,
-    _answer_columns,
-    _background_repair,
-    _consistent_snapshot,
-    _describe,
-    _engine_quote,
-    _quote_board,
-    _quote_request,
-    _with_options,
+from quoting.services.answers import answer_columns, replan_diff, request_to_doc
+from quoting.services.engine_runs import describe_failure, engine_quote
+from quoting.services.enqueue import BROKER_ERRORS
+from quoting.services.improving import answer_rank, improvement_entry, may_improve, quote_improve
+from quoting.services.monitor import SolveMonitor
+from quoting.services.solve_inputs import (
+    background_repair,
+    consistent_snapshot,
+    quote_board,
+    quote_request,
+    with_options,
 )
 from scheduling import engine
 from scheduling.engine import model as e
@@ -182,20 +180,16 @@ class _MemberMonitor(SolveMonitor):
         else:
             self.lost.set()
 
-    def _write(self, beat_due: bool) -> bool:
-        fields: dict[str, Any] = {}
-        latest = self._latest
-        if latest is not None and latest is not self._written:
-            fields["progress"] = Greatest(F("progress"), Value(min(1.0, max(0.0, latest.fraction))))
-            if latest.best_completion is not None:
-                best = Value(latest.best_completion)
-                fields["best_completion"] = Least(Coalesce(F("best_completion"), best), best)
-        if not fields and not beat_due:
-            return False
-        fields["heartbeat_at"] = timezone.now()
-        self._mine().update(**fields)
-        self._written = latest
-        return True
+    def _progress_fields(self, update: engine.Progress) -> dict[str, Any]:
+        # Members share the quote row: progress never goes back, the best completion is the
+        # earliest any member found.
+        fields: dict[str, Any] = {
+            "progress": Greatest(F("progress"), Value(min(1.0, max(0.0, update.fraction))))
+        }
+        if update.best_completion is not None:
+            best = Value(update.best_completion)
+            fields["best_completion"] = Least(Coalesce(F("best_completion"), best), best)
+        return fields
 
 
 # --- a member's run -------------------------------------------------------------------------
@@ -224,14 +218,14 @@ def portfolio_member_solve(*, member_id: int, task_id: str, worker: str = "") ->
     )
     try:
         quote = Quote.objects.select_related("repromise_order").get(pk=quote_id)
-        request = _quote_request(quote)
+        request = quote_request(quote)
         if not request.operations:
             raise ValueError(f"product {quote.product} has no routing to schedule")
-        snapshot = _consistent_snapshot(request=request)
+        snapshot = consistent_snapshot(request=request)
         codes = list(quote.requested_options.values_list("code", flat=True))
-        board = _with_options(_quote_board(quote, snapshot.board), codes)
+        board = with_options(quote_board(quote, snapshot.board), codes)
         with _MemberMonitor(member, task_ids) as monitor:
-            answer = _engine_quote(
+            answer = engine_quote(
                 board,
                 monitor,
                 seed=member.seed,
@@ -239,13 +233,13 @@ def portfolio_member_solve(*, member_id: int, task_id: str, worker: str = "") ->
                 evaluate_options=True,
                 earliest=quote.promise_earliest,
                 against_repair=snapshot.disrupted,
-                repair=_background_repair(snapshot),
+                repair=background_repair(snapshot),
             )
         if monitor.errors:
             raise RuntimeError(f"progress monitor failed: {monitor.errors[0]}")
     except Exception as exc:
         logger.exception("quote %s, portfolio %s failed", quote_id, _name(member))
-        return _failed(member, _describe(exc))
+        return _failed(member, describe_failure(exc))
     if monitor.cancel_requested.is_set():
         Quote.objects.filter(
             pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=member.portfolio
@@ -293,9 +287,7 @@ def _better(answer: e.Answer, stored: Quote) -> bool:
         return False
     if stored.answer_status != "promised" or stored.answer is None:
         return True  # a promise beats "no schedule found" by the others
-    from scheduling.engine.boardio import load_answer
-
-    return _rank(answer) < _rank(load_answer(stored.answer))
+    return answer_rank(answer) < answer_rank(stored.engine_answer())
 
 
 def _store(
@@ -320,7 +312,7 @@ def _store(
             "diff": replan_diff(board, answer) if answer.status == "promised" else {},
             "improving": may_improve(answer),
             "solve_task_id": member.task_id,
-            **_answer_columns(answer),
+            **answer_columns(answer),
         }
         entry = [improvement_entry(answer)] if answer.status == "promised" else []
         first = (

@@ -26,15 +26,14 @@ from django.utils import timezone
 from orders.models import Order, Promise
 from quoting.models import AuditEvent, RepairProposal, RepromiseProposal
 from quoting.services.answers import replan_diff
-from quoting.services.solving import BROKER_ERRORS, _consistent_snapshot, _describe
-from quoting.services.workflow import (
-    PLAN_START_GRACE,
-    QuotingConflict,
-    order_repromise,
-    repromise_due,
-)
+from quoting.services.conflicts import QuotingConflict
+from quoting.services.engine_runs import describe_failure
+from quoting.services.enqueue import BROKER_ERRORS
+from quoting.services.repromise import order_repromise, repromise_due
+from quoting.services.solve_inputs import consistent_snapshot
+from scheduling.boards import PLAN_START_GRACE
 from scheduling.engine import model as e
-from scheduling.engine.boardio import dump_answer, load_answer
+from scheduling.engine.boardio import dump_answer
 from scheduling.models import ScheduleVersion
 from scheduling.selectors_disruption import open_disruption
 from scheduling.services import ScheduleRejected, StaleSchedule, schedule_commit
@@ -146,7 +145,7 @@ def repair_solve(*, repair_id: int, task_id: str) -> str:
     )
     repair = RepairProposal.objects.get(pk=repair_id)
     try:
-        snapshot = _consistent_snapshot()
+        snapshot = consistent_snapshot()
         if snapshot.version is None or snapshot.version.pk != repair.schedule_version_id:
             mine.update(
                 status=RepairProposal.Status.STALE,
@@ -157,7 +156,7 @@ def repair_solve(*, repair_id: int, task_id: str) -> str:
         answer = board_check(board, time_limit=repair.time_limit)
     except Exception as exc:
         logger.exception("repair %s failed", repair_id)
-        mine.update(status=RepairProposal.Status.FAILED, error=_describe(exc))
+        mine.update(status=RepairProposal.Status.FAILED, error=describe_failure(exc))
         return RepairProposal.Status.FAILED
     if answer.status == "promised":
         schedule = answer.schedule
@@ -200,7 +199,7 @@ def repair_approve(*, repair_id: int, approved_by: User) -> RepairProposal:
             repair = RepairProposal.objects.select_for_update().get(pk=repair_id)
             if repair.status != RepairProposal.Status.PENDING:
                 raise QuotingConflict(f"repair {repair.pk} is {repair.get_status_display()}")
-            answer = load_answer(repair.answer)
+            answer = repair.engine_answer()
             oldest = timezone.now() - PLAN_START_GRACE
             if any(m.to_start < oldest for m in answer.moved):
                 raise ScheduleRejected(

@@ -22,7 +22,7 @@ from django.db import connection
 from orders.models import Order
 from quoting import services
 from quoting.models import Quote, ReplanProposal
-from quoting.services import solving
+from quoting.services import proposal_solving, quote_solving
 from scheduling.boards import board_now
 from scheduling.models import ScheduleVersion
 from tests.quoting.conftest import Shop, current_schedule_violations, make_shop, seed_orders
@@ -106,14 +106,15 @@ def test_concurrent_approvals_on_a_changing_board_all_end_decided(
     specs = [(f"SO-{100 + i}", shop.globex, shop.bracket, 30, due) for i in range(6)]
     seed_orders(shop, [*specs, ("SO-CHURN", shop.acme, shop.bracket, 1, due)])
     churn = Churn(Order.objects.get(code="SO-CHURN"), shop.users["scheduler"])
-    real_engine_quote = solving._engine_quote
+    real_engine_quote = proposal_solving.engine_quote
 
     def churning_engine_quote(*args: Any, **kwargs: Any) -> Any:
         answer = real_engine_quote(*args, **kwargs)
         churn.after_solve()
         return answer
 
-    monkeypatch.setattr(solving, "_engine_quote", churning_engine_quote)
+    monkeypatch.setattr(quote_solving, "engine_quote", churning_engine_quote)
+    monkeypatch.setattr(proposal_solving, "engine_quote", churning_engine_quote)
 
     proposals = []
     for _ in range(RUSH_ORDERS):

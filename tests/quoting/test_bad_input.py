@@ -90,7 +90,7 @@ def test_a_customer_date_request_beyond_the_horizon_is_refused(shop: Shop) -> No
     seed_orders(shop, [("SO-1", shop.acme, shop.cylinder, 1, board_now() + timedelta(days=20))])
     order = Order.objects.get(code="SO-1")
     with pytest.raises(ValidationError) as error:
-        services.quote_request_from_customer(
+        services.date_change_request_create(
             order_id=order.pk,
             requested_due=timezone.now() + timedelta(days=4 * 366),
             note="",

@@ -17,7 +17,7 @@ from quoting import services
 from quoting.models import PortfolioMember, Quote
 from quoting.services import portfolio
 from quoting.services.answers import request_from_doc
-from quoting.services.solving import _quote_request
+from quoting.services.solve_inputs import quote_request
 from scheduling import engine
 from scheduling.boards import board_now, board_snapshot
 from scheduling.engine.boardio import load_answer
@@ -109,7 +109,7 @@ def test_a_better_answer_outranks_the_stored_one_and_a_worse_one_does_not(
     assert portfolio._join(first)
     assert Quote.objects.get(pk=quote.pk).solve_task_id == pid  # held by the portfolio
     assert portfolio._join(second)  # the others join it
-    request = _quote_request(Quote.objects.get(pk=quote.pk))
+    request = quote_request(Quote.objects.get(pk=quote.pk))
     snapshot = board_snapshot(request=request)
     board = snapshot.board
     naive = engine.append_baseline(board)  # valid, verified, and later than the engine's
@@ -156,7 +156,7 @@ def test_nothing_replaces_an_accepted_answer(shop: Shop, settings: Any) -> None:
     other = PortfolioMember.objects.get(quote=quote, status=Member.REVOKED)
     shown = quote.promise
     services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
-    request = _quote_request(Quote.objects.get(pk=quote.pk))
+    request = quote_request(Quote.objects.get(pk=quote.pk))
     snapshot = board_snapshot(request=request)
     better = engine.quote(snapshot.board, time_limit=0.5, workers=1, earliest=True)
     assert better.promise is not None

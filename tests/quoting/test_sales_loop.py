@@ -176,7 +176,7 @@ def test_a_customer_s_earlier_date_request_re_promises_its_order(shop: Shop) -> 
     due = board_now() + timedelta(days=12)
     seed_orders(shop, [("SO-7", shop.acme, shop.cylinder, 4, due)])
     order = Order.objects.get(code="SO-7")
-    request = services.quote_request_from_customer(
+    request = services.date_change_request_create(
         order_id=order.pk,
         requested_due=board_now() + timedelta(days=3),
         note="Line start moved up",
@@ -230,7 +230,7 @@ def test_a_customer_s_earlier_date_request_re_promises_its_order(shop: Shop) -> 
 
 def test_a_date_request_quote_must_keep_the_order_s_product_and_quantity(shop: Shop) -> None:
     seed_orders(shop, [("SO-7", shop.acme, shop.cylinder, 4, board_now() + timedelta(days=12))])
-    request = services.quote_request_from_customer(
+    request = services.date_change_request_create(
         order_id=Order.objects.get(code="SO-7").pk,
         requested_due=board_now() + timedelta(days=3),
         note="",

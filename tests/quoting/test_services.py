@@ -18,7 +18,8 @@ from orders.models import Customer, Order, Product, Promise, RoutingStep
 from quoting import services, tasks
 from quoting.models import AuditEvent, Quote, ReplanProposal
 from quoting.selectors import date_requests_open, order_history
-from quoting.services import SolveMonitor, solving, workflow
+from quoting.services import SolveMonitor, accepting, engine_runs
+from quoting.services import monitor as solve_monitor
 from scheduling.boards import board_now, current_version
 from scheduling.engine.boardio import load_answer
 from scheduling.models import CapacityOption, ScheduleVersion
@@ -62,13 +63,13 @@ def _engine_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The keyword arguments of every engine.quote call the services make from now on (the
     calls still run)."""
     calls: list[dict[str, Any]] = []
-    real = solving.engine.quote
+    real = engine_runs.engine.quote
 
     def recording(board: Any, **kwargs: Any) -> Any:
         calls.append(kwargs)
         return real(board, **kwargs)
 
-    monkeypatch.setattr(solving.engine, "quote", recording)
+    monkeypatch.setattr(engine_runs.engine, "quote", recording)
     return calls
 
 
@@ -335,7 +336,7 @@ def test_a_polish_makes_way_for_a_quote_waiting_for_a_worker(
         enqueued=True,
         enqueued_at=timezone.now() - timedelta(seconds=1),
     )
-    original = solving.engine.quote
+    original = engine_runs.engine.quote
     gave_way: list[bool] = []
 
     def long_polish(board: Any, **kwargs: Any) -> Any:
@@ -346,7 +347,7 @@ def test_a_polish_makes_way_for_a_quote_waiting_for_a_worker(
         gave_way.append(kwargs["cancel"]())
         return original(board, **kwargs)
 
-    monkeypatch.setattr(solving.engine, "quote", long_polish)
+    monkeypatch.setattr(engine_runs.engine, "quote", long_polish)
     proposal = _proposal_of(
         services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
     )
@@ -366,7 +367,7 @@ def test_only_a_quote_left_waiting_makes_a_polish_give_way(shop: Shop) -> None:
             created_by=shop.users["sales"],
             **fields,
         )
-        return solving.quotes_waiting()
+        return solve_monitor.quotes_waiting()
 
     a_second_ago = timezone.now() - timedelta(seconds=1)
     assert waiting(enqueued=True, enqueued_at=a_second_ago)
@@ -642,7 +643,7 @@ def test_a_customer_date_request_is_a_follow_up_not_a_promise(shop: Shop) -> Non
     order = _order_of(services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"]))
     promises = Promise.objects.count()
     wanted = order.promised_due - timedelta(days=1)
-    request = services.quote_request_from_customer(
+    request = services.date_change_request_create(
         order_id=order.pk, requested_due=wanted, note="Line stop", requested_by=shop.users["acme"]
     )
     assert Promise.objects.count() == promises
@@ -669,7 +670,7 @@ def test_a_plan_that_should_already_have_started_is_re_solved_not_committed(
     ]
     first_start = min(start for start in starts if start is not None)
     monkeypatch.setattr(
-        workflow, "PLAN_START_GRACE", timezone.now() - first_start - timedelta(hours=1)
+        accepting, "PLAN_START_GRACE", timezone.now() - first_start - timedelta(hours=1)
     )
     with pytest.raises(services.QuoteStale) as stale:
         services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
@@ -698,7 +699,7 @@ def test_a_customer_cannot_ask_about_another_customers_order(shop: Shop) -> None
     quote = _quote(shop)  # an Acme order
     order = _order_of(services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"]))
     with pytest.raises(ValidationError):
-        services.quote_request_from_customer(
+        services.date_change_request_create(
             order_id=order.pk,
             requested_due=order.promised_due - timedelta(days=1),
             note="",
@@ -720,8 +721,8 @@ def test_the_solve_monitor_survives_a_dropped_database_connection(
         return real_write(self, beat_due)
 
     monkeypatch.setattr(SolveMonitor, "_write", flaky_write)
-    monkeypatch.setattr(solving, "PROGRESS_INTERVAL", 0.01)
-    monkeypatch.setattr(solving, "HEARTBEAT_INTERVAL", 0.0)
+    monkeypatch.setattr(solve_monitor, "PROGRESS_INTERVAL", 0.01)
+    monkeypatch.setattr(solve_monitor, "HEARTBEAT_INTERVAL", 0.0)
     quote = _stored_quote(shop, status=Quote.Status.SOLVING, solve_task_id="t", attempts=1)
     with SolveMonitor(Quote, quote.pk, "t") as monitor:
         deadline = time.monotonic() + 10
@@ -736,18 +737,18 @@ def test_queued_quotes_shorten_each_solve_to_its_fair_share(shop: Shop, settings
     settings.ENGINE_TIME_LIMIT = 1.0
     settings.ENGINE_MIN_TIME_LIMIT = 0.2
     _stored_quote(shop, status=Quote.Status.DONE)
-    assert solving.engine_time_limit() == 1.0  # nothing waiting: the whole limit
+    assert engine_runs.engine_time_limit() == 1.0  # nothing waiting: the whole limit
     for _ in range(2):
         _stored_quote(shop, status=Quote.Status.SOLVING)
-    assert solving.engine_time_limit() == 1.0
+    assert engine_runs.engine_time_limit() == 1.0
     for _ in range(2):
         _stored_quote(shop, status=Quote.Status.QUEUED)
-    assert solving.engine_time_limit() == pytest.approx(0.5)  # 2 solving, 2 waiting behind
+    assert engine_runs.engine_time_limit() == pytest.approx(0.5)  # 2 solving, 2 waiting behind
     for _ in range(10):
         _stored_quote(shop, status=Quote.Status.QUEUED)
-    assert solving.engine_time_limit() == pytest.approx(0.2)  # never below the minimum
+    assert engine_runs.engine_time_limit() == pytest.approx(0.2)  # never below the minimum
     settings.ENGINE_MIN_TIME_LIMIT = 1.0
-    assert solving.engine_time_limit() == 1.0  # disabled
+    assert engine_runs.engine_time_limit() == 1.0  # disabled
 
 
 def test_a_solve_uses_the_fair_share_limit(shop: Shop, settings: Any, monkeypatch: Any) -> None:

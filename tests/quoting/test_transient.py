@@ -15,7 +15,7 @@ from django.db.models.query import QuerySet
 
 from quoting import services
 from quoting.models import Quote, ReplanProposal
-from quoting.services import solving, transient
+from quoting.services import engine_runs, proposal_solving, quote_solving, transient
 from tests.quoting.conftest import Shop
 
 # Transactional: the solve monitor's own connection must see the rows, and the sweeper's
@@ -55,9 +55,9 @@ def test_a_dropped_connection_before_the_solve_is_retried(
     shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = solving._consistent_snapshot
+    real = quote_solving.consistent_snapshot
     monkeypatch.setattr(
-        solving, "_consistent_snapshot", _fail_first(real, calls, OperationalError(DROPPED))
+        quote_solving, "consistent_snapshot", _fail_first(real, calls, OperationalError(DROPPED))
     )
     quote = _request(shop)
     assert services.quote_solve(quote_id=quote.pk, task_id="t") == Quote.Status.DONE
@@ -71,13 +71,13 @@ def test_the_final_write_is_retried_without_solving_again(
     shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     solves: list[int] = []
-    real_engine = solving._engine_quote
+    real_engine = quote_solving.engine_quote
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         solves.append(1)
         return real_engine(*args, **kwargs)
 
-    monkeypatch.setattr(solving, "_engine_quote", counted)
+    monkeypatch.setattr(quote_solving, "engine_quote", counted)
     real_update = QuerySet.update
     failed: list[int] = []
 
@@ -100,10 +100,10 @@ def test_a_fault_that_outlasts_the_retries_leaves_the_row_to_the_sweeper(
 ) -> None:
     monkeypatch.setattr(transient, "RETRY_SECONDS", 0.1)
     calls: list[int] = []
-    real = solving._consistent_snapshot
+    real = quote_solving.consistent_snapshot
     monkeypatch.setattr(
-        solving,
-        "_consistent_snapshot",
+        quote_solving,
+        "consistent_snapshot",
         _fail_first(real, calls, OperationalError(DROPPED), times=10_000),
     )
     quote = _request(shop)
@@ -115,7 +115,7 @@ def test_a_fault_that_outlasts_the_retries_leaves_the_row_to_the_sweeper(
     assert quote.status == Quote.Status.SOLVING and DROPPED not in quote.error
     assert "OperationalError" not in quote.error and len(calls) > 1
 
-    monkeypatch.setattr(solving, "_consistent_snapshot", real)  # the database is back
+    monkeypatch.setattr(quote_solving, "consistent_snapshot", real)  # the database is back
     settings.SOLVE_STALE_SECONDS = 10
     Quote.objects.filter(pk=quote.pk).update(heartbeat_at=None)
     report = services.solves_sweep_stale()
@@ -131,9 +131,9 @@ def test_a_proposal_re_solve_retries_a_dropped_connection(
     Quote.objects.filter(pk=quote.pk).update(quantity=10)
     services.quote_solve(quote_id=quote.pk, task_id="q")
     calls: list[int] = []
-    real = solving._consistent_snapshot
+    real = proposal_solving.consistent_snapshot
     monkeypatch.setattr(
-        solving, "_consistent_snapshot", _fail_first(real, calls, OperationalError(DROPPED))
+        proposal_solving, "consistent_snapshot", _fail_first(real, calls, OperationalError(DROPPED))
     )
     outcome = services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
     assert outcome.proposal is not None
@@ -154,6 +154,6 @@ def test_transient_faults_are_told_apart_from_bugs() -> None:
         assert transient.is_transient(wrapped)
     assert transient.is_transient(BrokerDown("connection refused"))
     assert not transient.is_transient(ValueError("product has no routing"))
-    assert solving._describe(OperationalError(DROPPED)) == (
+    assert engine_runs.describe_failure(OperationalError(DROPPED)) == (
         "the connection to the database was lost; it is being retried"
     )

@@ -209,7 +209,7 @@ def test_a_proposal_being_polished_says_so_then_waits_for_the_scheduler(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from quoting.models import ReplanProposal
-    from quoting.services import proposal_solve, quote_accept, quote_request_create, workflow
+    from quoting.services import accepting, proposal_solve, quote_accept, quote_request_create
     from scheduling.boards import board_now
     from tests.quoting.conftest import seed_orders
 
@@ -225,7 +225,7 @@ def test_a_proposal_being_polished_says_so_then_waits_for_the_scheduler(
     quote.refresh_from_db()
     assert quote.status == Quote.Status.DONE and quote.moved_count > 0, quote.error
     sent: list[int] = []
-    monkeypatch.setattr(workflow, "enqueue_proposal_solve", sent.append)  # no worker yet
+    monkeypatch.setattr(accepting, "enqueue_proposal_solve", sent.append)  # no worker yet
     outcome = quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
     assert outcome.proposal is not None and sent == [outcome.proposal.pk]
     client = client_for("sales")
