@@ -28,7 +28,7 @@ from scheduling.instants import minute_ceil, minute_floor
 # taken as started on time (the report is on its way): a plan stays a plan for the minutes
 # between a planned start and the shop floor's click. Older unreported starts are the roll
 # forward's business; a committed plan whose new or moved work should have started longer ago
-# than this is re-solved rather than committed (quoting.services.workflow).
+# than this is re-solved rather than committed (quoting.services.accepting.check_fresh).
 PLAN_START_GRACE = timedelta(minutes=15)
 
 
