@@ -12,38 +12,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scheduling.engine import model as e
-from scheduling.engine.boardio import dump_answer, format_instant, parse_instant
+from scheduling.engine.boardio import (
+    dump_answer,
+    dump_request,
+    format_instant,
+    load_request,
+)
 
 
 def request_to_doc(request: e.Request) -> dict[str, Any]:
-    """The request in the board/1 `request` layout."""
-    return {
-        "id": request.id,
-        "release": format_instant(request.release) if request.release else None,
-        "requested_due": format_instant(request.requested_due) if request.requested_due else None,
-        "buffer_minutes": request.buffer_minutes,
-        "operations": [
-            {"id": op.id, "work_centers": list(op.work_centers), "minutes": op.minutes}
-            for op in request.operations
-        ],
-    }
+    """The request as stored beside its quote: the board/1 `request` object, by the engine."""
+    return dump_request(request)
 
 
 def request_from_doc(doc: dict[str, Any]) -> e.Request:
-    return e.Request(
-        id=doc["id"],
-        release=parse_instant(doc["release"], "release") if doc.get("release") else None,
-        requested_due=(
-            parse_instant(doc["requested_due"], "requested_due")
-            if doc.get("requested_due")
-            else None
-        ),
-        buffer_minutes=doc.get("buffer_minutes"),
-        operations=tuple(
-            e.Operation(id=op["id"], work_centers=tuple(op["work_centers"]), minutes=op["minutes"])
-            for op in doc["operations"]
-        ),
-    )
+    """A stored request (older rows wrote absent fields as null; the engine reads both)."""
+    return load_request(doc)
 
 
 def _minutes(delta: timedelta) -> int:

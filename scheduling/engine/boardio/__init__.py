@@ -26,7 +26,13 @@ Decisions the format leaves open (the solver and the Django side rely on them):
 """
 
 from scheduling.engine.boardio.answer import dump_answer, load_answer, load_answer_file
-from scheduling.engine.boardio.board import dump_board, load_board, load_board_file
+from scheduling.engine.boardio.board import (
+    dump_board,
+    dump_request,
+    load_board,
+    load_board_file,
+    load_request,
+)
 from scheduling.engine.boardio.fields import (
     ANSWER_FORMAT,
     BOARD_FORMAT,
@@ -41,10 +47,12 @@ __all__ = [
     "BoardError",
     "dump_answer",
     "dump_board",
+    "dump_request",
     "format_instant",
     "load_answer",
     "load_answer_file",
     "load_board",
     "load_board_file",
+    "load_request",
     "parse_instant",
 ]

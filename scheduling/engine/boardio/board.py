@@ -426,14 +426,35 @@ def dump_board(board: Board) -> dict[str, Any]:
             for option in board.capacity_options
         ]
     if board.request is not None:
-        request = board.request
-        request_doc: dict[str, Any] = {"id": request.id}
-        if request.release is not None:
-            request_doc["release"] = format_instant(request.release)
-        if request.requested_due is not None:
-            request_doc["requested_due"] = format_instant(request.requested_due)
-        if request.buffer_minutes is not None:
-            request_doc["buffer_minutes"] = request.buffer_minutes
-        request_doc["operations"] = [_dump_operation(op) for op in request.operations]
-        doc["request"] = request_doc
+        doc["request"] = dump_request(board.request)
     return doc
+
+
+def dump_request(request: Request) -> dict[str, Any]:
+    """The board/1 ``request`` object (optional fields omitted when absent)."""
+    doc: dict[str, Any] = {"id": request.id}
+    if request.release is not None:
+        doc["release"] = format_instant(request.release)
+    if request.requested_due is not None:
+        doc["requested_due"] = format_instant(request.requested_due)
+    if request.buffer_minutes is not None:
+        doc["buffer_minutes"] = request.buffer_minutes
+    doc["operations"] = [_dump_operation(op) for op in request.operations]
+    return doc
+
+
+class _EveryWorkCenter(dict[str, WorkCenter]):
+    """Work centers of a request read without its board: any id is taken as known (a planned
+    operation needs nothing more of it; the board it is later solved on checks them)."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+
+def load_request(value: Any) -> Request:
+    """A board/1 ``request`` object read on its own (as stored beside a quote): every check a
+    board makes of its request except those that need the board (that its work centers exist,
+    that its id is not an order's). Optional fields written as null count as absent."""
+    if isinstance(value, dict):
+        value = {key: item for key, item in value.items() if item is not None}
+    return _request(value, datetime.now().astimezone(), _EveryWorkCenter(), set())

@@ -615,3 +615,33 @@ def test_a_no_solution_answer_round_trips_its_projection_and_the_orders_at_risk(
     doc["at_risk"] = [""]
     with pytest.raises(BoardError, match=r"at_risk\[0\]"):
         load_answer(doc)
+
+
+def test_a_request_round_trips_on_its_own_and_reads_older_nulls() -> None:
+    from datetime import UTC, datetime
+
+    from scheduling.engine.boardio import dump_request, load_request
+    from scheduling.engine.model import Operation, Request
+
+    request = Request(
+        id="Q-7",
+        operations=(Operation(id="10", work_centers=("SAW", "SAW-2"), minutes=30),),
+        requested_due=datetime(2026, 12, 21, 16, 0, tzinfo=UTC),
+        buffer_minutes=1440,
+    )
+    doc = dump_request(request)
+    assert doc == {
+        "id": "Q-7",
+        "requested_due": "2026-12-21T16:00:00Z",
+        "buffer_minutes": 1440,
+        "operations": [{"id": "10", "work_centers": ["SAW", "SAW-2"], "minutes": 30}],
+    }
+    assert load_request(doc) == request
+    # Rows stored before the engine wrote requests spelled absent fields as null.
+    assert load_request({**doc, "release": None, "buffer_minutes": None}) == Request(
+        id="Q-7", operations=request.operations, requested_due=request.requested_due
+    )
+    with pytest.raises(BoardError, match=r"request\.operations\[0\]\.minutes"):
+        load_request({**doc, "operations": [{"id": "10", "work_centers": ["SAW"], "minutes": 0}]})
+    with pytest.raises(BoardError, match=r"request\.operations\[0\]\.state"):
+        load_request({**doc, "operations": [{**doc["operations"][0], "state": "running"}]})
