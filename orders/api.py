@@ -43,6 +43,7 @@ from orders.sign_in import (
     sign_in_lockout_message,
     sign_in_lockout_seconds,
 )
+from scheduling import selectors_visible
 
 
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
@@ -76,8 +77,8 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Order]:
         if self.action == "retrieve":
-            return selectors.order_details_visible_to(self.request.user)
-        orders = selectors.orders_visible_to(self.request.user)
+            return selectors_visible.order_details_visible_to(self.request.user)
+        orders = selectors_visible.orders_with_projection_visible_to(self.request.user)
         form = OrderListFilterSerializer(data=self.request.query_params)
         form.is_valid(raise_exception=True)
         # Filters narrow the visible rows; they can never widen them.

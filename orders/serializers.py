@@ -12,8 +12,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Customer, Operation, Order, Product, Profile, Promise, RoutingStep
-from orders.selectors import outlook_of, role_of
+from orders.selectors import role_of
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter
+from scheduling.selectors_visible import outlook_of
 
 
 class ApiTokenSerializer(serializers.Serializer):
@@ -106,7 +107,7 @@ class OperationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ScheduledSlotSerializer(allow_null=True))
     def get_scheduled(self, operation: Operation) -> dict[str, Any] | None:
-        # `current_slots` is prefetched by orders.selectors.order_details_visible_to.
+        # `current_slots` is prefetched by scheduling.selectors_visible.order_details_visible_to.
         slots = getattr(operation, "current_slots", [])
         return ScheduledSlotSerializer(slots[0]).data if slots else None
 
@@ -150,7 +151,7 @@ class OrderSerializer(_CustomerView, serializers.ModelSerializer):
     product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
-    # Annotated by orders.selectors.orders_visible_to.
+    # Annotated by scheduling.selectors_visible.orders_with_projection_visible_to.
     projected_completion = serializers.DateTimeField(read_only=True, allow_null=True)
     on_track = serializers.BooleanField(read_only=True, allow_null=True)
     at_risk = serializers.SerializerMethodField(

@@ -21,19 +21,17 @@ from orders.forms import EarlierDateForm, OrderFilterForm, SignInForm, TimeZoneF
 from orders.list_pages import csv_response, page_of, wants_csv
 from orders.models import Order, Profile
 from orders.page_access import NAVIGATION, page_user, role_required
-from orders.selectors import (
-    order_details_visible_to,
-    orders_filtered,
-    orders_visible_to,
-    outlook_of,
-    profile_of,
-    role_of,
-)
+from orders.selectors import orders_filtered, profile_of, role_of
 from orders.selectors_dashboard import Dashboard, manager_dashboard
 from quoting import services as quoting_services
 from quoting.selectors import order_history
 from scheduling.boards import current_version
 from scheduling.selectors import board_health
+from scheduling.selectors_visible import (
+    order_details_visible_to,
+    orders_with_projection_visible_to,
+    outlook_of,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -177,7 +175,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     orders = orders_filtered(
-        orders_visible_to(request.user),
+        orders_with_projection_visible_to(request.user),
         text=filters.get("q") or "",
         customer_id=filters["customer"].pk if filters.get("customer") else None,
         status=filters.get("status") or "",

@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from orders import selectors
 from orders.permissions import IsSchedulerOrManager, IsStaffRole
+from scheduling import selectors_visible as selectors
 from scheduling.boards import board_snapshot
 from scheduling.engine import dump_board
 from scheduling.models import ScheduleVersion, WorkCenter

@@ -50,7 +50,9 @@ def test_a_page_answers_503_with_retry_after(
     scheduler: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        views, "orders_visible_to", _failing(InterfaceError("connection already closed"))
+        views,
+        "orders_with_projection_visible_to",
+        _failing(InterfaceError("connection already closed")),
     )
     client = Client(raise_request_exception=False)
     client.force_login(scheduler)
