@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/", include("scheduling.api_urls")),
     path("api/", include("quoting.api_urls")),
     path("", include("orders.urls")),
+    path("", include("scheduling.urls")),
     path("", include("quoting.urls")),
 ]
 

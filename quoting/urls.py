@@ -1,11 +1,19 @@
-"""Sales pages (new quote, quote progress and answer, history, customers' date requests) and
-the scheduler's pages (job board with its proposals and repairs, shop floor)."""
+"""Sales pages (new quote, quote progress and answer, history, customers' date requests), the
+scheduler's pages (job board with its proposals and repairs, shop floor) and the customer
+portal (its requests for an earlier date are quoting's)."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from quoting import views, views_repair, views_repromise, views_scheduler
+from quoting import views, views_portal, views_repair, views_repromise, views_scheduler
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("portal/", views_portal.portal, name="portal"),
+    path("portal/orders/<str:code>/", views_portal.portal_order, name="portal-order"),
+    path(
+        "portal/orders/<str:code>/earlier/",
+        views_portal.portal_order_earlier,
+        name="portal-order-earlier",
+    ),
     path("board/", views_scheduler.job_board, name="job-board"),
     path(
         "board/proposals/<int:proposal_id>/approve/",

@@ -14,7 +14,8 @@ from django.db import InterfaceError, OperationalError
 from django.test import Client
 from rest_framework.test import APIClient
 
-from orders import middleware, selectors, views
+from orders import middleware, selectors
+from scheduling import views_orders as views
 
 DROPPED = "server closed the connection unexpectedly"
 
