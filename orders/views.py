@@ -2,7 +2,7 @@
 
 The order list and the manager's dashboard are `scheduling.views_orders` (they read the
 schedule), the customer portal `quoting.views_portal` (it asks for earlier dates); apps depend
-one way (docs/architecture.md).
+one way (docs/layers.md).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 from quoting import api, api_shop_floor
 
 # Shop-floor events re-validate promises and may propose repairs, so they live above
-# scheduling (docs/architecture.md); the paths are the same as ever.
+# scheduling (docs/layers.md); the paths are the same as ever.
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False  # /api/ is shared by several apps
 router.register("downtimes", api_shop_floor.DowntimeViewSet, basename="downtime")

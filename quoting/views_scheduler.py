@@ -1,6 +1,6 @@
 """Scheduler pages: the job board (Gantt with replan proposals) and the shop floor. They live
 in quoting because they show and decide its proposals and repairs (apps depend one way:
-docs/architecture.md).
+docs/layers.md).
 
 Views are thin: they parse the request, call one selector or service, and render. Every write
 goes through a service (quoting.services for proposals, scheduling.services.shop_floor for
