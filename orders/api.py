@@ -1,5 +1,6 @@
-"""REST API for customers, products, orders and the signed-in user, read-only by design, and
-the API token's issue and revocation (`orders.sign_in`).
+"""REST API for customers, products and the signed-in user, read-only by design, and the API
+token's issue and revocation (`orders.sign_in`). Orders are served by `scheduling.api`, with
+their projection on the schedule.
 
 Each view takes its rows from `orders.selectors`, so a customer user asking for another
 customer's row gets 404 (the row is not in its queryset) rather than 403, which would confirm
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -20,20 +21,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from orders import selectors
-from orders.models import Customer, Order, Product
+from orders.models import Customer, Product
 from orders.permissions import HasAnyRole
 from orders.serializers import (
     ApiTokenSerializer,
     CustomerSerializer,
     MeSerializer,
-    OrderDetailSerializer,
-    OrderListFilterSerializer,
-    OrderSerializer,
     ProductSerializer,
 )
 from orders.sign_in import (
@@ -63,32 +60,6 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.products_visible_to(self.request.user)
-
-
-@extend_schema_view(list=extend_schema(parameters=[OrderListFilterSerializer]))
-class OrderViewSet(viewsets.ReadOnlyModelViewSet):
-    """Orders with their promise and projection on the current schedule.
-
-    Read-only: orders are created only by accepting a quote, and a promised date changes only
-    through an audited re-promise. A customer user sees only its own customer's orders."""
-
-    permission_classes = [HasAnyRole]
-
-    def get_queryset(self) -> QuerySet[Order]:
-        if self.action == "retrieve":
-            return selectors.order_details_visible_to(self.request.user)
-        orders = selectors.orders_visible_to(self.request.user)
-        form = OrderListFilterSerializer(data=self.request.query_params)
-        form.is_valid(raise_exception=True)
-        # Filters narrow the visible rows; they can never widen them.
-        if status := form.validated_data.get("status"):
-            orders = orders.filter(status=status)
-        if customer := form.validated_data.get("customer"):
-            orders = orders.filter(customer__code=customer)
-        return orders
-
-    def get_serializer_class(self) -> type[BaseSerializer[Order]]:
-        return OrderDetailSerializer if self.action == "retrieve" else OrderSerializer
 
 
 class TokenObtainView(ObtainAuthToken):

@@ -9,7 +9,6 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False  # the root lists every app's routes: api.APIRootView
 router.register("customers", api.CustomerViewSet, basename="customer")
 router.register("products", api.ProductViewSet, basename="product")
-router.register("orders", api.OrderViewSet, basename="order")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", api.APIRootView.as_view(), name="api-root"),

@@ -4,8 +4,16 @@ Explicit paths (no router): `orders/<pk>/repromise/` and `orders/<pk>/history/` 
 orders app's read-only router without colliding with its `orders/<pk>/` detail route."""
 
 from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import DefaultRouter
 
-from quoting import api
+from quoting import api, api_shop_floor
+
+# Shop-floor events re-validate promises and may propose repairs, so they live above
+# scheduling (docs/layers.md); the paths are the same as ever.
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False  # /api/ is shared by several apps
+router.register("downtimes", api_shop_floor.DowntimeViewSet, basename="downtime")
+router.register("operations", api_shop_floor.OperationEventViewSet, basename="operation-event")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/", api.QuoteListCreateView.as_view(), name="api-quotes"),
@@ -26,4 +34,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "orders/<int:pk>/repromise/", api.OrderRepromiseView.as_view(), name="api-order-repromise"
     ),
     path("orders/<int:pk>/history/", api.OrderHistoryView.as_view(), name="api-order-history"),
+    *router.urls,
 ]

@@ -6,14 +6,14 @@ bench/board_render.py measures it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
-
 from orders.models import Operation
 from scheduling.boards import board_now
+from scheduling.engine import model as e
 from scheduling.models import ScheduleVersion
 
 WINDOW_DAYS = {"day": 1, "week": 7, "2weeks": 14, "4weeks": 28}
@@ -190,17 +190,10 @@ def downtime_shade(
     )
 
 
-def _instant(text: str) -> datetime:
-    value = parse_datetime(text)
-    if value is None:
-        raise ValueError(f"not an instant: {text!r}")
-    return value
-
-
 def overlay_proposal(
     board: JobBoard,
     *,
-    answer_schedule: list[dict[str, Any]],
+    answer_schedule: Sequence[e.ScheduledOperation],
     moved: list[dict[str, Any]],
     request_id: str,
     new_order_label: str,
@@ -209,33 +202,33 @@ def overlay_proposal(
 ) -> None:
     """Draw a proposal on `board` as before/after: each moved operation keeps a dashed ghost
     where it is now and gets a highlighted bar where the proposal puts it; the new order's
-    operations appear in the proposal colour. Rows are the proposal's answer/1 `schedule` and
-    its diff's `moved` list (plain data: the quoting app owns the proposal)."""
+    operations appear in the proposal colour. Rows are the proposal's typed answer's `schedule`
+    and its diff's `moved` list (plain data: the quoting app owns the proposal)."""
     rows = {row.code: row for row in board.rows}
     shift = {(m["order"], str(m["operation"])): int(m.get("minutes", 0)) for m in moved}
     current = {(b.order_code, b.sequence): b for row in board.rows for b in row.bars}
     for entry in answer_schedule:
-        key = (entry["order"], str(entry["operation"]))
-        is_new = entry["order"] == request_id
+        key = (entry.order, entry.operation)
+        is_new = entry.order == request_id
         if not is_new and key not in shift:
             continue
-        start, end = _instant(entry["start"]), _instant(entry["end"])
+        start, end = entry.start, entry.end
         before = current.get(key)
         if before is not None:
             before.css = "ghost"
             before.note = "where it is now; the proposal moves it"
-        if end <= board.start or start >= board.end or entry["work_center"] not in rows:
+        if end <= board.start or start >= board.end or entry.work_center not in rows:
             continue
         left, width = bar_extent(start, end, board.start, board.end)
         minutes = shift.get(key, 0)
         sign = "+" if minutes >= 0 else "\u2212"
         bar = Bar(
             pk=before.pk if before else 0,
-            order_code=new_order_label if is_new else entry["order"],
-            sequence=str(entry["operation"]),
+            order_code=new_order_label if is_new else entry.order,
+            sequence=entry.operation,
             customer=customer if is_new else (before.customer if before else ""),
-            operation=str(entry["operation"]) if before is None else before.operation,
-            work_center=entry["work_center"],
+            operation=entry.operation if before is None else before.operation,
+            work_center=entry.work_center,
             start=start,
             end=end,
             left=left,

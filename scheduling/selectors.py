@@ -35,7 +35,6 @@ from scheduling.gantt import (
 
 # scheduling/views.py draws a proposal on the board with this; it moved to scheduling.gantt and
 # is re-exported until the views (moved in a separate change) import it from there.
-from scheduling.gantt import overlay_proposal as overlay_proposal
 from scheduling.models import (
     BoardDisruption,
     ScheduledOperation,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from quoting.models import Quote, ReplanProposal
 
 logger = logging.getLogger(__name__)
@@ -32,14 +33,9 @@ except ImportError:  # pragma: no cover - both are dependencies
 
 def _publish(task_name: str, row_model: type[Model], pk: int) -> None:
     """Send one task now; record on the row whether the broker took it."""
-    from quoting import tasks
-
-    task = {
-        "quoting.solve_quote": tasks.solve_quote,
-        "quoting.solve_proposal": tasks.solve_proposal,
-    }[task_name]
     try:
-        task.apply_async(args=[pk])
+        # By name: quoting.tasks imports these services, so they never import it back.
+        celery_app.signature(task_name, args=[pk]).apply_async()
     except BROKER_ERRORS as exc:
         # The row stays queued with the reason; the sweeper enqueues it when the broker is back.
         logger.warning("broker unavailable, %s(%s) left for the sweeper: %s", task_name, pk, exc)

@@ -40,6 +40,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from quoting.models import PortfolioMember, Quote
 from quoting.services.answers import answer_columns, replan_diff, request_to_doc
 from quoting.services.engine_runs import describe_failure, engine_quote
@@ -80,8 +81,6 @@ def portfolio_publish(quote_id: int, size: int | None = None) -> str:
     refused (the members are then revoked and the sweeper enqueues the quote again)."""
     from celery import group
 
-    from quoting import tasks
-
     size = settings.ENGINE_PORTFOLIO if size is None else size
     portfolio = uuid.uuid4().hex
     # A quote sent again (its workers died, the sweeper re-queued it; or re-quoted): members
@@ -104,7 +103,10 @@ def portfolio_publish(quote_id: int, size: int | None = None) -> str:
         for k in range(size)
     )
     signatures = [
-        tasks.solve_quote_member.signature((m.pk,), task_id=m.task_id, immutable=True)
+        # By name: quoting.tasks imports these services, so they never import it back.
+        celery_app.signature(
+            "quoting.solve_quote_member", args=(m.pk,), task_id=m.task_id, immutable=True
+        )
         for m in members
     ]
     try:

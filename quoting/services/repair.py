@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from orders.models import Order, Promise
 from quoting.models import AuditEvent, RepairProposal, RepromiseProposal
 from quoting.services.answers import replan_diff
@@ -48,10 +49,9 @@ OPEN = (RepairProposal.Status.QUEUED, RepairProposal.Status.SOLVING, RepairPropo
 
 
 def _enqueue(repair_id: int) -> None:
-    from quoting import tasks
-
     try:
-        tasks.solve_repair.apply_async(args=[repair_id])
+        # By name: quoting.tasks imports these services, so they never import it back.
+        celery_app.signature("quoting.solve_repair", args=[repair_id]).apply_async()
     except BROKER_ERRORS as exc:
         logger.warning("broker unavailable, repair %s not enqueued: %s", repair_id, exc)
         RepairProposal.objects.filter(pk=repair_id, status=RepairProposal.Status.QUEUED).update(

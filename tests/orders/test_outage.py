@@ -14,7 +14,8 @@ from django.db import InterfaceError, OperationalError
 from django.test import Client
 from rest_framework.test import APIClient
 
-from orders import middleware, selectors, views
+from orders import middleware, selectors
+from scheduling import views_orders as views
 
 DROPPED = "server closed the connection unexpectedly"
 
@@ -50,7 +51,9 @@ def test_a_page_answers_503_with_retry_after(
     scheduler: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        views, "orders_visible_to", _failing(InterfaceError("connection already closed"))
+        views,
+        "orders_with_projection_visible_to",
+        _failing(InterfaceError("connection already closed")),
     )
     client = Client(raise_request_exception=False)
     client.force_login(scheduler)

@@ -12,6 +12,9 @@ import pytest
 from orders.models import Order
 from quoting.models import AuditEvent, Quote, ReplanProposal
 from scheduling.boards import current_version
+from scheduling.engine.boardio import dump_answer
+from scheduling.engine.model import Answer
+from scheduling.engine.model import ScheduledOperation as ScheduledRow
 from scheduling.models import ScheduledOperation
 from scheduling.selectors import buffer_status, job_board_for
 from tests.factories import promise_again
@@ -94,25 +97,29 @@ def _proposal(shop: Any) -> ReplanProposal:
         schedule_version=version,
     )
     moved_to = slot.start + timedelta(hours=2)
-    answer = {
-        "status": "promised",
-        "schedule": [
-            {
-                "order": "SO-2",
-                "operation": "10",
-                "work_center": "MILL",
-                "start": moved_to.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "end": (moved_to + (slot.end - slot.start)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            },
-            {
-                "order": quote.request_id,
-                "operation": "10",
-                "work_center": "MILL",
-                "start": slot.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "end": (slot.start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            },
-        ],
-    }
+    # A valid answer/1 document, as the engine writes it (the page reads it typed).
+    answer = dump_answer(
+        Answer(
+            status="promised",
+            request=quote.request_id,
+            schedule=(
+                ScheduledRow(
+                    order="SO-2",
+                    operation="10",
+                    work_center="MILL",
+                    start=moved_to,
+                    end=moved_to + (slot.end - slot.start),
+                ),
+                ScheduledRow(
+                    order=quote.request_id,
+                    operation="10",
+                    work_center="MILL",
+                    start=slot.start,
+                    end=slot.start + timedelta(hours=1),
+                ),
+            ),
+        )
+    )
     proposal = ReplanProposal.objects.create(
         quote=quote,
         status=ReplanProposal.Status.PENDING,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from orders.models import Operation
-from scheduling import views
+from quoting import views_scheduler as views
 from scheduling.boards import board_now
 from tests.quoting.conftest import Shop
 

@@ -1,4 +1,6 @@
-"""Scheduler pages: the job board (Gantt with replan proposals) and the shop floor.
+"""Scheduler pages: the job board (Gantt with replan proposals) and the shop floor. They live
+in quoting because they show and decide its proposals and repairs (apps depend one way:
+docs/layers.md).
 
 Views are thin: they parse the request, call one selector or service, and render. Every write
 goes through a service (quoting.services for proposals, scheduling.services.shop_floor for
@@ -36,12 +38,12 @@ from scheduling.forms import (
     ProposalRejectForm,
     RepromiseForm,
 )
+from scheduling.gantt import overlay_proposal
 from scheduling.models import WorkCenter, WorkCenterDowntime
 from scheduling.selectors import (
     OrderAtRisk,
     board_health,
     job_board_for,
-    overlay_proposal,
     shop_floor_queue,
 )
 from scheduling.services import shop_floor as floor_services
@@ -94,7 +96,7 @@ def _board_page(
     if selected is not None and selected.answer:
         overlay_proposal(
             board,
-            answer_schedule=selected.answer.get("schedule", []),
+            answer_schedule=selected.engine_answer().schedule,
             moved=(selected.diff or {}).get("moved", []),
             request_id=selected.quote.request_id,
             new_order_label=selected.quote.order_code,
