@@ -54,6 +54,8 @@ from scheduling.engine.budget import (
 )
 from scheduling.engine.calendars import to_instant, to_minute
 from scheduling.engine.dispatch import dispatch, insert_job
+from scheduling.engine.disruption import minimise_disruption
+from scheduling.engine.existing import existing_schedule, lateness, slack_priority
 from scheduling.engine.model import (
     Answer,
     AnswerStatus,
@@ -62,6 +64,7 @@ from scheduling.engine.model import (
     OptionResult,
     ScheduledOperation,
 )
+from scheduling.engine.options import evaluate_option
 from scheduling.engine.problem import (
     Problem,
     Solution,
@@ -77,11 +80,6 @@ from scheduling.engine.search import (
     RELOCATION_TASKS,
     STRATEGIES,
     CompletionSearch,
-    evaluate_option,
-    existing_schedule,
-    lateness,
-    minimise_disruption,
-    slack_priority,
 )
 from scheduling.engine.verify import verify
 

@@ -249,7 +249,7 @@ def test_a_quote_on_a_broken_board_uses_the_repair_solved_in_the_background(
     """The quote's own second finds no repair at all (as on a big board); the scheduler's
     background repair, waiting for approval, is what the quote is made against."""
     from scheduling.engine import solver
-    from scheduling.engine.search import Existing
+    from scheduling.engine.existing import Existing
 
     shop = broken
     with django_capture_on_commit_callbacks(execute=True):

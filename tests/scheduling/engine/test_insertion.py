@@ -10,9 +10,11 @@ from hypothesis import given
 from scheduling.engine import load_board, quote, verify
 from scheduling.engine.budget import BUILD_SECONDS_PER_TASK, Clock
 from scheduling.engine.dispatch import insert_job
+from scheduling.engine.existing import existing_schedule
 from scheduling.engine.insertion import insert_with_relocation
+from scheduling.engine.options import evaluate_option
 from scheduling.engine.problem import baseline_solution, build_problem, violations
-from scheduling.engine.search import CompletionSearch, evaluate_option, existing_schedule
+from scheduling.engine.search import CompletionSearch
 
 from .solver_boards import board, op, request, row
 from .test_properties import SETTINGS, tiny_boards

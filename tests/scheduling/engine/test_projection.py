@@ -8,7 +8,7 @@ from typing import Any
 
 from ortools.sat.python.cp_model import CpSolver
 
-from scheduling.engine import check, cpmodel, dump_answer, load_board, quote, search, verify
+from scheduling.engine import check, cpmodel, dump_answer, existing, load_board, quote, verify
 from scheduling.engine.model import Answer
 
 DAY = ["06:00", "22:00"]
@@ -87,9 +87,9 @@ def _needs_reordering() -> dict[str, Any]:
 def _a_first(monkeypatch: Any, *, rebalance: bool = False) -> None:
     """Every dispatch rule takes A before B (so the dispatch leaves B late), and (unless
     ``rebalance``) no rounds move the late B forward."""
-    monkeypatch.setattr(search, "dispatch_priorities", lambda problem: [{0: 0, 1: 1}])
+    monkeypatch.setattr(existing, "dispatch_priorities", lambda problem: [{0: 0, 1: 1}])
     if not rebalance:
-        monkeypatch.setattr(search, "REBALANCE_ROUNDS", 0)
+        monkeypatch.setattr(existing, "REBALANCE_ROUNDS", 0)
 
 
 def _solver_returns(monkeypatch: Any, status: str, bound: float | None) -> None:
@@ -219,7 +219,7 @@ def test_a_less_late_repair_found_before_is_quoted_against(monkeypatch: Any) -> 
     """The background repair (given as ``repair``) wins over a worse one found in the quote's
     own second; an invalid one is ignored."""
     from scheduling.engine import solver
-    from scheduling.engine.search import Existing
+    from scheduling.engine.existing import Existing
 
     board = load_board(_with_request(_board()))
     own = quote(board, time_limit=2, workers=1, against_repair=True)
