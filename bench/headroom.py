@@ -38,10 +38,10 @@ from pathlib import Path
 
 from bench.generate import generate_board, generate_requests
 from scheduling.engine import Answer, Board, load_board, quote, verify
+from scheduling.engine.assembly import promised_answer, solution_from_rows
 from scheduling.engine.calendars import to_minute
 from scheduling.engine.cpmodel import ScheduleModel
 from scheduling.engine.problem import build_problem
-from scheduling.engine.solver import promised_answer, solution_from_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks-headroom.md"

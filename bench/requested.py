@@ -46,13 +46,15 @@ class Pair:
     valid: bool
 
 
-def compare(name: str, board: Board, weeks: int, limit: float) -> Pair:
+def compare(name: str, board: Board, weeks: int, limit: float, workers: int = 2) -> Pair:
+    """Quote ``board`` twice (requested date kept, then the earliest); ``workers=1`` makes
+    both runs deterministic (CP-SAT's work, not the wall clock, bounds them)."""
     assert board.request is not None
     requested = board.now + timedelta(weeks=weeks)
     asked = replace(board, request=replace(board.request, requested_due=requested))
     started = time.perf_counter()
-    kept = quote(asked, time_limit=limit, workers=2, evaluate_options=False)
-    fastest = quote(asked, time_limit=limit, workers=2, evaluate_options=False, earliest=True)
+    kept = quote(asked, time_limit=limit, workers=workers, evaluate_options=False)
+    fastest = quote(asked, time_limit=limit, workers=workers, evaluate_options=False, earliest=True)
     seconds = time.perf_counter() - started
     valid = all(a.status == "promised" and not verify(asked, a) for a in (kept, fastest)) or (
         kept.status != "promised" and fastest.status != "promised"

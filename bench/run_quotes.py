@@ -30,8 +30,8 @@ from bench.generate import generate_board, generate_requests
 from bench.plain_cpsat import PlainBoardModel, PlainResult
 from bench.worktime import parse_instant
 from scheduling.engine import Answer, Board, load_board, quote, verify
+from scheduling.engine.checking import append_baseline
 from scheduling.engine.model import ScheduledOperation
-from scheduling.engine.solver import append_baseline
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ Public API (everything else in the product calls only these):
   empty list means the answer is valid (``verify``).
 """
 
+from scheduling.engine.assembly import EngineError
 from scheduling.engine.boardio import BoardError, dump_answer, dump_board, load_answer, load_board
+from scheduling.engine.checking import append_baseline, check
 from scheduling.engine.model import Answer, Board
 from scheduling.engine.search import STRATEGIES
-from scheduling.engine.solver import EngineError, Progress, append_baseline, check, quote
+from scheduling.engine.solver import Progress, quote
 from scheduling.engine.verify import verify
 
 __all__ = [

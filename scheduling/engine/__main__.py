@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from scheduling.engine.boardio import BoardError, dump_answer, load_board
+from scheduling.engine.checking import check
 from scheduling.engine.jssp import UnknownInstance, load_instance, solve_instance
 from scheduling.engine.model import Answer
-from scheduling.engine.solver import check, quote
+from scheduling.engine.solver import quote
 
 EXIT_OK = 0
 EXIT_NO_PROMISE = 1

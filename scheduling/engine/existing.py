@@ -22,6 +22,8 @@ from scheduling.engine.problem import (
     violations,
 )
 
+# Share of the time left that repairing a board whose plan no longer holds may take.
+EXISTING_SHARE = 0.6
 # Rounds of priority rebalancing in a repair (about 20 ms each at 850 operations); the
 # demo-shop breakdowns measured reached their best within 25.
 REBALANCE_ROUNDS = 25

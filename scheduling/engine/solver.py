@@ -1,51 +1,30 @@
-"""Capable-to-promise: ``quote`` a request against the board, ``check`` (and repair) the board.
+"""Capable-to-promise: ``quote`` a request against the board.
 
-The search always holds a valid incumbent, so a time limit or a cancel returns something true:
-
-1. The existing orders' schedule: the baseline when it still passes every rule; the baseline
-   kept with the orders it does not plan inserted into its gaps, when that keeps every promise;
-   otherwise a repair (list scheduling under several dispatch rules, shifting and then
-   left-justifying the plan, then rounds that move the late orders forward in the priority,
-   then CP-SAT; the least late of them all), or "infeasible" naming the orders whose promise
-   cannot be kept (found by minimising lateness beyond the promise as a soft goal). Without a
-   valid schedule the least-late one found is the answer's projection.
-2. The request inserted into the earliest gaps of that schedule, moving nothing: valid, and an
-   upper bound on the completion (the completion's domain in every later model). On boards up
-   to a few thousand operations, also inserted by relocating the planned work it displaces
-   (into other gaps, or shifted right on its lane within the promises; insertion.py): on a
-   tightly promised board this often finds room days or weeks earlier, in milliseconds.
-3. A lower bound valid for the whole problem (bounds.py: critical path over compulsory
-   occupations, and an energy bound per machine). If the request can be pinned on that path
-   and the work around it repaired (CP-SAT on a small time window, or else the planned work
-   before a horizon pushed as late as its promises allow: justify.py), the quote is optimal.
-4. Otherwise CP-SAT minimises the request's completion over windows of the planned work (first
-   "later only", then free), everything beyond them frozen as fixed occupations, the whole
-   board only when it is small. A bound from a model with frozen operations is not a bound for
-   the whole problem and is never reported as one.
-5. With the completion fixed, CP-SAT minimises disruption: moved operations, then displacement.
-6. Each capacity option: the answer's schedule with the option's hours, the request
-   re-inserted (into gaps, and on boards up to a few thousand operations relocating planned
-   work into the option's hours), and (small boards) re-optimised.
-
-Time: every phase fits the time limit, model sizes adapt to the time left, and time is kept
-back for assembling and verifying the answer (budget.py).
-
-Before anything is returned, ``verify`` (written independently) checks it; a violation, or a
-lower bound that the answer itself beats, is an engine bug and raises ``EngineError`` instead
-of reaching a user.
-
-Module map: ``search.py`` holds the phases, ``budget.py`` the clock, ``cpmodel.py`` the CP-SAT
-model, ``dispatch.py`` the greedy schedules, ``insertion.py`` the relocating insertion,
-``justify.py`` the right-justifying repair, ``bounds.py`` the lower bound.
+Every phase holds a valid incumbent, so a time limit or a cancel returns something true; the
+independent verifier checks every answer before it is returned. The phases, and which module
+holds each: docs/engine.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from scheduling.engine.bounds import critical_path, critical_path_bound, request_bounds
+from scheduling.engine.assembly import (
+    EngineError,
+    binding_of,
+    checked_bound,
+    finish,
+    moved_of,
+    promised_answer,
+    repair_message,
+    rows_of,
+    solution_from_rows,
+    valid_repair,
+    with_projection,
+)
+from scheduling.engine.bounds import critical_path, request_bounds
 from scheduling.engine.budget import (
     CHECK_SECONDS_PER_TASK,
     DISPATCH_SECONDS_PER_TASK,
@@ -53,14 +32,13 @@ from scheduling.engine.budget import (
     Progress,
 )
 from scheduling.engine.calendars import to_instant, to_minute
-from scheduling.engine.dispatch import dispatch, insert_job
+from scheduling.engine.dispatch import insert_job
 from scheduling.engine.disruption import minimise_disruption
-from scheduling.engine.existing import existing_schedule, lateness, slack_priority
+from scheduling.engine.existing import EXISTING_SHARE, existing_schedule, lateness
 from scheduling.engine.model import (
     Answer,
     AnswerStatus,
     Board,
-    MovedOperation,
     OptionResult,
     ScheduledOperation,
 )
@@ -68,7 +46,6 @@ from scheduling.engine.options import evaluate_option
 from scheduling.engine.problem import (
     Problem,
     Solution,
-    baseline_solution,
     build_problem,
     late_jobs,
     violations,
@@ -84,18 +61,8 @@ from scheduling.engine.search import (
 from scheduling.engine.verify import verify
 
 _BOUND_LOOKAHEAD_MINUTES = 3 * 1440
-# Share of the time left that repairing a board whose plan no longer holds may take.
-EXISTING_SHARE = 0.6
 
-__all__ = ["EngineError", "Progress", "append_baseline", "check", "quote"]
-
-
-class EngineError(AssertionError):
-    """The engine produced an answer that the verifier rejects: a bug, never user input."""
-
-    def __init__(self, violations: list[str]) -> None:
-        super().__init__("engine produced an invalid schedule: " + "; ".join(violations[:10]))
-        self.violations = violations
+__all__ = ["Progress", "quote"]
 
 
 # -- public API -------------------------------------------------------------------------------
@@ -165,7 +132,7 @@ def quote(
     at_risk: dict[str, int] = {}
     repaired = existing.least_late
     if existing.solution is None and against_repair and repair:
-        given = _valid_repair(board, problem, repair)
+        given = valid_repair(board, problem, repair)
         if given is not None and (
             repaired is None or lateness(problem, given) < lateness(problem, repaired)
         ):
@@ -191,8 +158,8 @@ def quote(
             message=existing.message,
         )
         if existing.least_late is not None:
-            answer = _with_projection(board, answer, problem, existing.least_late, apply_options)
-        return _finish(board, clock, answer, apply_options)
+            answer = with_projection(board, answer, problem, existing.least_late, apply_options)
+        return finish(board, clock, answer, apply_options)
 
     search = CompletionSearch(problem, existing.solution, clock, workers, seed)
     search.strategy = strategy
@@ -216,7 +183,7 @@ def quote(
     ):
         search.try_request_first(path)
     if search.best is None:
-        return _finish(
+        return finish(
             board,
             clock,
             Answer(
@@ -282,7 +249,7 @@ def quote(
         request=board.request.id,
         completion=to_instant(completion, board.now),
         promise=promise,
-        lower_bound=to_instant(_checked_bound(search.lower, earliest_completion), board.now),
+        lower_bound=to_instant(checked_bound(search.lower, earliest_completion), board.now),
         proven_optimal=proven,
         requested_due_feasible=(
             None
@@ -290,19 +257,19 @@ def quote(
             else to_instant(earliest_completion, board.now) + timedelta(minutes=buffer) <= requested
         ),
         earliest_completion=to_instant(earliest_completion, board.now) if kept else None,
-        schedule=_rows(problem, best, board.now),
-        moved=_moved(problem, best, board),
+        schedule=rows_of(problem, best, board.now),
+        moved=moved_of(problem, best, board),
         options=tuple(options),
         at_risk=tuple(sorted(at_risk)),
-        message=_repair_message(at_risk, clock.cancelled),
+        message=repair_message(at_risk, clock.cancelled),
     )
     for job in problem.jobs:  # the engine's own check of the one rule the verifier waives
         if job.id in at_risk and best[job.tasks[-1]][2] > at_risk[job.id]:
             raise EngineError([f"{job.id} ends after its end in the repair quoted against"])
-    work_centers, orders = _binding(problem, best, request)
+    work_centers, orders = binding_of(problem, best, request)
     answer = replace(answer, binding_work_centers=work_centers, binding_orders=orders)
     clock.report("done", completion, search.lower)
-    return _finish(board, clock, answer, apply_options)
+    return finish(board, clock, answer, apply_options)
 
 
 def _keeping_requested(
@@ -339,273 +306,3 @@ def _warm_start(
         return False  # the independent verifier has the last word
     search.adopt(solution)
     return True
-
-
-def solution_from_rows(
-    problem: Problem, rows: Sequence[ScheduledOperation], now: datetime
-) -> Solution | None:
-    """Schedule rows as placements: running operations at their fixed place, the others at
-    the row's work center and start, ending by this problem's calendars. None when a row
-    names an operation or work center the problem does not have, or a start with no working
-    time after it."""
-    index = {(task.order, task.op): task.index for task in problem.tasks}
-    solution: Solution = {}
-    for row in rows:
-        t = index.get((row.order, row.operation))
-        machine = problem.machine_by_id.get(row.work_center)
-        if t is None or machine is None:
-            return None
-        fixed = problem.tasks[t].fixed
-        if fixed is not None:
-            solution[t] = fixed
-            continue
-        start = to_minute(row.start, now)
-        end = problem.end_of(t, machine, start)
-        if end is None:
-            return None
-        solution[t] = (machine, start, end)
-    return solution
-
-
-def promised_answer(board: Board, problem: Problem, solution: Solution) -> Answer:
-    """The bare "promised" answer of a complete ``solution`` (completion, promise, schedule),
-    for the verifier to judge."""
-    assert board.request is not None and problem.request_job is not None
-    completion = to_instant(solution[problem.jobs[problem.request_job].tasks[-1]][2], board.now)
-    return Answer(
-        status="promised",
-        request=board.request.id,
-        completion=completion,
-        promise=completion + timedelta(minutes=board.order_buffer(board.request)),
-        schedule=_rows(problem, solution, board.now),
-    )
-
-
-def check(
-    board: Board,
-    *,
-    time_limit: float = 10.0,
-    workers: int = 2,
-    seed: int = 0,
-    apply_options: Sequence[str] = (),
-    progress: Callable[[Progress], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
-) -> Answer:
-    """A valid schedule of the existing orders (the baseline where it still holds), or
-    "infeasible" with the orders whose promise cannot be kept, or "no_solution"; either with
-    the least-late schedule found as the projection and the orders it leaves late."""
-    clock = Clock(time_limit, progress, cancel, board.now)
-    clock.deterministic = workers == 1
-    problem = build_problem(board, options=apply_options, with_request=False)
-    clock.keep_for_answer(problem)
-    existing = existing_schedule(problem, clock, workers, seed, share=EXISTING_SHARE)
-    if existing.solution is None:
-        status: AnswerStatus = "infeasible" if existing.at_fault else "no_solution"
-        answer = Answer(status=status, at_fault=tuple(existing.at_fault), message=existing.message)
-        if existing.least_late is not None:
-            answer = _with_projection(board, answer, problem, existing.least_late, apply_options)
-        return _finish(board, clock, answer, apply_options)
-    solution = existing.solution
-    if board.schedule is not None and _moved(problem, solution, board) and not clock.cancelled:
-        search = CompletionSearch(problem, solution, clock, workers, seed)
-        solution = minimise_disruption(problem, solution, search, clock, workers, seed)
-    answer = Answer(
-        status="promised",
-        schedule=_rows(problem, solution, board.now),
-        moved=_moved(problem, solution, board),
-        message="cancelled" if clock.cancelled else "",
-    )
-    clock.report("done")
-    return _finish(board, clock, answer, apply_options)
-
-
-def append_baseline(board: Board, *, apply_options: Sequence[str] = ()) -> Answer:
-    """The naive promise: the request appended after each machine's planned work, nothing else
-    moved (what a rep would get by pushing the order to the end of the queue)."""
-    if board.request is None:
-        raise ValueError("append_baseline needs a board with a request")
-    clock = Clock(60.0, None, None, board.now)
-    problem = build_problem(board, options=apply_options)
-    request = problem.request_job
-    assert request is not None
-    base = baseline_solution(problem)
-    if base is None or violations(problem, base, ends_known=True):
-        base = dispatch(problem, priority=slack_priority(problem), skip_jobs=frozenset({request}))
-        if base is None or late_jobs(problem, base):
-            # One dispatch proves nothing: "no_solution", naming what it left late.
-            late = [problem.jobs[j].id for j in late_jobs(problem, base)] if base else []
-            named = f"; a dispatch leaves late: {', '.join(late)}" if late else ""
-            return _finish(
-                board,
-                clock,
-                Answer(
-                    status="no_solution",
-                    request=board.request.id,
-                    message="the board without the request is not valid" + named,
-                ),
-                apply_options,
-            )
-    solution = insert_job(problem, base, request, after_queue=True)
-    if solution is None:
-        return _finish(
-            board,
-            clock,
-            Answer(status="no_solution", request=board.request.id, message="no working time"),
-            apply_options,
-        )
-    completion = solution[problem.jobs[request].tasks[-1]][2]
-    lower = critical_path_bound(problem, request, completion, base) or completion
-    promise = to_instant(completion, board.now) + timedelta(
-        minutes=board.order_buffer(board.request)
-    )
-    answer = Answer(
-        status="promised",
-        request=board.request.id,
-        completion=to_instant(completion, board.now),
-        promise=promise,
-        lower_bound=to_instant(_checked_bound(lower, completion), board.now),
-        proven_optimal=completion <= lower,
-        requested_due_feasible=(
-            None if board.request.requested_due is None else promise <= board.request.requested_due
-        ),
-        schedule=_rows(problem, solution, board.now),
-        moved=_moved(problem, solution, board),
-    )
-    return _finish(board, clock, answer, apply_options)
-
-
-# -- answer assembly --------------------------------------------------------------------------
-def _rows(problem: Problem, solution: Solution, now: datetime) -> tuple[ScheduledOperation, ...]:
-    rows = []
-    for task in problem.tasks:
-        machine, start, end = solution[task.index]
-        row = task.baseline_row
-        if (
-            row is not None
-            and task.baseline == (machine, start)
-            and (row.end == to_instant(end, now))
-        ):
-            rows.append(row)  # unchanged: reuse the baseline's row (saves time on big boards)
-            continue
-        rows.append(
-            ScheduledOperation(
-                order=task.order,
-                operation=task.op,
-                work_center=problem.machines[machine].id,
-                start=to_instant(start, now),
-                end=to_instant(end, now),
-            )
-        )
-    return tuple(rows)
-
-
-def _moved(problem: Problem, solution: Solution, board: Board) -> tuple[MovedOperation, ...]:
-    moved = []
-    for task in problem.tasks:
-        row = task.baseline_row
-        if row is None or task.fixed is not None:
-            continue
-        machine, start, _ = solution[task.index]
-        if (machine, start) != task.baseline:
-            moved.append(
-                MovedOperation(
-                    order=task.order,
-                    operation=task.op,
-                    from_start=row.start,
-                    to_start=to_instant(start, board.now),
-                )
-            )
-    return tuple(moved)
-
-
-def _binding(
-    problem: Problem, solution: Solution, request: int
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Where the request waits for a machine rather than for its predecessor, and the orders
-    occupying that machine meanwhile (least slack first)."""
-    job = problem.jobs[request]
-    ready = job.ready
-    centers: list[str] = []
-    blockers: dict[str, int] = {}
-    for t in job.tasks:
-        machine, start, end = solution[t]
-        earliest = problem.machines[machine].wt.next_working(ready)
-        if earliest is not None and start > earliest:
-            if problem.machines[machine].id not in centers:
-                centers.append(problem.machines[machine].id)
-            for other, (m, s, e) in solution.items():
-                other_job = problem.jobs[problem.tasks[other].job]
-                if m != machine or other_job.is_request or e <= earliest or s >= start:
-                    continue
-                slack = 10**9
-                if other_job.deadline is not None:
-                    slack = other_job.deadline - solution[other_job.tasks[-1]][2]
-                blockers[other_job.id] = min(slack, blockers.get(other_job.id, slack))
-        ready = end
-    orders = tuple(sorted(blockers, key=lambda o: (blockers[o], o)))
-    return tuple(centers), orders
-
-
-def _with_projection(
-    board: Board, answer: Answer, problem: Problem, solution: Solution, options: Sequence[str]
-) -> Answer:
-    """Attach the least-late schedule of the existing orders (``solution``, without the
-    request), verified like a promise except for rule 5 on the orders it leaves late, which
-    ``at_risk`` names (they are late, and say so)."""
-    # (A quote's problem also has the request's tasks, which the projection leaves out.)
-    listed = replace(problem, tasks=[t for t in problem.tasks if t.index in solution])
-    rows = _rows(listed, solution, board.now)
-    at_risk = tuple(problem.jobs[j].id for j in late_jobs(problem, solution))
-    found = verify(
-        board,
-        Answer(status="promised", schedule=rows),
-        options,
-        accept_late=at_risk,
-    )
-    if found:
-        raise EngineError(found)
-    return replace(answer, projection=rows, at_risk=at_risk)
-
-
-def _checked_bound(lower: int, completion: int) -> int:
-    """A lower bound above a completion that a valid schedule reaches is a wrong bound: an
-    engine bug, never clipped away silently."""
-    if lower > completion:
-        raise EngineError([f"lower bound {lower} is after the completion {completion} reached"])
-    return lower
-
-
-def _valid_repair(
-    board: Board, problem: Problem, rows: Sequence[ScheduledOperation]
-) -> Solution | None:
-    """``rows`` as a schedule of every existing order's open operations, if it keeps rules 1-4
-    on this board (rule 5 is what a repair may break); else None."""
-    existing = {t.index for t in problem.tasks if not problem.jobs[t.job].is_request}
-    solution = solution_from_rows(problem, rows, board.now)
-    if solution is None or set(solution) != existing:
-        return None
-    alone = replace(board, request=None)
-    every_order = [order.id for order in board.orders]
-    if verify(alone, Answer(status="promised", schedule=tuple(rows)), accept_late=every_order):
-        return None
-    return solution
-
-
-def _repair_message(at_risk: dict[str, int], cancelled: bool) -> str:
-    if cancelled:
-        return "cancelled"
-    if not at_risk:
-        return ""
-    return (
-        f"quoted against a repair of the board: no schedule found keeps every promise; "
-        f"{len(at_risk)} order(s) at risk: {', '.join(sorted(at_risk))}"
-    )
-
-
-def _finish(board: Board, clock: Clock, answer: Answer, options: Sequence[str]) -> Answer:
-    answer = replace(answer, solve_seconds=round(clock.wall(), 3))
-    if answer.status == "promised":
-        found = verify(board, answer, options, accept_late=answer.at_risk)
-        if found:
-            raise EngineError(found)
-    return answer

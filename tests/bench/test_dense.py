@@ -15,10 +15,10 @@ import pytest
 from bench.dense import BOARDS, quote_dense, report
 from bench.worktime import parse_instant
 from scheduling.engine import load_board, verify
+from scheduling.engine.assembly import promised_answer, solution_from_rows
 from scheduling.engine.calendars import to_minute
 from scheduling.engine.model import Answer, ScheduledOperation
 from scheduling.engine.problem import build_problem
-from scheduling.engine.solver import promised_answer, solution_from_rows
 
 
 @pytest.mark.parametrize("name", ["p1", "p2", "p3", "p4", "p5", "p6"])

@@ -18,7 +18,7 @@ from bench.plain_cpsat import PlainBoardModel, segments
 from bench.run_quotes import plain_answer
 from bench.worktime import WorkingTime, calendar_windows
 from scheduling.engine import Answer, load_board, quote, verify
-from scheduling.engine.solver import append_baseline
+from scheduling.engine.checking import append_baseline
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from bench.generate import generate_board, generate_requests
 from bench.headroom import best_known, markdown, run
 from scheduling.engine import load_board, quote
 from scheduling.engine.calendars import to_minute
-from scheduling.engine.solver import append_baseline
+from scheduling.engine.checking import append_baseline
 
 
 def test_rows_are_consistent_and_verified() -> None:

@@ -12,7 +12,8 @@ from scheduling.engine import load_board
 
 def test_keeping_the_requested_date_moves_no_more_than_the_earliest() -> None:
     board = load_board(json.loads((BOARDS / "p1.board.json").read_text()))
-    pair = compare("p1", board, 2, 2.0)
+    # One worker: both runs deterministic, so the comparison does not depend on the load.
+    pair = compare("p1", board, 2, 2.0, workers=1)
     assert pair.valid
     assert pair.feasible  # p1's request can be done in hours; two weeks is easy
     assert pair.kept_moved <= pair.earliest_moved

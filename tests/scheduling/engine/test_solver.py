@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from scheduling.engine import Progress, check, quote, verify
-from scheduling.engine.solver import EngineError, append_baseline
+from scheduling.engine.assembly import EngineError
+from scheduling.engine.checking import append_baseline
 
 from .solver_boards import board, doc, op, request, row
 
@@ -384,9 +385,9 @@ def test_quote_without_request_is_refused():
 
 
 def test_an_answer_the_verifier_rejects_raises_engine_error(monkeypatch):
-    import scheduling.engine.solver as solver
+    import scheduling.engine.assembly as assembly
 
-    monkeypatch.setattr(solver, "verify", lambda board, answer, options=(), **_: ["rule 3: fake"])
+    monkeypatch.setattr(assembly, "verify", lambda board, answer, options=(), **_: ["rule 3: fake"])
     with pytest.raises(EngineError) as caught:
         quote(board(request=request([op("10", "MILL", 60)])), time_limit=1)
     assert caught.value.violations == ["rule 3: fake"]
