@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import shlex
 import sys
 from collections.abc import Sequence
@@ -41,6 +42,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="CP-SAT workers (1: reproducible)")
     p.add_argument("--option-cost-limit", type=float, default=2000.0)
     p.add_argument("--output", default=str(DEFAULT_OUTPUT))
+    p.add_argument("--save", help="also keep the run's results in this file (pickle)")
+    p.add_argument(
+        "--from-saved", help="write the report from results kept with --save; simulate nothing"
+    )
     return p
 
 
@@ -81,6 +86,9 @@ def write_report(outcome: Outcome, output: Path, command: str) -> None:
 def run(board: Board, args: argparse.Namespace, *, board_name: str, command: str) -> Outcome:
     config = config_from(args)
     outcome = simulate(board, config, board_name=board_name, progress=ProgressLine(config))
+    if args.save:
+        with open(args.save, "wb") as handle:
+            pickle.dump((outcome, command), handle)
     write_report(outcome, Path(args.output), command)
     print(f"Wrote {args.output} (run took {outcome.seconds / 60:.1f} min)")
     return outcome
@@ -88,6 +96,13 @@ def run(board: Board, args: argparse.Namespace, *, board_name: str, command: str
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.from_saved:
+        # Our own file, written by --save above: trusted input, like the code itself.
+        with open(args.from_saved, "rb") as handle:
+            outcome, command = pickle.load(handle)
+        write_report(outcome, Path(args.output), command)
+        print(f"Wrote {args.output} from {args.from_saved}")
+        return 0
     path = Path(args.board) if args.board else DEMO_BOARD
     try:
         board = load_board(json.loads(path.read_text()))

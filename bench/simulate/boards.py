@@ -51,7 +51,9 @@ def offered_options(sim: Simulation) -> tuple[CapacityOption, ...]:
     return tuple(offered)
 
 
-def _running_minutes(sim: Simulation, wt: WorkingTime, start: int, op_planned: int, worked: int) -> int:
+def _running_minutes(
+    sim: Simulation, wt: WorkingTime, start: int, op_planned: int, worked: int
+) -> int:
     received = wt.work_between(start, sim.t)
     left = max(op_planned - worked, op_planned // 10, 1)
     return received + left
@@ -157,7 +159,9 @@ def board_now(
     )
 
 
-def adopt_plan(sim: Simulation, rows: tuple[ScheduledOperation, ...] | list[ScheduledOperation]) -> None:
+def adopt_plan(
+    sim: Simulation, rows: tuple[ScheduledOperation, ...] | list[ScheduledOperation]
+) -> None:
     """Make ``rows`` the plan the floor follows (the rows of waiting operations count)."""
     sim.plan_changed()
     for row in rows:

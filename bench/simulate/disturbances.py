@@ -161,9 +161,7 @@ def _arrival_times(
     return times
 
 
-def _breakdowns(
-    board: Board, weeks: int, seed: str, params: DisturbanceParams
-) -> list[Breakdown]:
+def _breakdowns(board: Board, weeks: int, seed: str, params: DisturbanceParams) -> list[Breakdown]:
     found = []
     horizon = weeks * WEEK
     for wc in board.work_centers:

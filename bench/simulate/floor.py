@@ -202,17 +202,24 @@ class Simulation:
         factors = self.disturbances.board_factors
         for order in self.board.orders:
             ops = []
-            for op in order.operations:
-                actual = max(1, round(op.minutes * factors.get((order.id, op.id), 1.0)))
-                ops.append(Op(order.id, op.id, op.work_centers, op.minutes, actual))
-                if op.effective_state == "done":
-                    ops[-1].state = "done"
-                elif op.effective_state == "running":
-                    assert op.start is not None and op.work_center is not None
-                    ops[-1].state = "running"
-                    ops[-1].work_center = op.work_center
-                    ops[-1].start = self.minute(op.start)
-                    self.busy[op.work_center] += 1
+            for operation in order.operations:
+                factor = factors.get((order.id, operation.id), 1.0)
+                op = Op(
+                    order.id,
+                    operation.id,
+                    operation.work_centers,
+                    operation.minutes,
+                    max(1, round(operation.minutes * factor)),
+                )
+                ops.append(op)
+                if operation.effective_state == "done":
+                    op.state = "done"
+                elif operation.effective_state == "running":
+                    assert operation.start is not None and operation.work_center is not None
+                    op.state = "running"
+                    op.work_center = operation.work_center
+                    op.start = self.minute(operation.start)
+                    self.busy[operation.work_center] += 1
             release = self.minute(order.release) if order.release else 0
             job = Job(order.id, min(0, release), release, self.board.order_buffer(order), ops)
             job.promise = self.minute(order.due)
@@ -221,13 +228,13 @@ class Simulation:
             self.jobs[job.id] = job
             self.open_count += 1
         for row in self.board.schedule or ():
-            op = self.op(row.order, row.operation)
-            op.plan_wc, op.plan_start = row.work_center, self.minute(row.start)
-            op.plan_end = self.minute(row.end)
+            planned = self.op(row.order, row.operation)
+            planned.plan_wc, planned.plan_start = row.work_center, self.minute(row.start)
+            planned.plan_end = self.minute(row.end)
         for job in self.jobs.values():
-            for op in job.ops:
-                if op.state == "running":
-                    self._schedule_end(op)
+            for running in job.ops:
+                if running.state == "running":
+                    self._schedule_end(running)
             if job.release > 0:
                 self._push(job.release, "release", job.id)
             else:

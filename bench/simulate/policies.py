@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+
 from bench.simulate.boards import adopt_plan, board_now, offered_options
 from bench.simulate.disturbances import Breakdown
 from bench.simulate.floor import DAY, Job, Op, Simulation
@@ -107,7 +108,9 @@ def pick_from_plan(sim: Simulation, wc: str, ready: list[Op]) -> Op | int | None
     return best if first is None or first is best else best.plan_start
 
 
-def solution_rows(problem: Problem, solution: Solution, sim: Simulation) -> list[ScheduledOperation]:
+def solution_rows(
+    problem: Problem, solution: Solution, sim: Simulation
+) -> list[ScheduledOperation]:
     now = sim.at(sim.t)
     return [
         ScheduledOperation(
@@ -132,7 +135,9 @@ def roll_forward(board: Board) -> tuple[Problem, Solution]:
     return problem, solution
 
 
-def insertion_promise(sim: Simulation, job: Job, board: Board) -> tuple[int, list[ScheduledOperation]]:
+def insertion_promise(
+    sim: Simulation, job: Job, board: Board
+) -> tuple[int, list[ScheduledOperation]]:
     """The new order in the earliest gaps of the rolled-forward plan; its completion."""
     problem, base = roll_forward(board)
     assert problem.request_job is not None
@@ -289,9 +294,7 @@ class PromisePolicy:
         if not offered:
             return answer, (), board
         priced = replace(board, capacity_options=offered)
-        evaluated = self._call(
-            sim, priced, evaluate_options=True, warm_start=answer.schedule
-        )
+        evaluated = self._call(sim, priced, evaluate_options=True, warm_start=answer.schedule)
         if evaluated.status != "promised":
             return answer, (), board
         cost = {o.id: o.cost for o in offered}
@@ -343,4 +346,3 @@ def make_policy(
     if name == "promise":
         return PromisePolicy(engine, option_cost_limit)
     raise ValueError(f"unknown policy {name!r} (yes, insert, promise)")
-

@@ -248,14 +248,14 @@ def render(outcome: Outcome, *, header: list[str], command: str, images: list[st
     lines.append("| --- | " + " | ".join("---" for _ in policies) + " |")
     series = {p: weekly_means(outcome.runs, p) for p in policies}
     for index in range(config.weeks):
-        cells = []
+        row: list[str] = []
         for p in policies:
             if index < len(series[p]):
                 _, on_time, lead = series[p][index]
-                cells.append(f"{on_time:.1f} / {lead:.1f}")
+                row.append(f"{on_time:.1f} / {lead:.1f}")
             else:
-                cells.append("n/a")
-        lines.append(f"| {index + 1} | " + " | ".join(cells) + " |")
+                row.append("n/a")
+        lines.append(f"| {index + 1} | " + " | ".join(row) + " |")
     lines += [
         "",
         "## The books of each run",

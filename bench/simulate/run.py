@@ -40,6 +40,7 @@ class Outcome:
     books: list[tuple[str, int, Books]]  # (policy, replication, books)
     seconds: float
     same_disturbances: bool  # every policy saw the same arrivals and breakdowns, per replication
+    simulations: list[Simulation] = field(default_factory=list)  # with ``keep`` only
 
 
 class ProgressLine:
@@ -85,7 +86,7 @@ def simulate(
     config: Config,
     *,
     board_name: str = "board",
-    keep_commits: bool = False,
+    keep: bool = False,
     progress: ProgressLine | None = None,
     on_run: Callable[[RunMeasures], None] | None = None,
 ) -> Outcome:
@@ -94,6 +95,7 @@ def simulate(
     drawn: list[Disturbances] = []
     books: list[tuple[str, int, Books]] = []
     same = True
+    kept: list[Simulation] = []
     for replication in range(config.replications):
         disturbances = draw(
             board,
@@ -111,7 +113,7 @@ def simulate(
                 disturbances,
                 policy,
                 weeks=config.weeks,
-                keep_commits=keep_commits,
+                keep_commits=keep,
                 on_progress=progress,
             )
             run_started = time.perf_counter()
@@ -121,6 +123,8 @@ def simulate(
             )
             runs.append(result)
             books.append((name, replication, sim.books))
+            if keep:
+                kept.append(sim)
             seen.append((sim.books.arrivals, list(sim.books.breakdowns_seen)))
             if progress is not None:
                 progress.finished(sim)
@@ -138,4 +142,5 @@ def simulate(
         books=books,
         seconds=time.perf_counter() - started,
         same_disturbances=same,
+        simulations=kept,
     )
