@@ -17,7 +17,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bench.simulate.disturbances import WEEK
-from bench.simulate.floor import Job, Simulation
+from bench.simulate.floor import Simulation
+from bench.simulate.state import Job
 from scheduling.engine.calendars import WorkingTime
 from scheduling.engine.model import (
     Board,

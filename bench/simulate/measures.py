@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from statistics import mean, stdev
 
 from bench.simulate.disturbances import WEEK
-from bench.simulate.floor import DAY, Simulation
+from bench.simulate.floor import Simulation
+from bench.simulate.state import DAY
 
 # Student's t, 97.5 % quantile, by degrees of freedom (two-sided 95 % interval); beyond 30 the
 # normal 1.96 is within 2 % of it.

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 
 from bench.simulate.boards import adopt_plan, board_now, offered_options
 from bench.simulate.disturbances import Breakdown
-from bench.simulate.floor import DAY, Job, Op, Simulation
+from bench.simulate.floor import Simulation
+from bench.simulate.state import DAY, Job, Op
 from scheduling.engine import Answer, Board, check, quote, verify
 from scheduling.engine.calendars import to_instant
 from scheduling.engine.dispatch import dispatch, insert_job

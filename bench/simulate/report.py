@@ -110,13 +110,24 @@ def _why(outcome: Outcome, summary: dict[str, dict[str, Interval]]) -> list[str]
     late = sum(r.late for r in runs)
     late_new = sum(r.late_new for r in runs)
     delivered = sum(r.deliveries for r in runs)
+    lateness = sorted(
+        (d.at - d.promise) / 60
+        for name, _, books in outcome.books
+        if name == "promise"
+        for d in books.deliveries
+        if d.at > d.promise
+    )
     if promise["on_time"].mean < ON_TIME_TARGET:
         lines.append(
-            f"- On-time missed: {late} of {delivered} deliveries late over the replications, "
-            f"{late_new} of them orders promised during the run, {late - late_new} orders "
-            "promised on the board before it. A promise is made on planned minutes; the floor "
-            "runs about 5 % longer with a spread, and breaks down, so orders whose buffer was "
-            "eaten before a check could re-promise them finish late."
+            f"- On-time missed: {late} of {delivered} deliveries late over the replications "
+            f"({late_new} of them promised during the run, {late - late_new} promised on the "
+            f"board before it), by {mean(lateness):.1f} h on average (median "
+            f"{lateness[len(lateness) // 2]:.1f} h). The simulation's causes are processing "
+            "times longer than planned (the planners know the planned minutes only) and "
+            "breakdowns that planners learn of when they happen. An order is re-promised only "
+            "when a check (every morning, after each breakdown, or when a quote finds the board "
+            "broken) projects it past its promise; an order that slips after the last check "
+            "before its delivery is delivered late against a promise nobody revised."
         )
     else:
         lines.append(
@@ -131,11 +142,13 @@ def _why(outcome: Outcome, summary: dict[str, dict[str, Interval]]) -> list[str]
         lines.append(
             f"- Lead time ratio missed ({ratio:.2f}): `promise` keeps the customer's requested "
             f"date whenever it can ({kept} of {quotes} quotes did) and otherwise promises the "
-            "earliest feasible date, so its quoted lead cannot fall below what customers ask "
-            "for, while `yes` quotes what they ask plus its padding "
-            f"({yes['quoted_late_mean'].mean:.1f} d in the last third). A third of `yes`'s "
-            "lead needs `yes`'s padding to grow about three times what customers ask for, "
-            "which this run's weeks did not produce."
+            "earliest date it finds, so its quoted lead is never below what the customer asked "
+            "for; `yes` quotes what the customer asked plus its padding "
+            f"({yes['quoted_late_mean'].mean:.1f} d in the last third of the run, against "
+            f"{promise['quoted_late_mean'].mean:.1f} d for `promise`). A ratio of 1/3 needs "
+            "`yes`'s padding to reach twice the requested lead time plus three times whatever "
+            "`promise` quotes beyond the requested date: the padding spiral has to run much "
+            "longer than this run for that."
         )
     if promise["throughput"].mean < yes["throughput"].mean:
         lines.append(

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bench.simulate.disturbances import DisturbanceParams, Disturbances, draw
-from bench.simulate.floor import DAY, Books, Simulation
+from bench.simulate.floor import Simulation
 from bench.simulate.measures import RunMeasures, measure
 from bench.simulate.policies import EngineSettings, make_policy
+from bench.simulate.state import DAY, Books
 from scheduling.engine import Board
 
 POLICIES = ("yes", "insert", "promise")

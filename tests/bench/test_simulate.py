@@ -18,11 +18,12 @@ import pytest
 
 from bench.simulate.__main__ import main
 from bench.simulate.disturbances import DisturbanceParams, arrival_rate, draw, weekly_capacity
-from bench.simulate.floor import Books, Simulation
+from bench.simulate.floor import Simulation
 from bench.simulate.measures import interval, percentile
 from bench.simulate.policies import EngineSettings
 from bench.simulate.report import render
 from bench.simulate.run import Config, simulate
+from bench.simulate.state import Books
 from scheduling.engine import Board, load_board, verify
 
 NOW = "2026-12-07T06:00:00Z"  # a Monday
