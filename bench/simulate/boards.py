@@ -8,7 +8,8 @@ board's schedule (the baseline "moved" is counted against). A work center in a b
 repair period closed in its own calendar; capacity bought is extra working time there.
 
 Capacity options on offer roll with time: each of the board's options is offered again every
-week (its windows shifted by whole weeks), for windows that start within the next two weeks.
+week (its windows shifted by whole weeks), for windows that start within the next two weeks and
+do not overlap capacity already bought on that work center.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def offered_options(sim: Simulation) -> tuple[CapacityOption, ...]:
                 continue
             delta = timedelta(minutes=shift)
             extra = tuple((a + delta, b + delta) for a, b in option.extra)
+            # A window already bought cannot be sold again (the weekly copies of a two-Saturday
+            # option overlap): such an option is not on offer.
+            bought = sim.bought[option.work_center]
+            if any(
+                sim.minute(a) < end and start < sim.minute(b)
+                for a, b in extra
+                for start, end in bought
+            ):
+                continue
             offered.append(replace(option, id=option_id, extra=extra))
     return tuple(offered)
 

@@ -310,8 +310,10 @@ class Simulation:
         self.bought_ids.add(option.id)
         wc = option.work_center
         windows = [(self.minute(a), self.minute(b)) for a, b in option.extra]
+        before = _covered(self.bought[wc])
         self.bought[wc].extend(windows)
-        self.books.overtime_minutes += sum(b - a for a, b in windows)
+        # Hours of working time added: what the windows cover beyond what was bought already.
+        self.books.overtime_minutes += _covered(self.bought[wc]) - before
         self.books.overtime_cost += option.cost
         self._build_time(wc)
         for job in self.jobs.values():
@@ -368,6 +370,18 @@ class Simulation:
         op.start = self.t
         self.busy[wc] += 1
         self._schedule_end(op)
+
+
+def _covered(windows: list[tuple[int, int]]) -> int:
+    """Minutes covered by the union of ``windows``."""
+    total, reached = 0, None
+    for start, end in sorted(windows):
+        if reached is not None and start < reached:
+            start = reached
+        if end > start:
+            total += end - start
+            reached = end if reached is None else max(reached, end)
+    return total
 
 
 def _op_key(op: Op) -> tuple[str, str]:

@@ -131,9 +131,27 @@ def _why(outcome: Outcome, summary: dict[str, dict[str, Interval]]) -> list[str]
         )
     else:
         lines.append(
-            f"- On-time met: {late} of {delivered} deliveries late; "
-            f"{promise['promises_changed'].mean:.1f} promises changed per run (re-promised when "
-            "a check found them unkeepable, before they were late)."
+            f"- On-time met against the promise current at delivery: {late} of {delivered} "
+            "deliveries late over the replications."
+        )
+    if promise["promises_changed"].mean > 0:
+        params = outcome.config.params
+        lost = params.mttr_hours / (params.mtbf_hours + params.mttr_hours)
+        first = " ".join(
+            f"`{p}` {summary[p]['on_time_first'].mean:.1f} %," for p in summary if p != "promise"
+        )
+        lines.append(
+            f"- But `promise` changed {promise['promises_changed'].mean:.0f} promises per run "
+            f"(re-promised when a check found them unkeepable): against the first promise "
+            f"given it delivered {promise['on_time_first'].mean:.1f} % on time ({first} "
+            "whose promises never change). Why: the planners plan on the planned minutes, while "
+            f"the floor needs {params.processing_mean:g} times as long on average and loses "
+            f"about {lost:.1%} of its working time to breakdowns; schedules packed up to the "
+            "protected dates (the requested date kept with the fewest moves, or the earliest "
+            "completion + buffer) leave no room for either, so the checks keep finding orders "
+            "that can no longer make it. What this suggests fixing: quote on calibrated minutes "
+            "(the floor's actual / planned ratio) with an allowance for breakdowns, so that a "
+            "promise keeps the slack reality takes."
         )
     ratio = promise["quoted_late_mean"].mean / yes["quoted_late_mean"].mean
     kept = sum(r.requested_kept for r in runs)

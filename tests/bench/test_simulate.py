@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from bench.simulate.__main__ import main
+from bench.simulate.boards import offered_options
 from bench.simulate.disturbances import DisturbanceParams, arrival_rate, draw, weekly_capacity
 from bench.simulate.floor import Simulation
 from bench.simulate.measures import interval, percentile
-from bench.simulate.policies import EngineSettings
+from bench.simulate.policies import EngineSettings, YesPolicy
 from bench.simulate.report import render
 from bench.simulate.run import Config, simulate
 from bench.simulate.state import Books
@@ -263,3 +264,25 @@ def test_the_demo_board_file_is_a_board_of_now() -> None:
     board = load_board(json.loads(DEMO_BOARD.read_text()))
     assert board.now == datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
     assert len(board.orders) == 150
+
+
+def test_capacity_already_bought_is_neither_offered_nor_counted_again() -> None:
+    board = tiny_board()
+    two_saturdays = replace(
+        board.capacity_options[0],  # type: ignore[index]
+        id="SAT-MILL-2",
+        extra=(
+            (datetime(2026, 12, 12, 6, tzinfo=UTC), datetime(2026, 12, 12, 14, tzinfo=UTC)),
+            (datetime(2026, 12, 19, 6, tzinfo=UTC), datetime(2026, 12, 19, 14, tzinfo=UTC)),
+        ),
+    )
+    board = replace(board, capacity_options=(two_saturdays,))
+    sim = Simulation(board, draw(board, weeks=3, seed=1, replication=0), YesPolicy(), weeks=3)
+    offered = {o.id: o for o in offered_options(sim)}
+    # This week's copy (12 and 19 December) and next week's (19 and 26), both within two weeks.
+    assert set(offered) == {"SAT-MILL-2+0w", "SAT-MILL-2+1w"}
+    sim.buy(offered["SAT-MILL-2+0w"])
+    assert sim.books.overtime_minutes == 2 * 8 * 60
+    assert [o.id for o in offered_options(sim)] == []  # next week's overlaps the 19th, bought
+    sim.buy(offered["SAT-MILL-2+1w"])  # bought anyway: only the 26th adds hours
+    assert sim.books.overtime_minutes == 3 * 8 * 60
