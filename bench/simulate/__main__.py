@@ -1,7 +1,7 @@
 """``python -m bench.simulate``: the three promising policies side by side, on the real engine.
 
 Usage: ``python -m bench.simulate [--board BOARD.json] [--weeks 12] [--seed 1]
-[--replications 5] [--policies yes,insert,promise] [--time-limit 1] [--check-time-limit 2]
+[--replications 5] [--policies yes,insert,promise] [--time-limit 0.5] [--check-time-limit 2]
 [--workers 1] [--option-cost-limit 2000] [--output docs/outcome.md]``
 
 The shop is the demo shop (``bench/data/demo-shop.board.json``, what ``seed_demo`` builds and
@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--replications", type=int, default=5)
     p.add_argument("--policies", default=",".join(POLICIES))
-    p.add_argument("--time-limit", type=float, default=1.0, help="seconds per engine quote")
+    p.add_argument("--time-limit", type=float, default=0.5, help="seconds per engine quote")
     p.add_argument("--check-time-limit", type=float, default=2.0, help="seconds per check")
     p.add_argument("--workers", type=int, default=1, help="CP-SAT workers (1: reproducible)")
     p.add_argument("--option-cost-limit", type=float, default=2000.0)

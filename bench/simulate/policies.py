@@ -179,7 +179,7 @@ class InsertPolicy:
 
 @dataclass
 class EngineSettings:
-    time_limit: float = 1.0  # per quote
+    time_limit: float = 0.5  # per quote
     # per check: repairing a broken board needs CP-SAT, which the engine starts only with time
     # for at least three model builds (about a second on the demo shop's 800 operations)
     check_time_limit: float = 2.0

@@ -57,9 +57,10 @@ def plot(outcome: Outcome, images: Path, stem: str) -> list[str]:
     plt.close(figure)
 
     summary = summarise(outcome.runs)
-    keys = [("on_time", "on-time %"), ("quoted_mean", "quoted lead (d)"),
+    keys = [("on_time", "on-time %"), ("on_time_first", "on time, first promise %"),
+            ("quoted_mean", "quoted lead (d)"),
             ("actual_mean", "actual lead (d)"), ("throughput", "orders/week")]  # fmt: skip
-    figure, axes = plt.subplots(1, len(keys), figsize=(11, 3.2))
+    figure, axes = plt.subplots(1, len(keys), figsize=(13, 3.2))
     for axis, (key, label) in zip(axes, keys, strict=True):
         means = [summary[p][key].mean for p in policies]
         errors = [0 if math.isnan(summary[p][key].half_width) else summary[p][key].half_width
@@ -167,6 +168,13 @@ def _why(outcome: Outcome, summary: dict[str, dict[str, Interval]]) -> list[str]
             "`yes`'s padding to reach twice the requested lead time plus three times whatever "
             "`promise` quotes beyond the requested date: the padding spiral has to run much "
             "longer than this run for that."
+        )
+    cost = [books.overtime_cost for name, _, books in outcome.books if name == "promise"]
+    if promise["overtime"].mean > 0:
+        lines.append(
+            f"- Throughput and lead times of `promise` include the capacity it bought: "
+            f"{promise['overtime'].mean:.0f} hours of overtime per run (cost "
+            f"{mean(cost):.0f} on average), which `yes` and `insert` never buy."
         )
     if promise["throughput"].mean < yes["throughput"].mean:
         lines.append(
