@@ -225,6 +225,11 @@ INCLUDED = (
     ("docs/benchmarks-e2e.md", "python -m bench.quote_e2e"),
     ("docs/benchmarks-anytime.md", "python -m bench.quote_e2e --anytime"),
     (
+        "docs/benchmarks-anytime-quiet.md",
+        "python -m bench.quote_e2e --anytime --reps 1,8 --portfolio 1 --output "
+        "docs/benchmarks-anytime-quiet.md (a quiet machine)",
+    ),
+    (
         "docs/benchmarks-portfolio.md",
         "python -m bench.quote_e2e --anytime --quote-max-seconds 0 --output "
         "docs/benchmarks-portfolio.md",
@@ -233,6 +238,16 @@ INCLUDED = (
     ("docs/benchmarks-ui.md", "python -m bench.board_render"),
     ("docs/benchmarks-polish.md", "python -m bench.polish"),
     ("docs/benchmarks-headroom.md", "python -m bench.headroom"),
+    (
+        "docs/benchmarks-headroom-1k.md",
+        "python -m bench.headroom --operations 1000 --requests 5 --limits 1,5,10,20 "
+        "--output docs/benchmarks-headroom-1k.md",
+    ),
+    (
+        "docs/benchmarks-headroom-3k.md",
+        "python -m bench.headroom --operations 3000 --requests 5 --limits 1,5,10,20 "
+        "--output docs/benchmarks-headroom-3k.md",
+    ),
     ("docs/benchmarks-dense.md", "python -m bench.dense"),
     ("docs/benchmarks-requested.md", "python -m bench.requested"),
     ("docs/benchmarks-search.md", "(hand-written: search approaches measured, issue 14)"),

@@ -20,11 +20,16 @@ from scheduling.engine.calendars import to_minute
 from scheduling.engine.model import Answer, ScheduledOperation
 from scheduling.engine.problem import build_problem
 
+KNOWN = sorted(p.name for p in BOARDS.glob("p*.best.json")) + sorted(
+    p.name for p in BOARDS.glob("p*.ours.json")
+)
 
-@pytest.mark.parametrize("name", ["p1", "p2", "p3", "p4", "p5", "p6"])
-def test_best_known_schedule_passes_the_verifier(name: str) -> None:
+
+@pytest.mark.parametrize("known", KNOWN)
+def test_best_known_schedule_passes_the_verifier(known: str) -> None:
+    name = known.split(".")[0]
     board = load_board(json.loads((BOARDS / f"{name}.board.json").read_text()))
-    best = json.loads((BOARDS / f"{name}.best.json").read_text())
+    best = json.loads((BOARDS / known).read_text())
     rows = [
         ScheduledOperation(
             order=r["order"],
