@@ -267,7 +267,20 @@ class PortfolioMember(models.Model):
         return f"{self.quote_id}/s{self.strategy}.{self.seed} {self.status}"
 
 
-class ReplanProposal(SolveRow):
+class Decision(models.Model):
+    """Who approved or rejected a proposal for the scheduler, when, and why a rejection."""
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReplanProposal(SolveRow, Decision):
     """A quote's schedule that moves other orders or uses extra capacity, for a scheduler."""
 
     class Status(models.TextChoices):
@@ -320,11 +333,6 @@ class ReplanProposal(SolveRow):
     )
     approval_requested_at = models.DateTimeField(null=True, blank=True)
 
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reject_reason = models.CharField(max_length=500, blank=True)
     committed_version = models.OneToOneField(
         "scheduling.ScheduleVersion",
         on_delete=models.PROTECT,
@@ -437,7 +445,7 @@ class DateChangeRequest(models.Model):
         return f"{self.order} asks {self.requested_due:%Y-%m-%d}"
 
 
-class RepairProposal(StoredAnswer, models.Model):
+class RepairProposal(StoredAnswer, Decision):
     """A repair of a board that no longer fits reality (a `BoardDisruption`), solved in the
     background with a longer limit, for a scheduler to approve: who moves, who becomes late.
 
@@ -480,11 +488,6 @@ class RepairProposal(StoredAnswer, models.Model):
     message = models.TextField(blank=True)
     error = models.TextField(blank=True)
 
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reject_reason = models.CharField(max_length=500, blank=True)
     committed_version = models.OneToOneField(
         "scheduling.ScheduleVersion",
         on_delete=models.PROTECT,
