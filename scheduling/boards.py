@@ -23,6 +23,7 @@ from orders.models import Order as OrderRow
 from scheduling import models as m
 from scheduling.engine import model as e
 from scheduling.instants import minute_ceil, minute_floor
+from scheduling.selectors_disruption import open_disruption
 
 # An operation planned to start at most this long ago whose start nobody has reported yet is
 # taken as started on time (the report is on its way): a plan stays a plan for the minutes
@@ -306,8 +307,7 @@ def board_snapshot(
     return BoardSnapshot(
         board=board,
         version=version,
-        disrupted=version is not None
-        and m.BoardDisruption.objects.filter(version=version, closed_at__isnull=True).exists(),
+        disrupted=version is not None and open_disruption(version) is not None,
         operation_pks=operation_pks,
         work_center_pks={wc.code: wc.pk for wc in work_centers},
         option_pks=option_pks,

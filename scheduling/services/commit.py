@@ -27,12 +27,12 @@ from scheduling import engine
 from scheduling.boards import board_snapshot
 from scheduling.engine import model as e
 from scheduling.models import (
-    BoardDisruption,
     CapacityOption,
     ScheduledOperation,
     ScheduleVersion,
     WorkCenter,
 )
+from scheduling.selectors_disruption import open_disruption
 
 
 class StaleSchedule(Exception):
@@ -109,13 +109,6 @@ def _with_promises(board: e.Board, changes: dict[str, PromiseSpec]) -> e.Board:
     return dataclasses.replace(board, orders=orders, schedule=schedule)
 
 
-def _disrupted(version: ScheduleVersion | None) -> bool:
-    return (
-        version is not None
-        and BoardDisruption.objects.filter(version=version, closed_at__isnull=True).exists()
-    )
-
-
 def schedule_commit(
     *,
     expected_version_id: int | None,
@@ -169,7 +162,7 @@ def schedule_commit(
             raise StaleSchedule(
                 expected_version_id=expected_version_id, current_version_id=current_id
             )
-        if accept_late and replan and not _disrupted(current):
+        if accept_late and replan and (current is None or open_disruption(current) is None):
             raise ScheduleRejected(
                 ["late orders are accepted in a replan only while reality has broken the board"]
             )
