@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import bisect
 
-from scheduling.engine.cpmodel import InfeasibleDomain, time_windows
+from scheduling.engine.domains import InfeasibleDomain, time_windows
 from scheduling.engine.problem import Job, Placement, Problem, Solution
 
 Demands = dict[int, list[tuple[int, int]]]  # machine -> [(latest end, working minutes)]
