@@ -175,6 +175,8 @@ def quote(
     path, lower = request_bounds(problem, request, horizon, existing.solution)
     if searching and len(problem.tasks) <= RELOCATION_TASKS:
         search.try_relocation()
+    if searching:
+        search.try_justified_insertion()
     if (
         searching
         and path is not None

@@ -9,6 +9,7 @@ import pytest
 
 from scheduling.engine import quote, verify
 from scheduling.engine import search as search_module
+from scheduling.engine.budget import Clock
 from scheduling.engine.dispatch import Lane, dispatch
 from scheduling.engine.justify import latest_fit, request_at_bound
 from scheduling.engine.problem import (
@@ -18,6 +19,7 @@ from scheduling.engine.problem import (
     build_problem,
     violations,
 )
+from scheduling.engine.search import CompletionSearch
 from tests.scheduling.engine.solver_boards import board, op, request, row
 
 # "now" is Monday 06:00 (minute 0); the day shift runs to 22:00 (minute 960).
@@ -130,8 +132,9 @@ def test_quote_reaches_the_bound_through_it_when_the_other_phases_find_nothing(
         return found
 
     monkeypatch.setattr(search_module, "request_at_bound", spy)
-    # The relocating insertion and the pinned CP-SAT model would find this schedule too.
-    for phase in ("try_relocation", "try_pinned"):
+    # The relocating and the justified insertions and the pinned CP-SAT model would find this
+    # schedule too.
+    for phase in ("try_relocation", "try_justified_insertion", "try_pinned"):
         monkeypatch.setattr(search_module.CompletionSearch, phase, lambda *a, **k: None)
     the_board = board(**_doc(a_due=150))
     answer = quote(the_board, time_limit=2, workers=1)
@@ -139,3 +142,26 @@ def test_quote_reaches_the_bound_through_it_when_the_other_phases_find_nothing(
     assert answer.status == "promised" and answer.proven_optimal
     assert answer.completion == answer.lower_bound
     assert verify(the_board, answer) == []
+
+
+def test_the_request_is_inserted_into_the_right_justified_plan_when_that_is_earlier() -> None:
+    # A (promised 08:00) and B (promised 16:00) fill the mill from now: the request's
+    # earliest gap is after them (08:00-09:00). B can wait: pushed as late as its promise
+    # allows, it leaves the first hour free, and the request completes at 07:00.
+    problem, planned, _ = _setup(a_due=2 * H)
+    search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)
+    assert search.completion == 3 * H
+    search.try_justified_insertion()
+    assert search.completion == H
+    assert search.best is not None and violations(problem, search.best) == []
+    assert _placed(problem, search.best, "A") == (H, 2 * H)  # A had no slack: it stays
+    assert _placed(problem, search.best, "B")[1] <= 600
+
+
+def test_the_justified_insertion_is_skipped_when_the_time_left_cannot_pay_for_it() -> None:
+    problem, planned, _ = _setup(a_due=2 * H)
+    clock = Clock(10, None, None, NOW)
+    clock.reserve = 10  # nothing left
+    search = CompletionSearch(problem, planned, clock, 1, 0)
+    search.try_justified_insertion()
+    assert search.completion == 3 * H
