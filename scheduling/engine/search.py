@@ -331,7 +331,13 @@ class CompletionSearch:
                     return
                 chosen = level.window[:affordable]
                 variable = set(chosen) | set(request_tasks)
-                min_start = {t: self.best[t][1] for t in chosen} if level.later_only else None
+                # "Later" than the plan (or the incumbent, where that is earlier): an incumbent
+                # whose work was right-justified would otherwise leave nothing to move.
+                min_start = (
+                    {t: min(self.best[t][1], self.existing.get(t, self.best[t])[1]) for t in chosen}
+                    if level.later_only
+                    else None
+                )
             self.solve_level(
                 variable, min_start, deadline, self.clock.work_limit(share / len(levels))
             )
