@@ -248,6 +248,11 @@ INCLUDED = (
         "python -m bench.headroom --operations 3000 --requests 5 --limits 1,5,10,20 "
         "--output docs/benchmarks-headroom-3k.md",
     ),
+    (
+        "docs/benchmarks-headroom-10k.md",
+        "python -m bench.headroom --operations 10000 --requests 5 --limits 1,5,10,20 "
+        "--output docs/benchmarks-headroom-10k.md",
+    ),
     ("docs/benchmarks-dense.md", "python -m bench.dense"),
     ("docs/benchmarks-requested.md", "python -m bench.requested"),
     ("docs/benchmarks-search.md", "(hand-written: search approaches measured, issue 14)"),
