@@ -165,3 +165,27 @@ def test_the_justified_insertion_is_skipped_when_the_time_left_cannot_pay_for_it
     search = CompletionSearch(problem, planned, clock, 1, 0)
     search.try_justified_insertion()
     assert search.completion == 3 * H
+
+
+def test_after_a_justified_insertion_the_later_only_window_counts_from_the_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An incumbent whose loose order B was pushed late (as the justified insertion does):
+    # "later only" must still let B move back towards its planned start, or the window has
+    # nothing to move.
+    problem, planned, _ = _setup(a_due=2 * H)
+    search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)
+    b = next(t.index for t in problem.tasks if t.order == "B")
+    (task,) = problem.jobs[problem.request_job or 0].tasks
+    incumbent = dict(planned)
+    incumbent[b] = (planned[b][0], 540, 600)
+    incumbent[task] = problem.place(task, problem.tasks[task].alts[0], 600)
+    assert violations(problem, incumbent) == []
+    search.best = incumbent  # later than the first insertion: set, not adopted
+    seen: list[dict[int, int] | None] = []
+    monkeypatch.setattr(search_module, "FULL_MODEL_TASKS", 0)
+    monkeypatch.setattr(
+        CompletionSearch, "solve_level", lambda self, window, min_start, *a: seen.append(min_start)
+    )
+    search.run(deadline=5, share=0.5)
+    assert seen[0] is not None and seen[0][b] == planned[b][1] == 0
