@@ -344,7 +344,7 @@ def _seed_spread(args: argparse.Namespace, targets: dict[str, Any]) -> list[dict
     from quoting.services.portfolio import member_plan
     from scheduling import engine
     from scheduling.boards import board_snapshot, request_operations
-    from scheduling.engine import model as e
+    from scheduling.engine.model import Request
 
     reps = max(args.reps)
     per_rep = max(1, -(-args.spread_requests // reps))
@@ -356,7 +356,7 @@ def _seed_spread(args: argparse.Namespace, targets: dict[str, Any]) -> list[dict
     ][: args.spread_requests]
     rows = []
     for n, (seed, index, body) in enumerate(bodies):
-        request = e.Request(
+        request = Request(
             id=f"Q-spread-{n}",
             operations=request_operations(product_id=body["product"], quantity=body["quantity"]),
             buffer_minutes=settings.QUOTE_BUFFER_MINUTES,

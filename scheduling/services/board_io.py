@@ -55,7 +55,7 @@ from orders.models import Customer, Operation, Order, Product, RoutingStep
 from orders.services import operations_create
 from scheduling import engine
 from scheduling.boards import board_now, board_snapshot, weekly_from_engine
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 from scheduling.models import (
     Calendar,
     CalendarException,
@@ -89,7 +89,9 @@ class BoardImportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def board_check(board: e.Board, *, time_limit: float | None = None, seed: int = 0) -> e.Answer:
+def board_check(
+    board: engine_model.Board, *, time_limit: float | None = None, seed: int = 0
+) -> engine_model.Answer:
     """`engine.check` with the shop's engine limits (settings.ENGINE_TIME_LIMIT / WORKERS)."""
     return engine.check(
         dataclasses.replace(board, request=None),
@@ -103,12 +105,14 @@ def _sequence_key(operation_id: str) -> tuple[int, str]:
     return (int(operation_id), "") if operation_id.isdigit() else (0, operation_id)
 
 
-def board_canonical(board: e.Board, *, buffer_minutes: int | None = None) -> e.Board:
+def board_canonical(
+    board: engine_model.Board, *, buffer_minutes: int | None = None
+) -> engine_model.Board:
     """`board` in the export's canonical form (see the module docstring). With
     `buffer_minutes`, that is the board's default and orders equal to it omit theirs."""
     default = board.buffer_minutes if buffer_minutes is None else buffer_minutes
 
-    def order(o: e.Order) -> e.Order:
+    def order(o: engine_model.Order) -> engine_model.Order:
         own = o.buffer_minutes if o.buffer_minutes is not None else board.buffer_minutes
         return dataclasses.replace(o, buffer_minutes=None if own == default else own)
 
@@ -159,7 +163,7 @@ def _shop_contents() -> list[str]:
     return present
 
 
-def _check_importable(board: e.Board) -> None:
+def _check_importable(board: engine_model.Board) -> None:
     """What board/1 allows but the shop's tables cannot hold; raises BoardError naming the field."""
     for calendar in board.calendars:
         if len(calendar.id) > _CODE_MAX:
@@ -190,11 +194,11 @@ def _check_importable(board: e.Board) -> None:
             raise engine.BoardError(f"{path}.cost", "at most 2 decimals and below 10,000,000,000")
 
 
-def _routing_signature(order: e.Order) -> tuple[tuple[str, tuple[str, ...], int], ...]:
+def _routing_signature(order: engine_model.Order) -> tuple[tuple[str, tuple[str, ...], int], ...]:
     return tuple((op.id, tuple(sorted(op.work_centers)), op.minutes) for op in order.operations)
 
 
-def _create_shop_rows(board: e.Board) -> dict[str, Order]:
+def _create_shop_rows(board: engine_model.Board) -> dict[str, Order]:
     """Calendars, work centers, options, products, the IMPORT customer, orders and operations."""
     calendars: dict[str, Calendar] = {}
     for cal in board.calendars:
@@ -282,7 +286,9 @@ def _create_shop_rows(board: e.Board) -> dict[str, Order]:
     return orders
 
 
-def _create_product(number: int, order: e.Order, work_centers: dict[str, WorkCenter]) -> Product:
+def _create_product(
+    number: int, order: engine_model.Order, work_centers: dict[str, WorkCenter]
+) -> Product:
     steps = " > ".join(f"{op.id} {'|'.join(op.work_centers)}" for op in order.operations)
     product = Product.objects.create(
         code=f"{IMPORT_PRODUCT_PREFIX}{number:03d}",
@@ -301,7 +307,7 @@ def _create_product(number: int, order: e.Order, work_centers: dict[str, WorkCen
     return product
 
 
-def _notes(board: e.Board) -> list[str]:
+def _notes(board: engine_model.Board) -> list[str]:
     notes = []
     if board.request is not None:
         notes.append(f"request {board.request.id} was not imported (quotes are made in the shop)")
@@ -335,18 +341,18 @@ def _notes(board: e.Board) -> list[str]:
 
 
 def _import_schedule(
-    strict: e.Board,
-    lenient: e.Board,
-    rows: tuple[e.ScheduledOperation, ...] | None,
+    strict: engine_model.Board,
+    lenient: engine_model.Board,
+    rows: tuple[engine_model.ScheduledOperation, ...] | None,
     notes: list[str],
     time_limit: float | None,
     repromise_late: bool,
-) -> tuple[e.Answer, bool]:
+) -> tuple[engine_model.Answer, bool]:
     """The schedule to commit and whether the engine built it: the file's own when the verifier
     accepts it, else engine.check's; against the lenient board only with `repromise_late`."""
     plan_only_late = False  # the file's plan is valid against itself, only late for the shop
     if rows is not None:
-        candidate = e.Answer(status="promised", schedule=rows)
+        candidate = engine_model.Answer(status="promised", schedule=rows)
         violations = engine.verify(strict, candidate)
         if not violations:
             return candidate, False
@@ -379,7 +385,7 @@ def _import_schedule(
     return answer, True
 
 
-def _late_orders(board: e.Board, answer: e.Answer) -> dict[str, datetime]:
+def _late_orders(board: engine_model.Board, answer: engine_model.Answer) -> dict[str, datetime]:
     """Orders the answer finishes after due - buffer, with their completion."""
     completion: dict[str, datetime] = {}
     for row in answer.schedule:
@@ -394,7 +400,7 @@ def _late_orders(board: e.Board, answer: e.Answer) -> dict[str, datetime]:
 
 def board_import(
     *,
-    board: e.Board,
+    board: engine_model.Board,
     created_by: User | None,
     source: str = "board file",
     time_limit: float | None = None,

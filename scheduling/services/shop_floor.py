@@ -46,7 +46,7 @@ from django.db.models import Q
 
 from orders.models import Operation, Order
 from scheduling.boards import board_now, board_snapshot
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer
 from scheduling.instants import has_time_zone, minute_floor
 from scheduling.models import ScheduleVersion, WorkCenter, WorkCenterDowntime
 from scheduling.services.board_io import board_check
@@ -109,7 +109,7 @@ def _named(codes: tuple[str, ...], limit: int = 12) -> str:
 def _broken(
     *,
     current: ScheduleVersion | None,
-    answer: e.Answer,
+    answer: Answer,
     reason: str,
     user: User | None,
     why: str,
@@ -205,7 +205,7 @@ def _revalidate(
         # Reality made these orders late (proven): the board must still show what will really
         # happen, so the least-late schedule becomes current with them flagged at risk.
         # Their promises stay as they are until a scheduler re-promises them.
-        projection = e.Answer(status="promised", schedule=answer.projection)
+        projection = Answer(status="promised", schedule=answer.projection)
         try:
             with transaction.atomic():
                 result = schedule_commit(

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from orders.templatetags.ui import when
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer
 from scheduling.models import ScheduledOperation
 from scheduling.services import shop_floor
 from tests.browser.conftest import signed_in
@@ -40,7 +40,7 @@ def test_breakdown_banner_at_risk_orders_and_the_customer_told(
     monkeypatch.setattr(
         shop_floor,
         "board_check",
-        lambda board: e.Answer(
+        lambda board: Answer(
             status="no_solution", projection=projection, message="no time left to search"
         ),
     )

@@ -23,7 +23,7 @@ from orders.models import Order, Promise
 from orders.templatetags.ui import promise_time
 from quoting.models import RepairProposal, RepromiseProposal
 from scheduling.boards import board_now
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer
 from scheduling.models import BoardDisruption, ScheduleVersion, WorkCenter
 from scheduling.services import shop_floor
 from tests.browser.conftest import signed_in
@@ -77,7 +77,7 @@ def test_mill_down_three_days_banner_portal_repair_and_re_promise(
     monkeypatch.setattr(
         shop_floor,
         "board_check",
-        lambda board: e.Answer(status="no_solution", message="no time left to search"),
+        lambda board: Answer(status="no_solution", message="no time left to search"),
     )
     promised = {o.code: o.promised_due for o in Order.objects.all()}
     now = board_now()
