@@ -76,7 +76,7 @@ def _populate(scenario: str, operations: int) -> dict[str, Any]:
     from orders.models import Customer, Product
     from scheduling import engine
     from scheduling.boards import board_now
-    from scheduling.services.board_io import board_import
+    from scheduling.services.board_import import board_import
 
     call_command("migrate", verbosity=0)
     if scenario == "demo":

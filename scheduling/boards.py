@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from orders.models import Operation as OperationRow
 from orders.models import Order as OrderRow
+from scheduling import engine
 from scheduling.engine import model as engine_model
 from scheduling.instants import minute_ceil, minute_floor
 from scheduling.models import (
@@ -367,4 +368,16 @@ def request_operations(*, product_id: int, quantity: int) -> tuple[engine_model.
             minutes=step.minutes_for(quantity),
         )
         for step in steps
+    )
+
+
+def board_check(
+    board: engine_model.Board, *, time_limit: float | None = None, seed: int = 0
+) -> engine_model.Answer:
+    """`engine.check` with the shop's engine limits (settings.ENGINE_TIME_LIMIT / WORKERS)."""
+    return engine.check(
+        dataclasses.replace(board, request=None),
+        time_limit=settings.ENGINE_TIME_LIMIT if time_limit is None else time_limit,
+        workers=settings.ENGINE_WORKERS,
+        seed=seed,
     )

@@ -40,7 +40,7 @@ from django.db import transaction
 
 from orders.models import Customer, Order, Product, Profile, RoutingStep
 from orders.services import order_operations_create
-from scheduling.boards import board_snapshot
+from scheduling.boards import board_check, board_snapshot
 from scheduling.instants import minute_floor
 from scheduling.models import (
     Calendar,
@@ -50,7 +50,6 @@ from scheduling.models import (
     ScheduleVersion,
     WorkCenter,
 )
-from scheduling.services.board_io import board_check
 from scheduling.services.commit import PromiseSpec, schedule_commit
 from scheduling.services.demo_data import (
     CALENDARS,

@@ -5,7 +5,7 @@ is no longer the truth (the operation did not start then). Left alone, every quo
 to move it to make its own plan valid and carry that repair as "moved operations" for the
 scheduler to approve. A periodic task (`quoting.roll_forward`, Celery beat) calls
 `schedule_roll_forward` instead, which re-validates the board exactly as a shop-floor event
-does (`shop_floor._revalidate`): the engine's check plans the overdue operations from now,
+does (`revalidation.board_revalidate`): the engine's check plans the overdue operations from now,
 moving as little else as it can, and
 
 - if every promise still holds, the result becomes the current version (kind "roll_forward")
@@ -33,7 +33,7 @@ from orders.models import Operation, Order
 from scheduling.boards import board_now
 from scheduling.models import ScheduledOperation, ScheduleVersion
 from scheduling.selectors_disruption import open_disruption
-from scheduling.services.shop_floor import ShopFloorResult, _lock_board, _revalidate
+from scheduling.services.revalidation import ShopFloorResult, board_lock, board_revalidate
 
 # How many overdue operations the version's reason names before "and N more".
 NAMED_IN_REASON = 8
@@ -75,7 +75,7 @@ def schedule_roll_forward(*, grace: timedelta) -> RollForward:
     risk, or a BoardDisruption of the current version. Writes nothing otherwise. Enqueues
     nothing. Holds the current version's row lock for the check, like a shop-floor event."""
     with transaction.atomic():
-        current = _lock_board()
+        current = board_lock()
         if current is None:
             return RollForward(overdue=(), result=None)
         slots = overdue_slots(version=current, now=board_now(), grace=grace)
@@ -96,7 +96,7 @@ def schedule_roll_forward(*, grace: timedelta) -> RollForward:
             f"Rolled forward: {len(overdue)} operation(s) not reported started more than "
             f"{minutes} min after their planned start ({named})"
         )
-        result = _revalidate(
+        result = board_revalidate(
             current=current,
             user=None,
             reason=reason,

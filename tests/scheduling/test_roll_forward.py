@@ -19,8 +19,8 @@ from scheduling.engine.boardio import format_instant
 from scheduling.engine.model import Answer
 from scheduling.models import BoardDisruption, ScheduledOperation, ScheduleVersion
 from scheduling.selectors import board_health
-from scheduling.services import shop_floor
-from scheduling.services.board_io import board_import
+from scheduling.services import revalidation
+from scheduling.services.board_import import board_import
 
 # The task closes its connections like a worker's: only committed rows survive, so the tests
 # are transactional.
@@ -195,7 +195,7 @@ def test_when_nothing_verified_can_be_committed_the_board_is_marked_disrupted(
     planned_ago(timedelta(hours=2), TIGHT)
     old = ScheduleVersion.objects.get(is_current=True)
     monkeypatch.setattr(
-        shop_floor,
+        revalidation,
         "board_check",
         lambda board: Answer(
             status="no_solution", at_risk=("T",), message="no time left to search"

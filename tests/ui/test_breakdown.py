@@ -21,7 +21,7 @@ from scheduling.models import (
     ScheduleVersion,
     WorkCenterDowntime,
 )
-from scheduling.services import shop_floor
+from scheduling.services import revalidation, shop_floor
 from scheduling.services.shop_floor import work_center_downtime_record
 from tests.quoting.conftest import Shop, shifted_projection
 
@@ -31,7 +31,7 @@ SHIFT = timedelta(days=12)  # the projection finishes every order 12 days later 
 
 
 def _answer(monkeypatch: Any, answer: Answer) -> None:
-    monkeypatch.setattr(shop_floor, "board_check", lambda board: answer)
+    monkeypatch.setattr(revalidation, "board_check", lambda board: answer)
 
 
 def _stale_end(code: str) -> datetime:
