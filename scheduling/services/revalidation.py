@@ -1,29 +1,10 @@
-"""After a shop-floor event (or a roll-forward): re-validate every promise on the board as it now
-is and commit a valid schedule, or record that the current version no longer fits reality.
+"""After a shop-floor event or a roll-forward: re-validate every promise on the board as it now is.
 
-Called inside the event's transaction, which holds the current version's row lock
-(`board_lock`), so no quote or replan commits between the re-validation and its commit.
-
-The design choice, against invariant 1 ("the current schedule always satisfies the rules") and
-the rule that a promise changes only through an explicit, audited re-promise:
-
-- If check finds a schedule in which every promise still holds (with its buffer), it becomes the
-  new current version through `schedule_commit(kind="shop_floor")`, verified like any other.
-- If no such schedule exists ("infeasible"), the event is still recorded: reality is reality and
-  refusing to record that a machine broke would make the board lie. The engine's least-late
-  projection (rules 1-4 for everyone, rule 5 for everyone but the orders at fault) becomes the
-  current version through the same verifier, with rule 5 waived for exactly those orders
-  (`accept_late`), which the version records as at risk. No promise row is written or moved:
-  the orders are returned as at risk so the page shows them and a scheduler re-promises them
-  (or finds capacity). From then on rule 5's "an order already late is never made later" holds
-  them to their projection, so nothing is made worse (invariant 1).
-- Otherwise ("no_solution": nothing found within the time limit, so nothing is proven late;
-  or no projection; or the verifier refused what the engine found) the event is recorded, the
-  previous version stays current, and the version is marked as no longer fitting reality
-  (`BoardDisruption`, with the engine's least-late projection per order when the answer has
-  one; `at_risk` names the orders it leaves late). Every page then says so and takes each
-  order's outlook from that projection, never from the stale plan; a repair or another event
-  that finds a valid schedule ends it.
+`board_revalidate` commits a schedule that keeps every promise, or the least-late projection
+with the orders at fault flagged at risk, or else marks the current version as no longer
+fitting reality (`BoardDisruption`); no promise row is written or moved. The design and its
+reasons: docs/import-export.md ("Shop-floor events"). Called inside the event's transaction,
+after `board_lock`.
 """
 
 from __future__ import annotations
