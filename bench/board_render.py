@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from scheduling.engine.boardio import load_board
     from scheduling.models import ScheduledOperation
     from scheduling.selectors import job_board_for
-    from scheduling.services.board_io import board_import
+    from scheduling.services.board_import import board_import
     from tests.factories import UserFactory
 
     setup_test_environment()

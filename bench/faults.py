@@ -33,168 +33,32 @@ Every process it starts is stopped before it exits; the shared Redis is not used
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
 import signal
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import fault_stack as fs
-from bench.quote_e2e import _free_port, _recreate_database, _setup_django, _start, _stop
+from bench.fault_clients import WAIT_LIMIT, Batch, Http, rep, scheduler, submit, transient_error
+from bench.faults_report import render
+from bench.live_stack import (
+    free_local_port,
+    recreate_database,
+    setup_django,
+    start_logged,
+    stop_group,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = ROOT / "docs" / "reliability.md"
 DATABASE = "reliability_faults"
-POLL = 0.25
-WAIT_LIMIT = 180.0  # past this a quote counts as stranded
-
-
-# --- HTTP clients -----------------------------------------------------------------------------
-
-
-@dataclass
-class Http:
-    base: str
-    statuses: Counter[int] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def call(self, token: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-        """One request; (status, JSON body or None). A refused connection is status 0."""
-        request = urllib.request.Request(
-            self.base + path,
-            data=json.dumps(body).encode() if body is not None else None,
-            method="POST" if body is not None else "GET",
-            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
-        except OSError:
-            status, raw = 0, b""
-        with self.lock:
-            self.statuses[status] += 1
-        try:
-            return status, json.loads(raw) if raw else None
-        except ValueError:
-            return status, None
-
-
-@dataclass
-class Batch:
-    ids: list[int] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, quote_id: int) -> None:
-        with self.lock:
-            self.ids.append(quote_id)
-
-
-FINAL = ("done", "failed", "cancelled")
-
-
-def submit(
-    http: Http, token: str, targets: dict[str, list[int]], rng: random.Random, batch: Batch
-) -> int | None:
-    """One quote request (tried again while the site answers 503 or not at all)."""
-    body = {
-        "customer": rng.choice(targets["customers"]),
-        "product": rng.choice(targets["products"]),
-        "quantity": rng.randint(1, 5),
-    }
-    status, created = http.call(token, "/api/quotes/", body)
-    while status in (0, 503):  # unreachable for a moment: the rep tries again
-        time.sleep(1)
-        status, created = http.call(token, "/api/quotes/", body)
-    if status != 202 or not created:
-        return None
-    batch.add(int(created["id"]))
-    return int(created["id"])
-
-
-def rep(
-    http: Http,
-    token: str,
-    targets: dict[str, list[int]],
-    count: int,
-    seed: int,
-    batch: Batch,
-    submitted: threading.Barrier,
-) -> None:
-    """A sales rep: asks for `count` quotes at once, then waits for each answer and accepts
-    it (again after a 409: the board moved and the quote was re-solved)."""
-    rng = random.Random(seed)
-    ids = [submit(http, token, targets, rng, batch) for _ in range(count)]
-    submitted.wait(timeout=WAIT_LIMIT)
-    for quote_id in ids:
-        if quote_id is None:
-            continue
-        for _attempt in range(4):
-            quote = _poll(http, token, quote_id)
-            if quote is None or quote["status"] != "done" or quote["answer_status"] != "promised":
-                break
-            status, _ = http.call(token, f"/api/quotes/{quote_id}/accept/", {})
-            if status != 409:
-                break  # accepted (order or proposal), or refused for a reason that stands
-
-
-def _poll(http: Http, token: str, quote_id: int) -> dict[str, Any] | None:
-    deadline = time.monotonic() + WAIT_LIMIT
-    while time.monotonic() < deadline:
-        status, quote = http.call(token, f"/api/quotes/{quote_id}/")
-        if status == 200 and quote and quote["status"] in FINAL and not quote.get("improving"):
-            return dict(quote)
-        time.sleep(POLL)
-    return None
-
-
-def scheduler(http: Http, token: str, stop: threading.Event) -> None:
-    """Approves every pending proposal; the rep confirms a later promise (the quote page's
-    button, through the service: the API has no route for it)."""
-    from django.db import close_old_connections
-
-    from quoting import services
-    from quoting.models import ReplanProposal
-
-    while not stop.is_set():
-        status, page = http.call(token, "/api/proposals/?status=pending&limit=100")
-        rows = (page or {}).get("results", page) if status == 200 else []
-        for proposal in rows or []:
-            http.call(token, f"/api/proposals/{proposal['id']}/approve/", {})
-        try:
-            close_old_connections()
-            for proposal in ReplanProposal.objects.filter(
-                status=ReplanProposal.Status.AWAITING_REP
-            ).select_related("quote__created_by"):
-                try:
-                    services.replan_proposal_confirm_later(
-                        proposal_id=proposal.pk, confirmed_by=proposal.quote.created_by
-                    )
-                except services.QuotingConflict:
-                    pass
-        except Exception as exc:  # a terminated connection: next round
-            if not _transient(exc):
-                raise
-            close_old_connections()
-        stop.wait(0.5)
-
-
-def _transient(exc: BaseException) -> bool:
-    from quoting.services.transient import is_transient
-
-    return is_transient(exc)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -226,7 +90,7 @@ def _wait(condition: Callable[[], bool], limit: float) -> float | None:
             if condition():
                 return time.monotonic() - started
         except Exception as exc:
-            if not _transient(exc):
+            if not transient_error(exc):
                 raise
             from django.db import close_old_connections
 
@@ -396,11 +260,11 @@ def main(argv: list[str] | None = None) -> int:
     logs = Path(args.log_dir)
     logs.mkdir(parents=True, exist_ok=True)
     pg = args.pg.rstrip("/")
-    _recreate_database(f"{pg}/postgres", DATABASE)
+    recreate_database(f"{pg}/postgres", DATABASE)
     database_url = f"{pg}/{DATABASE}"
     redis = fs.RedisServer(logs / "redis")
     redis.start()
-    _setup_django(database_url, redis.url())
+    setup_django(database_url, redis.url())
     targets = _populate()
     tokens, scheduler_token = _tokens(args.reps)
     stack = Stack(
@@ -412,9 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         logs=logs,
         redis=redis,
     )
-    port = _free_port()
+    port = free_local_port()
     bin_dir = Path(sys.executable).parent
-    stack.server = _start(
+    stack.server = start_logged(
         [
             str(bin_dir / "gunicorn"),
             "config.wsgi",
@@ -460,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
         for process in (stack.server, stack.worker, stack.beat):
             if process is not None:
-                _stop(process)
+                stop_group(process)
         redis.stop()
     command = "python -m bench.faults " + " ".join(argv if argv is not None else sys.argv[1:])
     Path(args.output).write_text(render(results, args, command.strip(), load))
@@ -502,69 +366,6 @@ def _tokens(reps: int) -> tuple[list[str], str]:
 
     reps_tokens = [token(f"bench-rep-{i}", Profile.Role.SALES) for i in range(reps)]
     return reps_tokens, token("bench-scheduler", Profile.Role.SCHEDULER)
-
-
-def render(
-    results: list[dict[str, Any]], args: argparse.Namespace, command: str, load: float
-) -> str:
-    lines = [
-        "# Reliability under faults",
-        "",
-        "Written by `bench/faults.py` (`python -m bench.faults`, see its docstring). The same",
-        "faults run in the test suite at a smaller scale (`tests/quoting/test_faults.py`, each",
-        "with a 30 s recovery bound).",
-        "",
-        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
-        f"{platform.python_version()}, load average {load:.2f} when the run started.",
-        "- Stack: PostgreSQL, a throwaway redis-server without persistence, gunicorn (3 x 4 "
-        "threads), one Celery worker (prefork, 2 children), Celery beat as its own process "
-        "(sweep every 2 s, `SOLVE_STALE_SECONDS=10`), engine time limit "
-        f"{args.time_limit:g} s; the demo shop (`seed_demo`).",
-        f"- Storm: {args.reps} reps x {args.storm_quotes} quotes at once; each fault: "
-        f"{args.fault_reps} reps x {args.fault_quotes} quotes, the fault injected once a solve "
-        "of the batch is running. Reps accept every promised answer; a scheduler approves "
-        "every proposal.",
-        "- recovery = seconds from the fault clearing until every quote of the batch has reached "
-        "a final state (answered, failed or cancelled; measured by polling every 0.2 s); "
-        "stranded = a quote not final, or its proposal still undecided, "
-        f"{WAIT_LIMIT:.0f} s after the reps and the scheduler are done. broken promises = the "
-        "engine's verifier on the current schedule plus every committed promise checked "
-        "against the one the rep agreed to.",
-        "",
-        "| phase | quotes | final | stranded | failed | recovery s | HTTP 500 | HTTP 503 "
-        "| requests | broken promises | duplicates | half-written | raw errors shown |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        recovery = "-" if r["recovery"] is None else f"{r['recovery']:.1f}"
-        lines.append(
-            f"| {r['name']} | {r['submitted']} | {r['final']} | {len(r['stranded'])} | "
-            f"{len(r['failed'])} | {recovery} | {r['http_500']} | {r['http_503']} | "
-            f"{r['requests']} | {len(r['broken'])} | {len(r['duplicates'])} | "
-            f"{len(r['half_written'])} | {len(r['raw_errors'])} |"
-        )
-    details = [
-        (r["name"], kind, item)
-        for r in results
-        for kind in ("stranded", "failed", "raw_errors", "broken", "duplicates", "half_written")
-        for item in r[kind]
-    ]
-    lines.append("")
-    if details:
-        lines.append("Findings:")
-        lines.append("")
-        lines += [f"- {name}, {kind}: {item}" for name, kind, item in details[:40]]
-    else:
-        lines.append(
-            "No quote stranded or failed, no broken promise, duplicate or half-written row."
-        )
-    lines.append("")
-    lines.append(
-        "The storm row's recovery is the time from its start to every quote final (no fault "
-        "to clear)."
-    )
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -36,19 +36,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
-import signal
-import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.live_stack import (
+    free_local_port,
+    recreate_database,
+    setup_django,
+    start_logged,
+    stop_group,
+)
+from bench.quote_e2e_report import render, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks-e2e.md"
@@ -56,16 +61,6 @@ POLL_SECONDS = 0.05  # default; --poll sets it
 
 
 # --- the child process: one scenario ---------------------------------------------------------
-
-
-def _setup_django(database_url: str, broker_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CELERY_BROKER_URL"] = broker_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def _populate(scenario: str, operations: int) -> dict[str, Any]:
@@ -76,7 +71,7 @@ def _populate(scenario: str, operations: int) -> dict[str, Any]:
     from orders.models import Customer, Product
     from scheduling import engine
     from scheduling.boards import board_now
-    from scheduling.services.board_io import board_import
+    from scheduling.services.board_import import board_import
 
     call_command("migrate", verbosity=0)
     if scenario == "demo":
@@ -116,33 +111,6 @@ def _token() -> str:
     user, _ = get_user_model().objects.get_or_create(username="bench-sales")
     Profile.objects.get_or_create(user=user, defaults={"role": Profile.Role.SALES})
     return Token.objects.get_or_create(user=user)[0].key
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def _request(url: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -196,26 +164,12 @@ def _rep(
         out.append((created["id"], time.monotonic() - started, quote["status"], (seed, index)))
 
 
-def _recreate_database(maintenance_url: str, name: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    connection = psycopg2.connect(maintenance_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
-
-
 def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
     database = f"{args.database_prefix}_{args.scenario}_p{args.portfolio_size}"
     pg = args.pg.rstrip("/")
-    _recreate_database(f"{pg}/postgres", database)
+    recreate_database(f"{pg}/postgres", database)
     database_url = f"{pg}/{database}"
-    _setup_django(database_url, args.redis)
+    setup_django(database_url, args.redis)
     import redis
 
     redis.Redis.from_url(args.redis).flushdb()
@@ -238,10 +192,10 @@ def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
     spread = _seed_spread(args, targets) if args.seed_spread > 1 else None
     logs = Path(args.log_dir)
     logs.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_local_port()
     bin_dir = Path(sys.executable).parent
     workers = [
-        _start(
+        start_logged(
             [
                 str(bin_dir / "celery"),
                 "-A",
@@ -265,7 +219,7 @@ def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
         )
         for n in range(args.worker_processes)
     ]
-    server = _start(
+    server = start_logged(
         [
             str(bin_dir / "gunicorn"),
             "config.wsgi",
@@ -313,11 +267,11 @@ def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
                 thread.join()
             wall = time.monotonic() - wall
             settled = _settle([quote_id for quote_id, *_ in samples])
-            results["runs"].append(_summarise(reps, samples, wall, settled))
+            results["runs"].append(summarise(reps, samples, wall, settled))
     finally:
-        _stop(server)
+        stop_group(server)
         for worker in workers:
-            _stop(worker)
+            stop_group(worker)
     return results
 
 
@@ -344,7 +298,7 @@ def _seed_spread(args: argparse.Namespace, targets: dict[str, Any]) -> list[dict
     from quoting.services.portfolio import member_plan
     from scheduling import engine
     from scheduling.boards import board_snapshot, request_operations
-    from scheduling.engine import model as e
+    from scheduling.engine.model import Request
 
     reps = max(args.reps)
     per_rep = max(1, -(-args.spread_requests // reps))
@@ -356,7 +310,7 @@ def _seed_spread(args: argparse.Namespace, targets: dict[str, Any]) -> list[dict
     ][: args.spread_requests]
     rows = []
     for n, (seed, index, body) in enumerate(bodies):
-        request = e.Request(
+        request = Request(
             id=f"Q-spread-{n}",
             operations=request_operations(product_id=body["product"], quantity=body["quantity"]),
             buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
@@ -384,140 +338,7 @@ def _seed_spread(args: argparse.Namespace, targets: dict[str, Any]) -> list[dict
     return rows
 
 
-def _summarise(reps: int, samples: list[Any], wall: float, settled: bool) -> dict[str, Any]:
-    from quoting.models import PortfolioMember, Quote
-
-    ids = [quote_id for quote_id, *_ in samples]
-    rows = Quote.objects.filter(pk__in=ids)
-    stored = [(row.solved_at - row.created_at).total_seconds() for row in rows if row.solved_at]
-    solve = [row.solve_seconds for row in rows if row.solve_seconds is not None]
-    client = [seconds for _, seconds, *_ in samples]
-    # The final answer: the last better one stored (the first when none came).
-    final: list[float] = []
-    lead_hours: list[float] = []
-    quoted: dict[str, list[float]] = {"first": [], "final": []}
-    requests: dict[str, Any] = {}
-    keys = {quote_id: key for quote_id, _, _, key in samples}
-    for row in rows:
-        if row.solved_at is None or row.answer_status != "promised" or not row.improvements:
-            continue
-        first, last = row.improvements[0], row.improvements[-1]
-        at = datetime.fromisoformat(last["at"]) if len(row.improvements) > 1 else row.solved_at
-        final.append((at - row.created_at).total_seconds())
-        lead = datetime.fromisoformat(first["promise"]) - datetime.fromisoformat(last["promise"])
-        lead_hours.append(lead.total_seconds() / 3600)
-        # The quoted lead time (promise - request), in days, of the first and the final answer.
-        for which, entry in (("first", first), ("final", last)):
-            days = datetime.fromisoformat(entry["promise"]) - row.created_at
-            quoted[which].append(days.total_seconds() / 86400)
-        requests[f"{keys[row.pk][0]}:{keys[row.pk][1]}"] = {
-            "first": first["promise"],
-            "final": last["promise"],
-        }
-    members = PortfolioMember.objects.filter(quote_id__in=ids)
-    return {
-        "reps": reps,
-        "quotes": len(samples),
-        "done": sum(1 for _, _, status, _ in samples if status == "done"),
-        "promised": rows.filter(answer_status="promised").count(),
-        "wall_seconds": wall,
-        "settled": settled,
-        "stored": _percentiles(stored),
-        "final": _percentiles(final),
-        "client": _percentiles(client),
-        "engine": _percentiles(solve),
-        "lead_hours": _percentiles(lead_hours),
-        "improved": sum(1 for hours in lead_hours if hours > 0),
-        "quoted_days": {
-            which: statistics.mean(days) if days else math_nan() for which, days in quoted.items()
-        },
-        "requests": requests,
-        "members": {
-            "won_by_other": members.filter(status="won").exclude(strategy=0, seed=0).count(),
-            "never_started": members.filter(status="revoked", started_at__isnull=True).count(),
-            "started": members.filter(started_at__isnull=False).count(),
-            "total": members.count(),
-        },
-    }
-
-
-def _percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50": math_nan(), "p95": math_nan(), "max": math_nan()}
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    return {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1]}
-
-
-def math_nan() -> float:
-    return float("nan")
-
-
 # --- the parent: run each scenario in a process of its own, write the report ----------------
-
-
-def render(results: list[dict[str, Any]], args: argparse.Namespace, command: str) -> str:
-    cores = os.cpu_count()
-    lines = [
-        "# End-to-end quote latency (HTTP submit -> answer stored)",
-        "",
-        "Written by `bench/quote_e2e.py` (quoting workflow); `bench/run_all.py` owns",
-        "`docs/benchmarks.md` and does not touch this file.",
-        "",
-        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`",
-        f"- Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
-        f"load average {args.load_at_start:.2f} when the run started.",
-        "- Stack: PostgreSQL + Redis, gunicorn (3 processes x 4 threads), ONE Celery worker "
-        f"(prefork, {args.worker_concurrency} children), database connections kept "
-        f"{os.environ.get('DATABASE_CONN_MAX_AGE', '60')} s (`DATABASE_CONN_MAX_AGE`), "
-        "engine time limit "
-        f"{args.time_limit:g} s with {args.engine_workers} CP-SAT worker(s) per solve, "
-        f"shortened to a fair share (at least {args.min_time_limit:g} s) while quotes queue "
-        "(`ENGINE_MIN_TIME_LIMIT`).",
-        f"- Each rep submits {args.quotes_per_rep} quotes one after the other, polling every "
-        f"{int(POLL_SECONDS * 1000)} ms; quotes are not accepted, so every solve sees the same "
-        "board.",
-        "- stored = quote row created -> answer written; client = POST sent -> poll sees done; "
-        "engine = the engine's own solve time.",
-        "",
-        "| board | ops on board | reps | quotes | promised | stored p50 | stored p95 | "
-        "client p50 | client p95 | engine p50 | engine p95 | quotes/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for scenario in results:
-        label = "demo shop" if scenario["scenario"] == "demo" else "generated ~1k ops"
-        for run in scenario["runs"]:
-            lines.append(
-                f"| {label} | {scenario['operations']} | {run['reps']} | {run['quotes']} | "
-                f"{run['promised']} | {run['stored']['p50']:.2f} s | {run['stored']['p95']:.2f} s "
-                f"| {run['client']['p50']:.2f} s | {run['client']['p95']:.2f} s | "
-                f"{run['engine']['p50']:.2f} s | {run['engine']['p95']:.2f} s | "
-                f"{run['quotes'] / run['wall_seconds']:.2f} |"
-            )
-    target = next(
-        (
-            run
-            for scenario in results
-            if scenario["scenario"] == "1k"
-            for run in scenario["runs"]
-            if run["reps"] == 8
-        ),
-        None,
-    )
-    lines.append("")
-    if target is not None:
-        met = target["stored"]["p95"] <= 1.5
-        lines.append(
-            f"Target (issue 4): p95 within 1.5 s at 8 reps on 1k operations: "
-            f"**{'met' if met else 'not met'}** (stored p95 {target['stored']['p95']:.2f} s)."
-        )
-        if not met:
-            lines.append(
-                "With one worker, 8 simultaneous quotes queue behind each other: the p95 is "
-                "about (8 / worker children) x the engine's solve time. Meeting the target "
-                "needs more worker children (cores) or a shorter engine time limit."
-            )
-    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ from scheduling.serializers_shop_floor import (
     ShopFloorOutcomeSerializer,
 )
 from scheduling.services import shop_floor
-from scheduling.services.shop_floor import ShopFloorResult
+from scheduling.services.revalidation import ShopFloorResult
 
 # Service argument names -> API field names, so a refusal lands on the field the client sent.
 _FIELDS = {"work_center_id": "work_center", "operation_id": "non_field_errors"}

@@ -47,7 +47,7 @@ from scheduling.selectors import (
     shop_floor_queue,
 )
 from scheduling.services import shop_floor as floor_services
-from scheduling.services.shop_floor import ShopFloorResult
+from scheduling.services.revalidation import ShopFloorResult
 
 WINDOWS = [("day", "Day"), ("week", "Week"), ("2weeks", "2 weeks"), ("4weeks", "4 weeks")]
 

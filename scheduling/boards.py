@@ -20,9 +20,18 @@ from django.utils import timezone
 
 from orders.models import Operation as OperationRow
 from orders.models import Order as OrderRow
-from scheduling import models as m
-from scheduling.engine import model as e
+from scheduling import engine
+from scheduling.engine import model as engine_model
 from scheduling.instants import minute_ceil, minute_floor
+from scheduling.models import (
+    CalendarException,
+    CapacityOption,
+    CapacityOptionWindow,
+    ScheduledOperation,
+    ScheduleVersion,
+    WorkCenter,
+    WorkCenterDowntime,
+)
 from scheduling.selectors_disruption import open_disruption
 
 # An operation planned to start at most this long ago whose start nobody has reported yet is
@@ -46,7 +55,7 @@ def _clock_minutes(text: str) -> int:
 def weekly_to_engine(weekly: dict[str, list[list[str]]]) -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(
         tuple((_clock_minutes(a), _clock_minutes(b)) for a, b in weekly.get(day, []))
-        for day in e.WEEKDAYS
+        for day in engine_model.WEEKDAYS
     )
 
 
@@ -58,7 +67,7 @@ def weekly_from_engine(
 
     return {
         day: [[clock(a), clock(b)] for a, b in windows]
-        for day, windows in zip(e.WEEKDAYS, weekly, strict=True)
+        for day, windows in zip(engine_model.WEEKDAYS, weekly, strict=True)
     }
 
 
@@ -66,8 +75,8 @@ def weekly_from_engine(
 class BoardSnapshot:
     """An engine board plus what is needed to map the engine's answer back to rows."""
 
-    board: e.Board
-    version: m.ScheduleVersion | None
+    board: engine_model.Board
+    version: ScheduleVersion | None
     # (order code, operation id) -> orders.Operation primary key
     operation_pks: dict[tuple[str, str], int] = field(default_factory=dict)
     work_center_pks: dict[str, int] = field(default_factory=dict)
@@ -77,44 +86,44 @@ class BoardSnapshot:
     disrupted: bool = False
 
 
-def current_version() -> m.ScheduleVersion | None:
-    return m.ScheduleVersion.objects.filter(is_current=True).first()
+def current_version() -> ScheduleVersion | None:
+    return ScheduleVersion.objects.filter(is_current=True).first()
 
 
 def work_center_calendars(
-    work_centers: list[m.WorkCenter],
-) -> tuple[tuple[e.Calendar, ...], dict[int, str]]:
+    work_centers: list[WorkCenter],
+) -> tuple[tuple[engine_model.Calendar, ...], dict[int, str]]:
     """Engine calendars, and the calendar id each work center uses."""
-    exceptions: dict[int, list[m.CalendarException]] = defaultdict(list)
+    exceptions: dict[int, list[CalendarException]] = defaultdict(list)
     calendar_ids = {wc.calendar_id for wc in work_centers}
-    for exc in m.CalendarException.objects.filter(calendar_id__in=calendar_ids).order_by("start"):
+    for exc in CalendarException.objects.filter(calendar_id__in=calendar_ids).order_by("start"):
         exceptions[exc.calendar_id].append(exc)
     applied: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for window in m.CapacityOptionWindow.objects.filter(
-        option__status=m.CapacityOption.Status.APPLIED
+    for window in CapacityOptionWindow.objects.filter(
+        option__status=CapacityOption.Status.APPLIED
     ).select_related("option"):
         applied[window.option.work_center_id].append(
             (minute_floor(window.start), minute_floor(window.end))
         )
     down: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for downtime in m.WorkCenterDowntime.objects.all():
+    for downtime in WorkCenterDowntime.objects.all():
         down[downtime.work_center_id].append(
             (minute_floor(downtime.start), minute_floor(downtime.end))
         )
 
-    calendars: dict[str, e.Calendar] = {}
+    calendars: dict[str, engine_model.Calendar] = {}
     uses: dict[int, str] = {}
     for wc in work_centers:
         cal = wc.calendar
         closed = tuple(
             (minute_floor(x.start), minute_floor(x.end))
             for x in exceptions[cal.pk]
-            if x.kind == m.CalendarException.Kind.CLOSED
+            if x.kind == CalendarException.Kind.CLOSED
         )
         extra = tuple(
             (minute_floor(x.start), minute_floor(x.end))
             for x in exceptions[cal.pk]
-            if x.kind == m.CalendarException.Kind.EXTRA
+            if x.kind == CalendarException.Kind.EXTRA
         )
         calendar_id = cal.code
         if applied[wc.pk] or down[wc.pk]:
@@ -124,7 +133,7 @@ def work_center_calendars(
         uses[wc.pk] = calendar_id
         calendars.setdefault(
             calendar_id,
-            e.Calendar(
+            engine_model.Calendar(
                 id=calendar_id,
                 timezone=cal.timezone,
                 weekly=weekly_to_engine(cal.weekly),
@@ -143,15 +152,17 @@ def _operation(
     work_center_id: int | None,
     allowed: list[str],
     work_center_codes: dict[int, str],
-) -> e.Operation:
+) -> engine_model.Operation:
     if state == OperationRow.State.PLANNED:
-        return e.Operation(id=str(sequence), work_centers=tuple(allowed), minutes=minutes)
+        return engine_model.Operation(
+            id=str(sequence), work_centers=tuple(allowed), minutes=minutes
+        )
     if state == OperationRow.State.RUNNING:
         # The DB constraint: a running operation has both.
         assert actual_start is not None and work_center_id is not None
     # A done operation may have no recorded history (imported from a board that said only
     # "done"); the engine needs none for it.
-    return e.Operation(
+    return engine_model.Operation(
         id=str(sequence),
         work_centers=tuple(allowed),
         minutes=minutes,
@@ -163,9 +174,9 @@ def _operation(
 
 def board_snapshot(
     *,
-    version: m.ScheduleVersion | None = None,
+    version: ScheduleVersion | None = None,
     now: datetime | None = None,
-    request: e.Request | None = None,
+    request: engine_model.Request | None = None,
     include_options: bool = True,
     assume_started: bool = True,
 ) -> BoardSnapshot:
@@ -183,7 +194,7 @@ def board_snapshot(
         version = current_version()
     if now is None:
         now = board_now()
-    work_centers = list(m.WorkCenter.objects.select_related("calendar").order_by("code"))
+    work_centers = list(WorkCenter.objects.select_related("calendar").order_by("code"))
     work_center_codes = {wc.pk: wc.code for wc in work_centers}
     calendars, calendar_of = work_center_calendars(work_centers)
 
@@ -213,7 +224,7 @@ def board_snapshot(
     ):
         operations_of[values[0]].append(values[1:])
     operation_pks: dict[tuple[str, str], int] = {}
-    engine_orders: list[e.Order] = []
+    engine_orders: list[engine_model.Order] = []
     for order_pk, code, promised_due, buffer_minutes, release in order_rows:
         operations = []
         for pk, sequence, minutes, state, actual_start, work_center_id in operations_of[order_pk]:
@@ -233,7 +244,7 @@ def board_snapshot(
         if all(op.effective_state == "done" for op in operations):
             continue
         engine_orders.append(
-            e.Order(
+            engine_model.Order(
                 id=code,
                 due=minute_floor(promised_due),
                 operations=tuple(operations),
@@ -242,10 +253,10 @@ def board_snapshot(
             )
         )
 
-    schedule: tuple[e.ScheduledOperation, ...] | None = None
+    schedule: tuple[engine_model.ScheduledOperation, ...] | None = None
     if version is not None:
         rows = (
-            m.ScheduledOperation.objects.filter(version=version, operation__order__in=open_orders)
+            ScheduledOperation.objects.filter(version=version, operation__order__in=open_orders)
             .exclude(operation__state=OperationRow.State.DONE)
             .order_by("start", "operation__order__code", "operation__sequence")
             .values_list(
@@ -257,7 +268,7 @@ def board_snapshot(
             )
         )
         schedule = tuple(
-            e.ScheduledOperation(
+            engine_model.ScheduledOperation(
                 order=order_code,
                 operation=str(sequence),
                 work_center=work_center_codes[work_center_id],
@@ -271,10 +282,10 @@ def board_snapshot(
         engine_orders = _assume_started(engine_orders, schedule, now)
 
     option_pks: dict[str, int] = {}
-    options: list[e.CapacityOption] = []
+    options: list[engine_model.CapacityOption] = []
     if include_options:
-        for option in m.CapacityOption.objects.filter(
-            status=m.CapacityOption.Status.AVAILABLE
+        for option in CapacityOption.objects.filter(
+            status=CapacityOption.Status.AVAILABLE
         ).prefetch_related("windows"):
             spans = tuple(
                 (minute_floor(w.start), minute_floor(w.end)) for w in option.windows.all()
@@ -283,7 +294,7 @@ def board_snapshot(
                 continue
             option_pks[option.code] = option.pk
             options.append(
-                e.CapacityOption(
+                engine_model.CapacityOption(
                     id=option.code,
                     work_center=work_center_codes[option.work_center_id],
                     extra=spans,
@@ -291,12 +302,12 @@ def board_snapshot(
                 )
             )
 
-    board = e.Board(
+    board = engine_model.Board(
         now=now,
         buffer_minutes=settings.QUOTE_BUFFER_MINUTES,
         calendars=calendars,
         work_centers=tuple(
-            e.WorkCenter(id=wc.code, capacity=wc.capacity, calendar=calendar_of[wc.pk])
+            engine_model.WorkCenter(id=wc.code, capacity=wc.capacity, calendar=calendar_of[wc.pk])
             for wc in work_centers
         ),
         orders=tuple(engine_orders),
@@ -315,8 +326,10 @@ def board_snapshot(
 
 
 def _assume_started(
-    orders: list[e.Order], schedule: tuple[e.ScheduledOperation, ...], now: datetime
-) -> list[e.Order]:
+    orders: list[engine_model.Order],
+    schedule: tuple[engine_model.ScheduledOperation, ...],
+    now: datetime,
+) -> list[engine_model.Order]:
     """`orders` with each first open operation planned to start in [now - grace, now) and not
     reported running, as running from its planned start (see `board_snapshot`)."""
     planned = {(row.order, row.operation): row for row in schedule}
@@ -339,7 +352,7 @@ def _assume_started(
     return result
 
 
-def request_operations(*, product_id: int, quantity: int) -> tuple[e.Operation, ...]:
+def request_operations(*, product_id: int, quantity: int) -> tuple[engine_model.Operation, ...]:
     """A product's routing for a quantity, as the operations of a quote request."""
     from orders.models import RoutingStep
 
@@ -349,10 +362,22 @@ def request_operations(*, product_id: int, quantity: int) -> tuple[e.Operation, 
         .prefetch_related("work_centers")
     )
     return tuple(
-        e.Operation(
+        engine_model.Operation(
             id=str(step.sequence),
             work_centers=tuple(sorted(wc.code for wc in step.work_centers.all())),
             minutes=step.minutes_for(quantity),
         )
         for step in steps
+    )
+
+
+def board_check(
+    board: engine_model.Board, *, time_limit: float | None = None, seed: int = 0
+) -> engine_model.Answer:
+    """`engine.check` with the shop's engine limits (settings.ENGINE_TIME_LIMIT / WORKERS)."""
+    return engine.check(
+        dataclasses.replace(board, request=None),
+        time_limit=settings.ENGINE_TIME_LIMIT if time_limit is None else time_limit,
+        workers=settings.ENGINE_WORKERS,
+        seed=seed,
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from orders.models import Operation
 from scheduling.boards import board_now
-from scheduling.engine import model as e
+from scheduling.engine.model import ScheduledOperation
 from scheduling.models import ScheduleVersion
 
 WINDOW_DAYS = {"day": 1, "week": 7, "2weeks": 14, "4weeks": 28}
@@ -193,7 +193,7 @@ def downtime_shade(
 def overlay_proposal(
     board: JobBoard,
     *,
-    answer_schedule: Sequence[e.ScheduledOperation],
+    answer_schedule: Sequence[ScheduledOperation],
     moved: list[dict[str, Any]],
     request_id: str,
     new_order_label: str,

@@ -17,7 +17,7 @@ from orders.page_access import role_required
 from orders.selectors import orders_filtered
 from scheduling.boards import current_version
 from scheduling.selectors import board_health
-from scheduling.selectors_dashboard import Dashboard, manager_dashboard
+from scheduling.selectors_performance import Dashboard, manager_dashboard
 from scheduling.selectors_visible import orders_with_projection_visible_to
 
 ORDER_CSV_HEADER = [

@@ -23,7 +23,7 @@ GUARDED_FIELDS = {"promised_due", "is_current"}
 # schedule_commit call that verifies and promises them (import, CSV, demo seed): allowed only
 # in these modules, each of which is tested to end in schedule_commit or roll back.
 PROVISIONAL_ORDER_WRITERS = {
-    "scheduling/services/board_io.py",
+    "scheduling/services/board_import.py",
     "scheduling/services/csv_import/writing.py",
     "scheduling/services/demo.py",
 }

@@ -32,13 +32,12 @@ from quoting.services.engine_runs import describe_failure
 from quoting.services.enqueue import BROKER_ERRORS
 from quoting.services.repromise import order_repromise, repromise_due
 from quoting.services.solve_inputs import consistent_snapshot
-from scheduling.boards import PLAN_START_GRACE
+from scheduling.boards import PLAN_START_GRACE, board_check
 from scheduling.engine import model as e
 from scheduling.engine.boardio import dump_answer
 from scheduling.models import ScheduleVersion
 from scheduling.selectors_disruption import open_disruption
 from scheduling.services import ScheduleRejected, StaleSchedule, schedule_commit
-from scheduling.services.board_io import board_check
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from orders.models import Operation, Order, Promise, RoutingStep
 from orders.services import operations_create
 from scheduling import engine
 from scheduling.boards import board_snapshot
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer, Board, Request
 from scheduling.models import (
     CapacityOption,
     ScheduledOperation,
@@ -90,7 +90,7 @@ class CommitResult:
     promises: list[Promise] = field(default_factory=list)
 
 
-def _with_promises(board: e.Board, changes: dict[str, PromiseSpec]) -> e.Board:
+def _with_promises(board: Board, changes: dict[str, PromiseSpec]) -> Board:
     """The board as it will be once the re-promised due dates are written.
 
     A re-promised order loses its baseline rows: rule 5's "an order already late is never made
@@ -113,11 +113,11 @@ def schedule_commit(
     *,
     expected_version_id: int | None,
     now: datetime,
-    answer: e.Answer,
+    answer: Answer,
     kind: str,
     reason: str,
     created_by: User | None,
-    request: e.Request | None = None,
+    request: Request | None = None,
     options: Sequence[str] = (),
     new_order: NewOrderSpec | None = None,
     promises: Sequence[PromiseSpec] = (),
@@ -283,9 +283,9 @@ def next_order_code() -> str:
 
 def _create_order(
     spec: NewOrderSpec,
-    request: e.Request,
+    request: Request,
     promise: datetime,
-    board: e.Board,
+    board: Board,
 ) -> Order:
     buffer = board.order_buffer(request)
     order = Order.objects.create(

@@ -1,30 +1,11 @@
 """The demo shop: a hydraulic components maker, built deterministically relative to `now`.
 
-`demo_shop_seed` writes 14 work centers on one- and two-shift calendars in Europe/Berlin plus a
-24/7 subcontracted heat treatment in UTC, a plant shutdown (closed period), 30 products
-(cylinders, pumps, valves, manifolds) with 3-8 step routings (some steps with alternative work
-centers), 20 customers with 150 open orders released over the coming weeks, a few operations
-already done or running, four capacity options, the demo users, and a current schedule that
-keeps every promise. For the manager dashboard it also writes ten weeks of history: 100
-delivered orders (every operation done, where and when it ran, completed in the past), about
-89 % of them on time, a few re-promised on the way.
-
-How the promises are made honest: the orders are first written with a provisional due date a
-year out, the engine's check builds a valid schedule for them, and each order is then promised
-at its planned completion + its buffer + a little slack (rounded up to the hour). The schedule
-and the promises are written by `schedule_commit` (kind "seed", promises "initial"), so they
-pass the verifier like any other commit. Everything random comes from `random.Random(seed)`;
-all dates are offsets from `now`, so two seeds with the same `now` give the same shop.
-
-How the history is recorded: delivered orders are not on the board (every operation is done),
-so their promise rows go through the same `schedule_commit` as extra PromiseSpecs, in the order
-they were made: the promise given when the order was taken, then any re-promise. The shop
-writes a promise row's `created_at` itself (append-only audit; it cannot be backdated), so the
-first promise of a delivered order is recorded as kind "imported" (history brought into the
-shop when the demo was built, its reason saying when it was quoted), not "initial": the
-dashboard's quoted-lead-time chart (initial promises, due - created_at) then counts only real
-quotes instead of negative lead times. On-time delivery and promise reliability read the
-promise dates, which are the historical ones.
+What `demo_shop_seed` writes is in docs/import-export.md ("The demo shop"). Promises are
+honest: orders are written with a provisional due date a year out, the engine's check plans
+them, and each is promised at its planned completion + buffer + slack through `schedule_commit`.
+A delivered order's first promise is recorded as "imported", not "initial", because a promise
+row's `created_at` cannot be backdated: the quoted-lead-time chart (initial promises only) then
+shows no negative lead times.
 """
 
 from __future__ import annotations
@@ -40,7 +21,7 @@ from django.db import transaction
 
 from orders.models import Customer, Order, Product, Profile, RoutingStep
 from orders.services import order_operations_create
-from scheduling.boards import board_snapshot
+from scheduling.boards import board_check, board_snapshot
 from scheduling.instants import minute_floor
 from scheduling.models import (
     Calendar,
@@ -50,7 +31,6 @@ from scheduling.models import (
     ScheduleVersion,
     WorkCenter,
 )
-from scheduling.services.board_io import board_check
 from scheduling.services.commit import PromiseSpec, schedule_commit
 from scheduling.services.demo_data import (
     CALENDARS,

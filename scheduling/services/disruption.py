@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from orders.models import Order
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer
 from scheduling.models import BoardDisruption, DisruptedOrder, ScheduleVersion
 from scheduling.selectors_disruption import conflicting_order_ids
 
@@ -22,7 +22,7 @@ from scheduling.selectors_disruption import conflicting_order_ids
 def board_disruption_record(
     *,
     version: ScheduleVersion,
-    answer: e.Answer,
+    answer: Answer,
     event: str,
     user: User | None,
     message: str = "",

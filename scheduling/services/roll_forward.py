@@ -1,25 +1,10 @@
 """Rolling the job board forward: planned starts that passed without a report.
 
-Nobody reported that an operation started, and its planned start is well behind us: the plan
-is no longer the truth (the operation did not start then). Left alone, every quote would have
-to move it to make its own plan valid and carry that repair as "moved operations" for the
-scheduler to approve. A periodic task (`quoting.roll_forward`, Celery beat) calls
-`schedule_roll_forward` instead, which re-validates the board exactly as a shop-floor event
-does (`shop_floor._revalidate`): the engine's check plans the overdue operations from now,
-moving as little else as it can, and
-
-- if every promise still holds, the result becomes the current version (kind "roll_forward")
-  through `schedule_commit`, verified like any other; no promise changes;
-- if rolling forward proves a promise unkeepable, the least-late projection is committed with
-  those orders flagged at risk, or, when nothing verified can be committed, the version is
-  marked as no longer fitting reality (`BoardDisruption`): the same disruption path as a
-  breakdown (banner, at-risk everywhere, repair).
-
-Only operations whose planned start passed more than `grace` ago are rolled: within the grace
-a start is still expected to be reported (the board snapshot reads such an unreported first
-operation as started at its planned time). While the current version is disrupted nothing is
-rolled: the repair the scheduler runs plans from now anyway, and re-checking a broken board on
-every beat would only supersede its disruption over and over.
+Left alone, an operation whose planned start passed unreported would make every quote carry
+its repair as "moved operations". `schedule_roll_forward` (Celery beat, `quoting.roll_forward`)
+re-validates the board like a shop-floor event instead (`revalidation.board_revalidate`). What
+it commits, the grace and why a disrupted board is left alone: docs/import-export.md ("Rolling
+forward").
 """
 
 from __future__ import annotations
@@ -33,7 +18,7 @@ from orders.models import Operation, Order
 from scheduling.boards import board_now
 from scheduling.models import ScheduledOperation, ScheduleVersion
 from scheduling.selectors_disruption import open_disruption
-from scheduling.services.shop_floor import ShopFloorResult, _lock_board, _revalidate
+from scheduling.services.revalidation import ShopFloorResult, board_lock, board_revalidate
 
 # How many overdue operations the version's reason names before "and N more".
 NAMED_IN_REASON = 8
@@ -75,7 +60,7 @@ def schedule_roll_forward(*, grace: timedelta) -> RollForward:
     risk, or a BoardDisruption of the current version. Writes nothing otherwise. Enqueues
     nothing. Holds the current version's row lock for the check, like a shop-floor event."""
     with transaction.atomic():
-        current = _lock_board()
+        current = board_lock()
         if current is None:
             return RollForward(overdue=(), result=None)
         slots = overdue_slots(version=current, now=board_now(), grace=grace)
@@ -96,7 +81,7 @@ def schedule_roll_forward(*, grace: timedelta) -> RollForward:
             f"Rolled forward: {len(overdue)} operation(s) not reported started more than "
             f"{minutes} min after their planned start ({named})"
         )
-        result = _revalidate(
+        result = board_revalidate(
             current=current,
             user=None,
             reason=reason,

@@ -1,32 +1,10 @@
 """Shop-floor events: an operation started or finished, a work center down for a period.
 
-Each service records the fact, then re-validates every promise with the engine's check on the
-board as it now is, all in one transaction that holds the current schedule version's row lock
-(so no quote or replan commits between the re-validation and its commit).
-
-Every event locks the current version first (before its operation row: see `_lock_board`), so
-concurrent events and commits serialise instead of failing as stale or deadlocking.
-
-The design choice, against invariant 1 ("the current schedule always satisfies the rules") and
-the rule that a promise changes only through an explicit, audited re-promise:
-
-- If check finds a schedule in which every promise still holds (with its buffer), it becomes the
-  new current version through `schedule_commit(kind="shop_floor")`, verified like any other.
-- If no such schedule exists ("infeasible"), the event is still recorded: reality is reality and
-  refusing to record that a machine broke would make the board lie. The engine's least-late
-  projection (rules 1-4 for everyone, rule 5 for everyone but the orders at fault) becomes the
-  current version through the same verifier, with rule 5 waived for exactly those orders
-  (`accept_late`), which the version records as at risk. No promise row is written or moved:
-  the orders are returned as at risk so the page shows them and a scheduler re-promises them
-  (or finds capacity). From then on rule 5's "an order already late is never made later" holds
-  them to their projection, so nothing is made worse (invariant 1).
-- Otherwise ("no_solution": nothing found within the time limit, so nothing is proven late;
-  or no projection; or the verifier refused what the engine found) the event is recorded, the
-  previous version stays current, and the version is marked as no longer fitting reality
-  (`BoardDisruption`, with the engine's least-late projection per order when the answer has
-  one; `at_risk` names the orders it leaves late). Every page then says so and takes each
-  order's outlook from that projection, never from the stale plan; a repair or another event
-  that finds a valid schedule ends it.
+Each service records the fact, then re-validates every promise (`revalidation.py`, which says
+what happens when a promise can no longer be kept), all in one transaction that holds the
+current schedule version's row lock. Every event locks the current version first (before its
+operation row: see `board_lock`), so concurrent events and commits serialise instead of failing
+as stale or deadlocking.
 
 Validation errors (finish before start, a predecessor not done, a work center the operation
 cannot use, a period that ends before it starts, a time in the future) raise ValidationError
@@ -42,26 +20,12 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from orders.models import Operation, Order
-from scheduling.boards import board_now, board_snapshot
-from scheduling.engine import model as e
+from scheduling.boards import board_now
 from scheduling.instants import has_time_zone, minute_floor
-from scheduling.models import ScheduleVersion, WorkCenter, WorkCenterDowntime
-from scheduling.services.board_io import board_check
-from scheduling.services.commit import ScheduleRejected, schedule_commit
-from scheduling.services.disruption import board_disruption_record
-
-
-@dataclass(frozen=True)
-class ShopFloorResult:
-    """What a shop-floor event did to the job board."""
-
-    version: ScheduleVersion | None  # the new current version, None when none was committed
-    at_risk: tuple[str, ...]  # codes of orders whose promise can no longer be kept
-    message: str
-    downtime: WorkCenterDowntime | None = None  # the downtime recorded, for its caller
+from scheduling.models import WorkCenter, WorkCenterDowntime
+from scheduling.services.revalidation import ShopFloorResult, board_lock, board_revalidate
 
 
 def _require_aware(errors: dict[str, list[str]], name: str, value: datetime | None) -> bool:
@@ -86,162 +50,6 @@ def _check_reason(errors: dict[str, list[str]], reason: str) -> None:
         errors.setdefault("reason", []).append("At most 200 characters.")
 
 
-def _lock_board() -> ScheduleVersion | None:
-    """Lock the current schedule version, first thing in every event's transaction.
-
-    Lock order matters: committing a version takes key-share locks on the operations its rows
-    reference, so an event that locked its operation first and the board second deadlocks with
-    a commit that holds the board and reaches that operation. Board first, then operation.
-    A waiter whose locked row stopped being current meanwhile gets nothing from PostgreSQL's
-    re-check; a fresh statement then sees (and locks) the new current version."""
-    for _ in range(10):
-        current = ScheduleVersion.objects.select_for_update().filter(is_current=True).first()
-        if current is not None or not ScheduleVersion.objects.exists():
-            return current
-    raise RuntimeError("could not lock the current schedule version (it kept changing)")
-
-
-def _named(codes: tuple[str, ...], limit: int = 12) -> str:
-    shown = ", ".join(codes[:limit])
-    return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
-
-
-def _broken(
-    *,
-    current: ScheduleVersion | None,
-    answer: e.Answer,
-    reason: str,
-    user: User | None,
-    why: str,
-) -> ShopFloorResult:
-    """The event stands, no schedule replaces the current version: record that the version no
-    longer fits reality (with the engine's projection when it has one) and say so."""
-    if current is None:
-        return ShopFloorResult(
-            version=None,
-            at_risk=(),
-            message=f"Recorded. {why}" + (f" {answer.message}" if answer.message else ""),
-        )
-    disruption = board_disruption_record(
-        version=current,
-        answer=answer,
-        event=reason,
-        user=user,
-        # The engine's own words go on the banner; the flash message names the orders.
-        message=why + (f" Engine: {answer.message}." if answer.message else ""),
-    )
-    late = tuple(
-        disruption.orders.filter(late=True)
-        .order_by("order__code")
-        .values_list("order__code", flat=True)
-    )
-    at_risk = tuple(
-        disruption.orders.filter(Q(late=True) | Q(projected_completion__isnull=True))
-        .order_by("order__code")
-        .values_list("order__code", flat=True)
-    )
-    if disruption.has_projection:
-        outlook = (
-            f"The best schedule found leaves {len(late)} order(s) late: {_named(late)}."
-            if late
-            else "The best schedule found keeps every promise but not every safety buffer."
-        )
-    elif at_risk:
-        outlook = f"No projection: {len(at_risk)} order(s) at risk ({_named(at_risk)})."
-    else:
-        outlook = "No projection."
-    return ShopFloorResult(
-        version=None,
-        at_risk=at_risk,
-        message=f"Recorded. The plan (v{current.number}) no longer fits reality: {why} "
-        f"{outlook} No promise was moved; run a repair or re-promise the orders at risk.",
-    )
-
-
-def _revalidate(
-    *,
-    current: ScheduleVersion | None,
-    user: User | None,
-    reason: str,
-    kind: str = ScheduleVersion.Kind.SHOP_FLOOR,
-) -> ShopFloorResult:
-    """Check every promise on the board as recorded now and commit a valid schedule if any
-    (a version of `kind`); otherwise record that the current version no longer fits reality
-    (`_broken`). `current` is the version `_lock_board` locked at the start of the
-    transaction."""
-    now = board_now()
-    board = board_snapshot(version=current, now=now).board
-    answer = board_check(board)
-    if answer.status == "promised":
-        try:
-            # A savepoint: if the verifier refuses, the recorded event still stands.
-            with transaction.atomic():
-                result = schedule_commit(
-                    expected_version_id=current.pk if current else None,
-                    now=now,
-                    answer=answer,
-                    kind=kind,
-                    reason=reason[:500],
-                    created_by=user,
-                )
-        except ScheduleRejected as exc:
-            return _broken(
-                current=current,
-                answer=answer,
-                reason=reason,
-                user=user,
-                why=f"the repaired schedule was refused by the verifier ({exc}).",
-            )
-        moved = len(answer.moved)
-        return ShopFloorResult(
-            version=result.version,
-            at_risk=(),
-            message=f"Recorded. Every promise still holds; schedule v{result.version.number} "
-            f"is current ({moved} operation(s) moved).",
-        )
-    if answer.status == "infeasible" and answer.projection:
-        at_risk = tuple(sorted(answer.at_fault))
-        named = f"{len(at_risk)} order(s) at risk ({_named(at_risk)})"
-        # Reality made these orders late (proven): the board must still show what will really
-        # happen, so the least-late schedule becomes current with them flagged at risk.
-        # Their promises stay as they are until a scheduler re-promises them.
-        projection = e.Answer(status="promised", schedule=answer.projection)
-        try:
-            with transaction.atomic():
-                result = schedule_commit(
-                    expected_version_id=current.pk if current else None,
-                    now=now,
-                    answer=projection,
-                    kind=kind,
-                    reason=f"{reason} | at risk: {', '.join(at_risk)}"[:500],
-                    created_by=user,
-                    accept_late=at_risk,
-                )
-        except ScheduleRejected as exc:
-            return _broken(
-                current=current,
-                answer=answer,
-                reason=reason,
-                user=user,
-                why=f"no schedule keeps every promise any more ({named}), and the projected "
-                f"schedule was refused by the verifier ({exc}).",
-            )
-        return ShopFloorResult(
-            version=result.version,
-            at_risk=at_risk,
-            message=f"Recorded. No schedule keeps every promise any more: {named}. "
-            f"Schedule v{result.version.number} shows their projected completion; no "
-            "promise was moved: re-promise them or add capacity.",
-        )
-    if answer.status == "infeasible":
-        why = "no schedule keeps every promise any more."
-    else:
-        # "no_solution": nothing is proven late, so the engine's best attempt is shown as a
-        # projection (orders at risk) but not committed; a longer repair may keep them.
-        why = "the engine found no schedule keeping every promise within its time limit."
-    return _broken(current=current, answer=answer, reason=reason, user=user, why=why)
-
-
 def operation_start(
     *,
     operation_id: int,
@@ -260,7 +68,7 @@ def operation_start(
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        current = _lock_board()
+        current = board_lock()
         operation = (
             Operation.objects.select_for_update()
             .select_related("order")
@@ -317,7 +125,7 @@ def operation_start(
         Order.objects.filter(pk=operation.order_id, status=Order.Status.OPEN).update(
             status=Order.Status.IN_PROGRESS
         )
-        return _revalidate(
+        return board_revalidate(
             current=current,
             user=user,
             reason=f"Operation {operation} started on {work_center.code}",
@@ -334,7 +142,7 @@ def operation_finish(*, operation_id: int, at: datetime, user: User | None) -> S
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        current = _lock_board()
+        current = board_lock()
         operation = (
             Operation.objects.select_for_update()
             .select_related("order")
@@ -364,7 +172,9 @@ def operation_finish(*, operation_id: int, at: datetime, user: User | None) -> S
             order.status = Order.Status.DONE
             order.completed_at = minute_floor(at)
             order.save(update_fields=["status", "completed_at"])
-        return _revalidate(current=current, user=user, reason=f"Operation {operation} finished")
+        return board_revalidate(
+            current=current, user=user, reason=f"Operation {operation} finished"
+        )
 
 
 def work_center_downtime_record(
@@ -384,7 +194,7 @@ def work_center_downtime_record(
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        current = _lock_board()
+        current = board_lock()
         work_center = WorkCenter.objects.filter(pk=work_center_id).first()
         if work_center is None:
             errors.setdefault("work_center_id", []).append("No such work center.")
@@ -403,7 +213,7 @@ def work_center_downtime_record(
             reason=reason.strip(),
             created_by=user,
         )
-        result = _revalidate(
+        result = board_revalidate(
             current=current,
             user=user,
             reason=f"{work_center.code} down {minute_floor(start):%Y-%m-%d %H:%M}-"
@@ -441,13 +251,13 @@ def work_center_downtime_change(
     """Edit a recorded downtime (a field left None keeps its value), typically to end it early
     ("machine back at ..."), then re-validate promises exactly as recording one does.
 
-    Writes: the WorkCenterDowntime row and what `_revalidate` writes (a new schedule version,
+    Writes: the WorkCenterDowntime row and what `board_revalidate` writes (a new schedule version,
     or the version marked as no longer fitting reality). Enqueues nothing. Raises
     ValidationError (nothing written) for an unknown downtime, an end not after the start, an
     empty reason, or nothing changed. The caller audits the change (it gets the old values)."""
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        current = _lock_board()
+        current = board_lock()
         downtime = (
             WorkCenterDowntime.objects.select_for_update()
             .select_related("work_center")
@@ -478,7 +288,7 @@ def work_center_downtime_change(
         downtime.start, downtime.end, downtime.reason = new_start, new_end, new_reason
         downtime.save(update_fields=["start", "end", "reason"])
         code = downtime.work_center.code
-        result = _revalidate(
+        result = board_revalidate(
             current=current,
             user=user,
             reason=f"{code} downtime changed to {new_start:%Y-%m-%d %H:%M}-"

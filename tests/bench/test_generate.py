@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bench.generate import CALENDARS, NOW, generate_board, generate_requests
+from bench.generate import NOW, generate_board, generate_requests
 from bench.plain_cpsat import PlainBoardModel, segments
 from bench.run_quotes import plain_answer
+from bench.shop_profile import CALENDARS
 from bench.worktime import WorkingTime, calendar_windows
 from scheduling.engine import Answer, load_board, quote, verify
 from scheduling.engine.checking import append_baseline

@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bench.simulate.__main__ import DEMO_BOARD
-from scheduling.services.board_io import board_export
+from scheduling.services.board_export import board_export
 from scheduling.services.demo import demo_shop_seed
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ import pytest
 from django.utils import timezone
 
 from orders.templatetags.ui import when
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer
 from scheduling.models import ScheduledOperation
-from scheduling.services import shop_floor
+from scheduling.services import revalidation
 from tests.browser.conftest import signed_in
 from tests.quoting.conftest import Shop, shifted_projection
 
@@ -38,9 +38,9 @@ def test_breakdown_banner_at_risk_orders_and_the_customer_told(
     projection = shifted_projection(SHIFT)
     last = max(s.end for s in slots if s.operation.order.code == "SO-100") + SHIFT
     monkeypatch.setattr(
-        shop_floor,
+        revalidation,
         "board_check",
-        lambda board: e.Answer(
+        lambda board: Answer(
             status="no_solution", projection=projection, message="no time left to search"
         ),
     )

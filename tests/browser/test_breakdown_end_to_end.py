@@ -23,9 +23,9 @@ from orders.models import Order, Promise
 from orders.templatetags.ui import promise_time
 from quoting.models import RepairProposal, RepromiseProposal
 from scheduling.boards import board_now
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer
 from scheduling.models import BoardDisruption, ScheduleVersion, WorkCenter
-from scheduling.services import shop_floor
+from scheduling.services import revalidation
 from tests.browser.conftest import signed_in
 from tests.quoting.conftest import Shop, make_shop, seed_orders
 from tests.quoting.test_worker import (  # noqa: F401  (fixtures, found by name)
@@ -75,9 +75,9 @@ def test_mill_down_three_days_banner_portal_repair_and_re_promise(
 ) -> None:
     worker = start_worker()
     monkeypatch.setattr(
-        shop_floor,
+        revalidation,
         "board_check",
-        lambda board: e.Answer(status="no_solution", message="no time left to search"),
+        lambda board: Answer(status="no_solution", message="no time left to search"),
     )
     promised = {o.code: o.promised_due for o in Order.objects.all()}
     now = board_now()

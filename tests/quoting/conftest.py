@@ -238,7 +238,7 @@ def import_generated_board(*, operations: int, seed: int = 1, time_limit: float 
     (bench.generate), planned from a few minutes ahead so no planned start is in the past while
     the test runs. Its products are IMPORT-nnn, its customer IMPORT."""
     from bench import generate
-    from scheduling.services.board_io import board_import
+    from scheduling.services.board_import import board_import
 
     now = board_now() + timedelta(minutes=5)
     with mock.patch.object(generate, "NOW", now):

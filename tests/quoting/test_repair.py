@@ -14,11 +14,11 @@ from orders.models import Order, Promise
 from quoting import services
 from quoting.models import AuditEvent, Quote, RepairProposal, ReplanProposal, RepromiseProposal
 from scheduling.boards import board_now
-from scheduling.engine import model as e
 from scheduling.engine.boardio import load_answer
+from scheduling.engine.model import Answer
 from scheduling.models import ScheduleVersion
 from scheduling.selectors import board_health
-from scheduling.services import ScheduleRejected, schedule_commit, shop_floor
+from scheduling.services import ScheduleRejected, revalidation, schedule_commit, shop_floor
 from tests.quoting.conftest import (
     Shop,
     current_schedule_violations,
@@ -38,9 +38,9 @@ def broken(shop: Shop, settings: Any, monkeypatch: Any) -> Shop:
     seed_one_order_each(shop)
     with monkeypatch.context() as patch:
         patch.setattr(
-            shop_floor,
+            revalidation,
             "board_check",
-            lambda board: e.Answer(status="no_solution", message="no time left to search"),
+            lambda board: Answer(status="no_solution", message="no time left to search"),
         )
         now = board_now()
         result = shop_floor.work_center_downtime_record(

@@ -7,7 +7,16 @@ from django.contrib.admin.sites import site
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from scheduling import models as m
+from scheduling.models import (
+    Calendar,
+    CalendarException,
+    CapacityOption,
+    CapacityOptionWindow,
+    ScheduledOperation,
+    ScheduleVersion,
+    WorkCenter,
+    WorkCenterDowntime,
+)
 from tests.factories import (
     CalendarFactory,
     CapacityOptionFactory,
@@ -29,18 +38,18 @@ def admin_client_logged_in() -> Client:
 
 def test_every_model_of_the_app_is_in_the_admin() -> None:
     for model in (
-        m.Calendar,
-        m.CalendarException,
-        m.WorkCenter,
-        m.WorkCenterDowntime,
-        m.CapacityOption,
-        m.ScheduleVersion,
-        m.ScheduledOperation,
+        Calendar,
+        CalendarException,
+        WorkCenter,
+        WorkCenterDowntime,
+        CapacityOption,
+        ScheduleVersion,
+        ScheduledOperation,
     ):
         assert site.is_registered(model), model
     # Windows belong to their option and are edited inline on it.
-    inlines = site.get_model_admin(m.CapacityOption).inlines
-    assert [inline.model for inline in inlines] == [m.CapacityOptionWindow]
+    inlines = site.get_model_admin(CapacityOption).inlines
+    assert [inline.model for inline in inlines] == [CapacityOptionWindow]
 
 
 def test_resources_used_by_the_current_schedule_are_read_only(
@@ -90,12 +99,12 @@ def test_a_new_calendar_exception_cannot_target_a_calendar_in_use(
         },
     )
     assert response.status_code == 200  # the form comes back with an error
-    assert not m.CalendarException.objects.exists()
+    assert not CalendarException.objects.exists()
 
 
 def test_board_versions_and_downtimes_are_read_only(admin_client_logged_in: Client) -> None:
     order = OrderFactory.create(scheduled=True)
-    version = m.ScheduleVersion.objects.get(is_current=True)
+    version = ScheduleVersion.objects.get(is_current=True)
     client = admin_client_logged_in
     assert client.get("/admin/scheduling/scheduleversion/add/").status_code == 403
     assert client.get("/admin/scheduling/scheduledoperation/add/").status_code == 403
@@ -105,7 +114,7 @@ def test_board_versions_and_downtimes_are_read_only(admin_client_logged_in: Clie
         f"/admin/scheduling/scheduleversion/{version.pk}/delete/", {"post": "yes"}
     )
     assert response.status_code == 403
-    assert m.ScheduledOperation.objects.filter(operation__order=order).count() == 3
+    assert ScheduledOperation.objects.filter(operation__order=order).count() == 3
 
 
 def test_capacity_option_status_is_never_set_in_the_admin(admin_client_logged_in: Client) -> None:
@@ -126,8 +135,8 @@ def test_capacity_option_status_is_never_set_in_the_admin(admin_client_logged_in
     assert response.status_code == 302, response.content
     option.refresh_from_db()
     assert option.cost == 900  # offers may be edited...
-    assert option.status == m.CapacityOption.Status.AVAILABLE  # ...but not applied here
-    m.CapacityOption.objects.filter(pk=option.pk).update(status="applied")
+    assert option.status == CapacityOption.Status.AVAILABLE  # ...but not applied here
+    CapacityOption.objects.filter(pk=option.pk).update(status="applied")
     frozen = admin_client_logged_in.post(
         f"/admin/scheduling/capacityoption/{option.pk}/change/", {"cost": "1"}
     )

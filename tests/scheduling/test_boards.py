@@ -9,13 +9,13 @@ import pytest
 from orders.models import Customer, Operation, Order, Product, Promise
 from scheduling import engine
 from scheduling.boards import PLAN_START_GRACE, board_now, board_snapshot
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 from scheduling.models import Calendar, ScheduleVersion, WorkCenter
 from scheduling.services import PromiseSpec, schedule_commit
 
 pytestmark = pytest.mark.django_db
 
-ROUND_THE_CLOCK = {day: [["00:00", "24:00"]] for day in e.WEEKDAYS}
+ROUND_THE_CLOCK = {day: [["00:00", "24:00"]] for day in engine_model.WEEKDAYS}
 BUFFER = 60
 
 
@@ -60,7 +60,7 @@ def _tight_order_planned_at(start: object) -> Order:
     return order
 
 
-def _first_operation(board: e.Board) -> e.Operation:
+def _first_operation(board: engine_model.Board) -> engine_model.Operation:
     return board.orders[0].operations[0]
 
 

@@ -13,7 +13,7 @@ from django.db import connection
 from orders.models import Customer, Operation, Order, Product, Promise, RoutingStep
 from scheduling import engine
 from scheduling.boards import board_now, board_snapshot, current_version, request_operations
-from scheduling.engine import model as e
+from scheduling.engine.model import WEEKDAYS, Answer, Board, Request
 from scheduling.models import Calendar, ScheduledOperation, ScheduleVersion, WorkCenter
 from scheduling.services import (
     NewOrderSpec,
@@ -23,7 +23,7 @@ from scheduling.services import (
     schedule_commit,
 )
 
-ROUND_THE_CLOCK = {day: [["00:00", "24:00"]] for day in e.WEEKDAYS}
+ROUND_THE_CLOCK = {day: [["00:00", "24:00"]] for day in WEEKDAYS}
 
 
 def _shop() -> tuple[Product, Customer, Order]:
@@ -68,8 +68,8 @@ def _shop() -> tuple[Product, Customer, Order]:
     return product, customer, order
 
 
-def _quote(product: Product, request_id: str = "Q-1") -> tuple[e.Board, e.Answer]:
-    request = e.Request(
+def _quote(product: Product, request_id: str = "Q-1") -> tuple[Board, Answer]:
+    request = Request(
         id=request_id, operations=request_operations(product_id=product.pk, quantity=30)
     )
     board = board_snapshot(request=request).board
@@ -87,7 +87,7 @@ def _counts() -> tuple[int, int, int, int]:
     )
 
 
-def _commit(board: e.Board, answer: e.Answer, expected: int | None, code: str = "SO-2"):  # type: ignore[no-untyped-def]
+def _commit(board: Board, answer: Answer, expected: int | None, code: str = "SO-2"):  # type: ignore[no-untyped-def]
     customer = Customer.objects.get(code="ACME")
     product = Product.objects.get(code="P1")
     return schedule_commit(
@@ -125,7 +125,7 @@ def test_commit_writes_a_verified_version_the_order_and_its_promise() -> None:
     # Every open operation is on the new version, and it verifies from the database.
     assert result.version.operations.count() == 2
     current = board_snapshot(now=board.now).board
-    as_committed = e.Answer(status="promised", schedule=current.schedule or ())
+    as_committed = Answer(status="promised", schedule=current.schedule or ())
     assert engine.verify(current, as_committed) == []
 
 

@@ -15,12 +15,12 @@ from orders.models import Order, Promise
 from quoting import tasks
 from scheduling import engine
 from scheduling.boards import PLAN_START_GRACE, board_now, board_snapshot
-from scheduling.engine import model as e
 from scheduling.engine.boardio import format_instant
+from scheduling.engine.model import Answer
 from scheduling.models import BoardDisruption, ScheduledOperation, ScheduleVersion
 from scheduling.selectors import board_health
-from scheduling.services import shop_floor
-from scheduling.services.board_io import board_import
+from scheduling.services import revalidation
+from scheduling.services.board_import import board_import
 
 # The task closes its connections like a worker's: only committed rows survive, so the tests
 # are transactional.
@@ -133,7 +133,7 @@ def test_a_passed_planned_start_is_rolled_forward_promise_unchanged() -> None:
     assert promises() == before_promises and dues() == before_dues
     # The version passed the same verifier as every commit.
     board = board_snapshot(version=current, now=current.planned_at).board
-    answer = e.Answer(status="promised", schedule=board.schedule or ())
+    answer = Answer(status="promised", schedule=board.schedule or ())
     assert engine.verify(dataclasses.replace(board, schedule=None), answer) == []
     # A quote made on this board no longer has to carry the repair as moved operations.
     assert engine.check(board, time_limit=2, workers=1).moved == ()
@@ -181,7 +181,7 @@ def test_rolling_forward_that_breaks_a_promise_puts_the_order_at_risk() -> None:
         # rule 5 waived for T alone.
         assert current.kind == ScheduleVersion.Kind.ROLL_FORWARD and current.at_risk == ["T"]
         board = board_snapshot(version=current, now=current.planned_at).board
-        answer = e.Answer(status="promised", schedule=board.schedule or ())
+        answer = Answer(status="promised", schedule=board.schedule or ())
         unbased = dataclasses.replace(board, schedule=None)
         assert engine.verify(unbased, answer, accept_late=["T"]) == []
     else:
@@ -195,9 +195,9 @@ def test_when_nothing_verified_can_be_committed_the_board_is_marked_disrupted(
     planned_ago(timedelta(hours=2), TIGHT)
     old = ScheduleVersion.objects.get(is_current=True)
     monkeypatch.setattr(
-        shop_floor,
+        revalidation,
         "board_check",
-        lambda board: e.Answer(
+        lambda board: Answer(
             status="no_solution", at_risk=("T",), message="no time left to search"
         ),
     )

@@ -17,7 +17,7 @@ from scheduling import engine
 from scheduling.boards import board_now, board_snapshot
 from scheduling.engine.boardio import format_instant
 from scheduling.models import ScheduledOperation, ScheduleVersion, WorkCenter, WorkCenterDowntime
-from scheduling.services.board_io import board_import
+from scheduling.services.board_import import board_import
 from scheduling.services.shop_floor import (
     operation_finish,
     operation_start,
@@ -348,7 +348,7 @@ def test_concurrent_events_serialise_on_the_board_lock(shop: None, now: datetime
 def test_a_long_breakdown_in_the_demo_shop_gives_a_verified_least_late_projection(
     settings: Any, now: datetime
 ) -> None:
-    from scheduling.services.board_io import board_check
+    from scheduling.boards import board_check
     from scheduling.services.demo import demo_shop_seed
 
     demo_shop_seed(now=now, seed=1)

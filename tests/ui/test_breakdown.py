@@ -14,14 +14,14 @@ from orders.models import Order
 from orders.templatetags.ui import when
 from quoting.models import AuditEvent
 from scheduling.boards import board_now
-from scheduling.engine import model as e
+from scheduling.engine.model import Answer
 from scheduling.models import (
     BoardDisruption,
     ScheduledOperation,
     ScheduleVersion,
     WorkCenterDowntime,
 )
-from scheduling.services import shop_floor
+from scheduling.services import revalidation, shop_floor
 from scheduling.services.shop_floor import work_center_downtime_record
 from tests.quoting.conftest import Shop, shifted_projection
 
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 SHIFT = timedelta(days=12)  # the projection finishes every order 12 days later than planned
 
 
-def _answer(monkeypatch: Any, answer: e.Answer) -> None:
-    monkeypatch.setattr(shop_floor, "board_check", lambda board: answer)
+def _answer(monkeypatch: Any, answer: Answer) -> None:
+    monkeypatch.setattr(revalidation, "board_check", lambda board: answer)
 
 
 def _stale_end(code: str) -> datetime:
@@ -63,7 +63,7 @@ def test_projection_names_the_late_orders_everywhere(
     projected = stale + SHIFT
     _answer(
         monkeypatch,
-        e.Answer(
+        Answer(
             status="no_solution",
             projection=shifted_projection(SHIFT),
             message="the best attempt leaves 2 order(s) late: SO-1, SO-2",
@@ -104,7 +104,7 @@ def test_projection_names_the_late_orders_everywhere(
 def test_without_a_projection_the_orders_on_the_down_machine_are_at_risk_date_unknown(
     shop: Shop, client_for: Any, api_client: Any, monkeypatch: Any
 ) -> None:
-    _answer(monkeypatch, e.Answer(status="no_solution", message="no time left to search"))
+    _answer(monkeypatch, Answer(status="no_solution", message="no time left to search"))
     _break_the_mill(shop)
 
     floor = client_for("scheduler").get("/shop-floor/").content.decode()
@@ -126,7 +126,7 @@ def test_without_a_projection_the_orders_on_the_down_machine_are_at_risk_date_un
 def test_an_event_that_finds_a_valid_schedule_ends_the_disruption(
     shop: Shop, client_for: Any, monkeypatch: Any
 ) -> None:
-    _answer(monkeypatch, e.Answer(status="no_solution", message="no time left to search"))
+    _answer(monkeypatch, Answer(status="no_solution", message="no time left to search"))
     _break_the_mill(shop)
     monkeypatch.undo()  # the real engine from here on
     downtime = WorkCenterDowntime.objects.get()

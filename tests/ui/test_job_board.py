@@ -288,7 +288,7 @@ def test_slack_means_the_same_on_a_bar_and_in_the_proposal_table(
     from orders.templatetags.ui import minutes, promise_time
     from quoting.services.answers import replan_diff
     from scheduling.boards import board_snapshot
-    from scheduling.engine import model as e
+    from scheduling.engine import model as engine_model
 
     proposal = _proposal(shop)
     board = board_snapshot().board
@@ -297,10 +297,10 @@ def test_slack_means_the_same_on_a_bar_and_in_the_proposal_table(
     later = dataclasses.replace(
         so2, start=so2.start + timedelta(hours=2), end=so2.end + timedelta(hours=2)
     )
-    answer = e.Answer(
+    answer = engine_model.Answer(
         status="promised",
         schedule=tuple(later if r is so2 else r for r in schedule),
-        moved=(e.MovedOperation("SO-2", so2.operation, so2.start, later.start),),
+        moved=(engine_model.MovedOperation("SO-2", so2.operation, so2.start, later.start),),
     )
     diff = replan_diff(board, answer)
     ReplanProposal.objects.filter(pk=proposal.pk).update(diff=diff)

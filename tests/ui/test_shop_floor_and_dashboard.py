@@ -135,7 +135,7 @@ def test_at_risk_order_can_be_re_promised_explicitly(client_for: Any, shop: Any)
 
 
 def test_a_delivery_on_the_promised_day_is_on_time(client_for: Any, shop: Any) -> None:
-    from scheduling.selectors_dashboard import delivered_on_time
+    from scheduling.selectors_performance import delivered_on_time
 
     promised = timezone.now().replace(hour=9, minute=0) - timedelta(days=2)
     assert delivered_on_time(promised + timedelta(hours=8), promised)  # same day, later hour

@@ -26,13 +26,8 @@ Decisions the format leaves open (the solver and the Django side rely on them):
 """
 
 from scheduling.engine.boardio.answer import dump_answer, load_answer, load_answer_file
-from scheduling.engine.boardio.board import (
-    dump_board,
-    dump_request,
-    load_board,
-    load_board_file,
-    load_request,
-)
+from scheduling.engine.boardio.board_dump import dump_board, dump_request
+from scheduling.engine.boardio.board_load import load_board, load_board_file, load_request
 from scheduling.engine.boardio.fields import (
     ANSWER_FORMAT,
     BOARD_FORMAT,

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scheduling import engine
 from scheduling.engine.boardio import parse_instant
-from scheduling.services.board_io import board_export
+from scheduling.services.board_export import board_export
 
 
 def _instant(text: str) -> datetime:

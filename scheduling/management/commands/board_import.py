@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scheduling import engine
 from scheduling.services import ScheduleRejected
-from scheduling.services.board_io import BoardImportRejected, board_import
+from scheduling.services.board_import import BoardImportRejected, board_import
 
 
 class Command(BaseCommand):

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bench.simulate.__main__ import config_from, parser, run
 from scheduling import engine
 from scheduling.boards import board_now
-from scheduling.services.board_io import board_export
+from scheduling.services.board_export import board_export
 
 
 class Command(BaseCommand):

@@ -10,9 +10,8 @@ from django.db import transaction
 
 from orders.models import Customer, Order, Product, RoutingStep
 from orders.services import order_operations_create
-from scheduling.boards import board_now, board_snapshot
+from scheduling.boards import board_check, board_now, board_snapshot
 from scheduling.models import Calendar, ScheduleVersion, WorkCenter
-from scheduling.services.board_io import board_check
 from scheduling.services.commit import PromiseSpec, schedule_commit
 from scheduling.services.csv_import.reading import (
     ORDER_COLUMNS,

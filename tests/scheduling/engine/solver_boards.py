@@ -77,3 +77,30 @@ def board(**kwargs: Any) -> Board:
 
 def request(operations: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {"id": "Q-1", "operations": operations, **extra}
+
+
+# The end of the week's last shift: a due date with days of slack.
+FRIDAY = "2026-12-11T22:00:00Z"
+
+
+def two_orders_on_mill(
+    *,
+    a_due: str = FRIDAY,
+    b_due: str = FRIDAY,
+    b_planned: tuple[str, str] = ("08:00", "10:00"),
+    request_minutes: int = 60,
+) -> Board:
+    """Orders A and B, one 120-minute MILL operation each, planned on Monday at 06:00-08:00
+    (A) and ``b_planned`` (B), and a request of ``request_minutes`` on MILL."""
+    monday = "2026-12-07T{}:00Z"
+    return board(
+        orders=[
+            {"id": "A", "due": a_due, "operations": [op("10", "MILL", 120)]},
+            {"id": "B", "due": b_due, "operations": [op("10", "MILL", 120)]},
+        ],
+        schedule=[
+            row("A", "10", "MILL", monday.format("06:00"), monday.format("08:00")),
+            row("B", "10", "MILL", *(monday.format(clock) for clock in b_planned)),
+        ],
+        request=request([op("10", "MILL", request_minutes)]),
+    )

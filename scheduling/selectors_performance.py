@@ -1,4 +1,4 @@
-"""Reads behind the manager dashboard: delivery, lead times, promise reliability, load.
+"""Shop performance behind the manager dashboard: delivery, lead times, promise reliability, load.
 
 Definitions (stated on the page too, so a manager knows what a number means):
 - on time: an order completed on or before the day of its promised date at completion (after

@@ -1,42 +1,7 @@
-"""Board files in and out of the shop: `board_export` and `board_import` (board/1 JSON).
+"""Fill an empty shop from a board/1 file and commit its schedule through `schedule_commit`.
 
-Export is the current schedule as the engine sees it (`board_snapshot`), written in a canonical
-form so that the same shop always gives the same document: calendars, work centers, orders and
-capacity options sorted by id, schedule rows sorted by order then operation, an order's
-`buffer_minutes` left out when it equals the board's default, `capacity_options` left out when
-there are none.
-
-Import fills an empty shop from a board file in one transaction and commits the board's schedule
-through `schedule_commit` (so the verifier passes on it, invariant 2). How the rows map:
-
-- every calendar (with its `closed` / `extra` windows as calendar exceptions), work center and
-  capacity option (status available, its `extra` windows as option windows; name = id);
-- orders belong to the customer `IMPORT` (created when missing). A board order carries
-  operations, not a product, so one product `IMPORT-001`, `IMPORT-002`... is created per distinct
-  routing (same operation ids, allowed work centers and minutes); its steps have no setup and
-  `run_minutes_per_unit` = the operation's minutes, and the order's quantity is 1, so the
-  routing gives back exactly the board's minutes;
-- an order's promise is its `due` with its own `buffer_minutes` or the board's default, recorded
-  as an `imported` promise row by `schedule_commit`;
-- operation ids are the shop's routing sequence numbers, so they must be whole numbers written
-  plainly ("10", "20"); running and done operations keep their work center and start; a done
-  operation may come without them (ERP boards often say only "done") and is imported without
-  history, and exported the same way.
-
-The schedule committed is the file's own `schedule` when the verifier accepts it on the imported
-shop; when the file has none, or one the verifier rejects, `engine.check` builds (repairs) one.
-If no schedule can keep every promise the import is rejected with the orders at fault. The
-imported shop has no earlier schedule, so an order the file's schedule already finishes after its
-protected date (due - buffer) cannot keep its promise; unless a repaired schedule brings it back
-in time the import is rejected naming it, or, with `repromise_late`, the file's plan is kept and
-the order is promised at completion + buffer (recorded in the promise's reason).
-
-What the shop does not keep, and so what an export will not give back: the `request` (a quote,
-not part of the job board), baseline rows of done operations, calendars no work center uses, an
-explicit `"state": "planned"` (the default), the board's default `buffer_minutes` (export writes
-the shop's, or `--buffer-minutes`), and the file's ordering of lists. A document in the export's
-canonical form round-trips exactly (import, then export with the same `now` and default buffer).
-`BoardImportResult.notes` says which of these applied.
+How the file's rows map onto the shop's, which schedule is committed, when the import is
+rejected and what an export will not give back: docs/import-export.md ("Board files").
 """
 
 from __future__ import annotations
@@ -45,17 +10,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
 from orders.models import Customer, Operation, Order, Product, RoutingStep
 from orders.services import operations_create
 from scheduling import engine
-from scheduling.boards import board_now, board_snapshot, weekly_from_engine
-from scheduling.engine import model as e
+from scheduling.boards import board_check, board_snapshot, weekly_from_engine
+from scheduling.engine import model as engine_model
 from scheduling.models import (
     Calendar,
     CalendarException,
@@ -89,59 +52,6 @@ class BoardImportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def board_check(board: e.Board, *, time_limit: float | None = None, seed: int = 0) -> e.Answer:
-    """`engine.check` with the shop's engine limits (settings.ENGINE_TIME_LIMIT / WORKERS)."""
-    return engine.check(
-        dataclasses.replace(board, request=None),
-        time_limit=settings.ENGINE_TIME_LIMIT if time_limit is None else time_limit,
-        workers=settings.ENGINE_WORKERS,
-        seed=seed,
-    )
-
-
-def _sequence_key(operation_id: str) -> tuple[int, str]:
-    return (int(operation_id), "") if operation_id.isdigit() else (0, operation_id)
-
-
-def board_canonical(board: e.Board, *, buffer_minutes: int | None = None) -> e.Board:
-    """`board` in the export's canonical form (see the module docstring). With
-    `buffer_minutes`, that is the board's default and orders equal to it omit theirs."""
-    default = board.buffer_minutes if buffer_minutes is None else buffer_minutes
-
-    def order(o: e.Order) -> e.Order:
-        own = o.buffer_minutes if o.buffer_minutes is not None else board.buffer_minutes
-        return dataclasses.replace(o, buffer_minutes=None if own == default else own)
-
-    schedule = (
-        None
-        if board.schedule is None
-        else tuple(sorted(board.schedule, key=lambda r: (r.order, _sequence_key(r.operation))))
-    )
-    options = tuple(sorted(board.capacity_options or (), key=lambda o: o.id)) or None
-    return dataclasses.replace(
-        board,
-        buffer_minutes=default,
-        calendars=tuple(sorted(board.calendars, key=lambda c: c.id)),
-        work_centers=tuple(sorted(board.work_centers, key=lambda w: w.id)),
-        orders=tuple(sorted((order(o) for o in board.orders), key=lambda o: o.id)),
-        schedule=schedule,
-        capacity_options=options,
-    )
-
-
-def board_export(
-    *, now: datetime | None = None, buffer_minutes: int | None = None
-) -> dict[str, Any]:
-    """The current schedule as a board/1 document (reads only).
-
-    `now` defaults to the current minute; `buffer_minutes` is the board default written at the
-    top (settings.QUOTE_BUFFER_MINUTES unless given); orders whose buffer equals it omit theirs.
-    """
-    snapshot = board_snapshot(now=now if now is not None else board_now(), assume_started=False)
-    default = settings.QUOTE_BUFFER_MINUTES if buffer_minutes is None else buffer_minutes
-    return engine.dump_board(board_canonical(snapshot.board, buffer_minutes=default))
-
-
 def _shop_contents() -> list[str]:
     """What already exists that an import would collide with or silently join."""
     present = []
@@ -159,7 +69,7 @@ def _shop_contents() -> list[str]:
     return present
 
 
-def _check_importable(board: e.Board) -> None:
+def _check_importable(board: engine_model.Board) -> None:
     """What board/1 allows but the shop's tables cannot hold; raises BoardError naming the field."""
     for calendar in board.calendars:
         if len(calendar.id) > _CODE_MAX:
@@ -190,11 +100,11 @@ def _check_importable(board: e.Board) -> None:
             raise engine.BoardError(f"{path}.cost", "at most 2 decimals and below 10,000,000,000")
 
 
-def _routing_signature(order: e.Order) -> tuple[tuple[str, tuple[str, ...], int], ...]:
+def _routing_signature(order: engine_model.Order) -> tuple[tuple[str, tuple[str, ...], int], ...]:
     return tuple((op.id, tuple(sorted(op.work_centers)), op.minutes) for op in order.operations)
 
 
-def _create_shop_rows(board: e.Board) -> dict[str, Order]:
+def _create_shop_rows(board: engine_model.Board) -> dict[str, Order]:
     """Calendars, work centers, options, products, the IMPORT customer, orders and operations."""
     calendars: dict[str, Calendar] = {}
     for cal in board.calendars:
@@ -282,7 +192,9 @@ def _create_shop_rows(board: e.Board) -> dict[str, Order]:
     return orders
 
 
-def _create_product(number: int, order: e.Order, work_centers: dict[str, WorkCenter]) -> Product:
+def _create_product(
+    number: int, order: engine_model.Order, work_centers: dict[str, WorkCenter]
+) -> Product:
     steps = " > ".join(f"{op.id} {'|'.join(op.work_centers)}" for op in order.operations)
     product = Product.objects.create(
         code=f"{IMPORT_PRODUCT_PREFIX}{number:03d}",
@@ -301,7 +213,7 @@ def _create_product(number: int, order: e.Order, work_centers: dict[str, WorkCen
     return product
 
 
-def _notes(board: e.Board) -> list[str]:
+def _notes(board: engine_model.Board) -> list[str]:
     notes = []
     if board.request is not None:
         notes.append(f"request {board.request.id} was not imported (quotes are made in the shop)")
@@ -335,18 +247,18 @@ def _notes(board: e.Board) -> list[str]:
 
 
 def _import_schedule(
-    strict: e.Board,
-    lenient: e.Board,
-    rows: tuple[e.ScheduledOperation, ...] | None,
+    strict: engine_model.Board,
+    lenient: engine_model.Board,
+    rows: tuple[engine_model.ScheduledOperation, ...] | None,
     notes: list[str],
     time_limit: float | None,
     repromise_late: bool,
-) -> tuple[e.Answer, bool]:
+) -> tuple[engine_model.Answer, bool]:
     """The schedule to commit and whether the engine built it: the file's own when the verifier
     accepts it, else engine.check's; against the lenient board only with `repromise_late`."""
     plan_only_late = False  # the file's plan is valid against itself, only late for the shop
     if rows is not None:
-        candidate = e.Answer(status="promised", schedule=rows)
+        candidate = engine_model.Answer(status="promised", schedule=rows)
         violations = engine.verify(strict, candidate)
         if not violations:
             return candidate, False
@@ -379,7 +291,7 @@ def _import_schedule(
     return answer, True
 
 
-def _late_orders(board: e.Board, answer: e.Answer) -> dict[str, datetime]:
+def _late_orders(board: engine_model.Board, answer: engine_model.Answer) -> dict[str, datetime]:
     """Orders the answer finishes after due - buffer, with their completion."""
     completion: dict[str, datetime] = {}
     for row in answer.schedule:
@@ -394,13 +306,13 @@ def _late_orders(board: e.Board, answer: e.Answer) -> dict[str, datetime]:
 
 def board_import(
     *,
-    board: e.Board,
+    board: engine_model.Board,
     created_by: User | None,
     source: str = "board file",
     time_limit: float | None = None,
     repromise_late: bool = False,
 ) -> BoardImportResult:
-    """Fill an empty shop from `board` and commit its schedule (see the module docstring).
+    """Fill an empty shop from `board` and commit its schedule (see docs/import-export.md).
 
     Writes, in one transaction: calendars and their exceptions, work centers, capacity options
     and windows, the IMPORT customer (if missing), one product per distinct routing, orders and
