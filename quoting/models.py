@@ -2,8 +2,8 @@
 
 A `Quote` is both the sales rep's request and the solve row the UI polls: the worker writes its
 status, progress, heartbeat and answer here (the UI never reads the Celery result backend). The
-answer is stored twice: as columns the API shows and as the engine's answer/1 document, so that a
-commit re-uses exactly the schedule that was solved, never a re-computation of it.
+answer is the engine's answer/1 document, so that a commit re-uses exactly the schedule that was
+solved, never a re-computation of it; the parts the pages show are read from it.
 
 None of these models writes a promise or a schedule version: `quoting.services` does that, only
 through `scheduling.services.schedule_commit`.
@@ -136,13 +136,12 @@ class Quote(SolveRow):
     request_doc = models.JSONField(null=True, blank=True)  # the engine request, as solved
 
     # --- the answer -------------------------------------------------------------------------
+    # The answer itself is `answer` (read typed by `engine_answer()`; the properties below show
+    # its parts). Two parts are also columns, copies of the answer kept for queries that do
+    # not load it: the list filters by `answer_status`, and the quote list, which defers the
+    # ~200 kB answer, shows `requested_due_feasible` on every row.
     answer_status = models.CharField(max_length=16, blank=True)  # promised/infeasible/no_solution
-    lower_bound = models.DateTimeField(null=True, blank=True)
-    proven_optimal = models.BooleanField(null=True, blank=True)
     requested_due_feasible = models.BooleanField(null=True, blank=True)
-    options = models.JSONField(default=list, blank=True)
-    binding = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
     solve_seconds = models.FloatField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     # Anytime quotes: the solve goes on improving the stored answer after the first one (see
@@ -216,6 +215,50 @@ class Quote(SolveRow):
             return None
         buffer = timedelta(minutes=int(self.request_doc.get("buffer_minutes") or 0))
         return earliest + buffer
+
+    @property
+    def lower_bound(self) -> datetime | None:
+        """No schedule can finish the request before this (the answer's)."""
+        return self.engine_answer().lower_bound if self.answer else None
+
+    @property
+    def proven_optimal(self) -> bool | None:
+        """Whether the engine proved the completion optimal; None before an answer."""
+        return self.engine_answer().proven_optimal if self.answer else None
+
+    @property
+    def options(self) -> list[dict[str, Any]]:
+        """The capacity options the answer evaluated, as answer/1 writes them."""
+        from scheduling.engine.boardio import format_instant  # the engine loads on use only
+
+        def instant(value: datetime | None) -> str | None:
+            return None if value is None else format_instant(value)
+
+        return [
+            {
+                "id": option.id,
+                "completion": instant(option.completion),
+                "promise": instant(option.promise),
+                "gain_minutes": option.gain_minutes,
+            }
+            for option in (self.engine_answer().options if self.answer else ())
+        ]
+
+    @property
+    def binding(self) -> dict[str, list[str]]:
+        """The work centers and orders that bind the completion ({} before an answer)."""
+        if not self.answer:
+            return {}
+        answer = self.engine_answer()
+        return {
+            "work_centers": list(answer.binding_work_centers),
+            "orders": list(answer.binding_orders),
+        }
+
+    @property
+    def message(self) -> str:
+        """The engine's reason when the answer has no promise."""
+        return self.engine_answer().message if self.answer else ""
 
     @property
     def at_risk_orders(self) -> tuple[str, ...]:
