@@ -67,10 +67,9 @@ class Quote(SolveRow):
     request_doc = models.JSONField(null=True, blank=True)  # the engine request, as solved
 
     # --- the answer -------------------------------------------------------------------------
-    # The answer itself is `answer` (read typed by `engine_answer()`; the properties below show
-    # its parts). Two parts are also columns, copies of the answer kept for queries that do
-    # not load it: the list filters by `answer_status`, and the quote list, which defers the
-    # ~200 kB answer, shows `requested_due_feasible` on every row.
+    # The answer is `answer`, read typed by `engine_answer()` (the properties below show its
+    # parts). Two parts are denormalised copies for queries that do not load the ~200 kB
+    # answer: the quote list filters by `answer_status` and shows `requested_due_feasible`.
     answer_status = models.CharField(max_length=16, blank=True)  # promised/infeasible/no_solution
     requested_due_feasible = models.BooleanField(null=True, blank=True)
     solve_seconds = models.FloatField(null=True, blank=True)
