@@ -133,6 +133,12 @@ class QuoteSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="When the promise keeps the requested date: how early it could be instead.",
     )
+    # Parts of the stored answer (properties of Quote, not columns).
+    lower_bound = serializers.DateTimeField(read_only=True, allow_null=True)
+    proven_optimal = serializers.BooleanField(read_only=True, allow_null=True)
+    options = serializers.JSONField(read_only=True)
+    binding = serializers.JSONField(read_only=True)
+    message = serializers.CharField(read_only=True)
 
     class Meta:
         model = Quote

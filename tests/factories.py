@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from orders.models import Customer, Operation, Order, Product, Profile, Promise, RoutingStep
+from scheduling.engine.boardio import dump_answer
+from scheduling.engine.model import Answer
 from scheduling.models import (
     Calendar,
     CalendarException,
@@ -288,3 +290,9 @@ def promise_again(order: Order, due: datetime, **fields: Any) -> None:
         schedule_version=latest.schedule_version,
     )
     Order.objects.filter(pk=order.pk).update(promised_due=due, **fields)
+
+
+def answer_doc(**fields: Any) -> dict[str, Any]:
+    """A stored answer/1 document as the engine writes it: an `Answer` with these fields
+    (status `promised` unless given; instants in whole minutes)."""
+    return dump_answer(Answer(**{"status": "promised", **fields}))

@@ -16,6 +16,7 @@ Solving (called by the Celery tasks): `quote_solve` (quote_solving.py), `proposa
 `enqueue_proposal_solve` (enqueue.py); `SolveMonitor` (monitor.py); what a solve runs on
 (solve_inputs.py) and how the engine is run (engine_runs.py).
 Portfolio (portfolio.py, ENGINE_PORTFOLIO > 1): `portfolio_publish`, `portfolio_member_solve`.
+The audit trail (audit.py): `audit_event_record`, the one writer of `AuditEvent` rows.
 
 Errors: `django.core.exceptions.ValidationError` (bad input, field messages, nothing written),
 `QuotingConflict` and its subclasses `QuoteStale` / `ProposalStale` (the row's state or the board

@@ -22,6 +22,7 @@ from quoting.models import (
     ReplanProposal,
 )
 from quoting.services.answers import answer_for_order, request_from_doc
+from quoting.services.audit import audit_event_record
 from quoting.services.conflicts import (
     PlanExpired,
     QuoteStale,
@@ -179,9 +180,7 @@ def _quote_reset(quote_id: int, cause: Exception, user: User, *, kind: str) -> b
             error="",
         )
         if reset:
-            AuditEvent.objects.create(
-                kind=kind, actor=user, quote_id=quote_id, reason=str(cause)[:500]
-            )
+            audit_event_record(kind=kind, actor=user, quote=quote_id, reason=str(cause)[:500])
             enqueue_quote_solve(quote_id)
     return bool(reset)
 
@@ -236,7 +235,7 @@ def quote_accept(
                     update_fields=["accepted_at", "improving", "accepted_by", "accepted_option"]
                 )
                 order = record_commit(quote, result, accepted_by)
-                AuditEvent.objects.create(
+                audit_event_record(
                     kind=AuditEvent.Kind.QUOTE_COMMITTED,
                     actor=accepted_by,
                     reason=reason,
@@ -318,7 +317,7 @@ def _proposal_create(quote: Quote, option: CapacityOption | None, user: User) ->
         created_by=user,
     )
     enqueue_proposal_solve(proposal.pk)
-    AuditEvent.objects.create(
+    audit_event_record(
         kind=AuditEvent.Kind.PROPOSAL_CREATED,
         actor=user,
         quote=quote,

@@ -109,20 +109,14 @@ def answer_for_order(answer: e.Answer, request_id: str, order_code: str) -> e.An
 
 
 def answer_columns(answer: e.Answer) -> dict[str, Any]:
+    """A quote's columns for a new answer: the answer/1 document, and the parts of it that
+    are also columns for queries and lists (see `Quote`)."""
     return {
         "answer_status": answer.status,
         "completion": answer.completion,
         "promise": answer.promise,
-        "lower_bound": answer.lower_bound,
-        "proven_optimal": answer.proven_optimal,
         "requested_due_feasible": answer.requested_due_feasible,
         "moved_count": len(answer.moved),
-        "options": dump_answer(answer)["options"],
-        "binding": {
-            "work_centers": list(answer.binding_work_centers),
-            "orders": list(answer.binding_orders),
-        },
-        "message": answer.message or "",
         "solve_seconds": answer.solve_seconds,
         "answer": dump_answer(answer),
     }

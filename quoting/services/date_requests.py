@@ -14,6 +14,7 @@ from quoting.models import (
     AuditEvent,
     DateChangeRequest,
 )
+from quoting.services.audit import audit_event_record
 from quoting.services.conflicts import (
     QuotingConflict,
 )
@@ -39,10 +40,10 @@ def date_change_request_create(
             note=(note or "")[:500],
             created_by=requested_by,
         )
-        AuditEvent.objects.create(
+        audit_event_record(
             kind=AuditEvent.Kind.DATE_REQUESTED,
             actor=requested_by,
-            order_id=order_id,
+            order=order_id,
             reason=request.note,
             detail={"requested_due": requested_due.isoformat()},
         )

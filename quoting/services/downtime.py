@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from quoting.models import AuditEvent
+from quoting.services.audit import audit_event_record
 from scheduling.services.shop_floor import (
     DowntimeChange,
     downtime_fields,
@@ -41,7 +42,7 @@ def downtime_change(
         ended_early = change.downtime.end < datetime.fromisoformat(
             change.before["end"]
         ) and change.downtime.start == datetime.fromisoformat(change.before["start"])
-        AuditEvent.objects.create(
+        audit_event_record(
             kind=AuditEvent.Kind.DOWNTIME_CHANGED,
             actor=changed_by,
             reason=(

@@ -161,7 +161,11 @@ class _MemberMonitor(SolveMonitor):
         row = (
             Quote.objects.filter(pk=self.pk)
             .values_list(
-                "status", "solve_task_id", "cancel_requested", "proven_optimal", "accepted_at"
+                "status",
+                "solve_task_id",
+                "cancel_requested",
+                "answer__proven_optimal",
+                "accepted_at",
             )
             .first()
         )

@@ -23,6 +23,7 @@ from quoting.services.accepting import (
     commit_quote,
     record_commit,
 )
+from quoting.services.audit import audit_event_record
 from quoting.services.conflicts import (
     PlanExpired,
     ProposalStale,
@@ -70,11 +71,11 @@ def replan_proposal_approve(*, proposal_id: int, approved_by: User) -> AcceptOut
                 approval_requested_by=approved_by,
                 approval_requested_at=timezone.now(),
             ):
-                AuditEvent.objects.create(
+                audit_event_record(
                     kind=AuditEvent.Kind.PROPOSAL_STALE,
                     actor=approved_by,
-                    proposal_id=proposal_id,
-                    quote_id=ReplanProposal.objects.get(pk=proposal_id).quote_id,
+                    proposal=proposal_id,
+                    quote=ReplanProposal.objects.get(pk=proposal_id).quote_id,
                     reason=str(exc)[:500],
                 )
                 enqueue_proposal_solve(proposal_id)
@@ -111,7 +112,7 @@ def proposal_commit(
     )
     order = record_commit(quote, result, approved_by)
     _repromises_after_repair(proposal)
-    AuditEvent.objects.create(
+    audit_event_record(
         kind=AuditEvent.Kind.PROPOSAL_APPROVED,
         actor=approved_by,
         reason=(reason + reason_suffix)[:500],
@@ -123,7 +124,7 @@ def proposal_commit(
         detail={"promise": result.promises[0].due.isoformat(), "diff": proposal.diff},
     )
     if option is not None:
-        AuditEvent.objects.create(
+        audit_event_record(
             kind=AuditEvent.Kind.CAPACITY_APPLIED,
             actor=approved_by,
             reason=reason,
@@ -193,11 +194,11 @@ def replan_proposal_reject(*, proposal_id: int, rejected_by: User, reason: str) 
             proposal = ReplanProposal.objects.get(pk=proposal_id)
             raise QuotingConflict(f"proposal {proposal.pk} is already {proposal.status}")
         proposal = ReplanProposal.objects.get(pk=proposal_id)
-        AuditEvent.objects.create(
+        audit_event_record(
             kind=AuditEvent.Kind.PROPOSAL_REJECTED,
             actor=rejected_by,
             reason=reason[:500],
-            quote_id=proposal.quote_id,
+            quote=proposal.quote_id,
             proposal=proposal,
             capacity_option=proposal.capacity_option,
         )
@@ -225,11 +226,11 @@ def replan_proposal_confirm_later(*, proposal_id: int, confirmed_by: User) -> Re
         proposal.status = ReplanProposal.Status.PENDING
         proposal.rep_confirmed_promise = proposal.promise
         proposal.save(update_fields=["status", "rep_confirmed_promise"])
-        AuditEvent.objects.create(
+        audit_event_record(
             kind=AuditEvent.Kind.LATER_PROMISE_CONFIRMED,
             actor=confirmed_by,
             reason=f"later promise {proposal.promise:%Y-%m-%d %H:%M} confirmed by the sales rep",
-            quote_id=proposal.quote_id,
+            quote=proposal.quote_id,
             proposal=proposal,
         )
     return proposal

@@ -27,6 +27,7 @@ from config.celery import app as celery_app
 from orders.models import Order, Promise
 from quoting.models import AuditEvent, RepairProposal, RepromiseProposal
 from quoting.services.answers import replan_diff
+from quoting.services.audit import audit_event_record
 from quoting.services.conflicts import QuotingConflict
 from quoting.services.engine_runs import describe_failure
 from quoting.services.enqueue import BROKER_ERRORS
@@ -235,7 +236,7 @@ def repair_approve(*, repair_id: int, approved_by: User) -> RepairProposal:
                 for row in repair.late
                 if row["minutes_late"] > 0 and row["order"] in orders
             )
-            AuditEvent.objects.create(
+            audit_event_record(
                 kind=AuditEvent.Kind.REPAIR_APPROVED,
                 actor=approved_by,
                 reason=f"Repair after: {repair.disruption.event}"[:500],
@@ -270,7 +271,7 @@ def repair_reject(*, repair_id: int, rejected_by: User, reason: str) -> RepairPr
         )
         if not rejected:
             raise QuotingConflict(f"repair {repair_id} was already decided")
-        AuditEvent.objects.create(
+        audit_event_record(
             kind=AuditEvent.Kind.REPAIR_REJECTED,
             actor=rejected_by,
             reason=reason[:500],

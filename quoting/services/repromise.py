@@ -15,6 +15,7 @@ from orders.models import Order, Promise
 from quoting.models import (
     AuditEvent,
 )
+from quoting.services.audit import audit_event_record
 from quoting.services.conflicts import (
     QuotingConflict,
     RepromiseInfeasible,
@@ -141,7 +142,7 @@ def _repromise_commit(
             promises=[spec],
         )
         promise = result.promises[0]
-        AuditEvent.objects.create(
+        audit_event_record(
             kind=AuditEvent.Kind.REPROMISED,
             actor=user,
             reason=spec.reason,

@@ -16,6 +16,7 @@ from quoting import services
 from quoting.models import Quote, ReplanProposal
 from scheduling.boards import current_version
 from tests.browser.conftest import signed_in
+from tests.factories import answer_doc
 from tests.quoting.conftest import Shop
 
 pytestmark = [pytest.mark.browser]
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.browser]
 
 def _waiting_proposal(shop: Shop) -> ReplanProposal:
     """A rep's accepted quote whose replan waits for the scheduler."""
-    promise = timezone.now() + timedelta(days=5)
+    promise = (timezone.now() + timedelta(days=5)).replace(second=0, microsecond=0)
     quote = Quote.objects.create(
         customer=shop.acme,
         product=shop.cylinder,
@@ -33,7 +34,7 @@ def _waiting_proposal(shop: Shop) -> ReplanProposal:
         answer_status="promised",
         promise=promise,
         completion=promise - timedelta(days=1),
-        lower_bound=promise - timedelta(days=2),
+        answer=answer_doc(lower_bound=promise - timedelta(days=2)),
         moved_count=3,
         schedule_version=current_version(),
         accepted_at=timezone.now(),

@@ -117,9 +117,7 @@ def test_accepting_mid_solve_commits_the_answer_shown_and_stops_it(
     shown = quote.promise
     # Unproven, so the improvement runs (the verifier does not judge proofs).
     unproven = dict(quote.answer or {}, proven_optimal=False)
-    Quote.objects.filter(pk=quote.pk).update(
-        improving=True, solve_task_id="t-2", answer=unproven, proven_optimal=False
-    )
+    Quote.objects.filter(pk=quote.pk).update(improving=True, solve_task_id="t-2", answer=unproven)
     settings.QUOTE_MAX_SECONDS = 30
     real = improving.engine.quote
 
@@ -156,9 +154,7 @@ def test_no_round_starts_while_another_quote_waits_for_a_worker(
     settings.QUOTE_MAX_SECONDS = 0
     quote = _quote(shop)
     unproven = dict(quote.answer or {}, proven_optimal=False)
-    Quote.objects.filter(pk=quote.pk).update(
-        improving=True, solve_task_id="t-3", answer=unproven, proven_optimal=False
-    )
+    Quote.objects.filter(pk=quote.pk).update(improving=True, solve_task_id="t-3", answer=unproven)
     settings.QUOTE_MAX_SECONDS = 30
     # Another rep's quote, sent to the workers a second ago and not taken yet.
     Quote.objects.create(

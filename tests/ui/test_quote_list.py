@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,10 +13,13 @@ from django.utils import timezone
 
 from quoting.models import Quote
 from scheduling.boards import current_version
+from scheduling.engine.model import OptionResult
+from tests.factories import answer_doc
 
 
-def _answered(shop: Any, **fields: Any) -> Quote:
-    promise = timezone.now() + timedelta(days=4)
+def _answered(shop: Any, answer: dict[str, Any] | None = None, **fields: Any) -> Quote:
+    """An answered quote; `answer` overrides fields of its stored engine answer."""
+    promise = (timezone.now() + timedelta(days=4)).replace(second=0, microsecond=0)
     values: dict[str, Any] = {
         "customer": shop.acme,
         "product": shop.cylinder,
@@ -25,8 +29,9 @@ def _answered(shop: Any, **fields: Any) -> Quote:
         "answer_status": "promised",
         "promise": promise,
         "completion": promise - timedelta(days=1),
-        "lower_bound": promise - timedelta(days=2),
-        "proven_optimal": True,
+        "answer": answer_doc(
+            **{"lower_bound": promise - timedelta(days=2), "proven_optimal": True, **(answer or {})}
+        ),
         "schedule_version": current_version(),
     }
     values.update(fields)
@@ -38,7 +43,9 @@ def test_failed_cancelled_and_promiseless_quotes_are_not_a_green_done(
 ) -> None:
     failed = _answered(shop, status=Quote.Status.FAILED, error="worker died")
     cancelled = _answered(shop, status=Quote.Status.CANCELLED)
-    none = _answered(shop, answer_status="infeasible", message="no schedule")
+    none = _answered(
+        shop, {"status": "infeasible", "message": "no schedule"}, answer_status="infeasible"
+    )
     good = _answered(shop)
     html = client_for("sales").get("/quotes/").content.decode()
     assert ">Done<" not in html
@@ -57,10 +64,10 @@ def test_options_that_buy_nothing_get_no_button_and_costs_show_the_currency(
     client_for: Any, shop: Any, settings: Any
 ) -> None:
     settings.SHOP_CURRENCY = "CHF"
-    gain = {"id": "MILL-NIGHT", "gain_minutes": 240}
-    gain["promise"] = gain["completion"] = (timezone.now() + timedelta(days=3)).isoformat()
-    useful = _answered(shop, options=[gain])
-    useless = _answered(shop, options=[{**gain, "gain_minutes": 0}])
+    when = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    gain = OptionResult(id="MILL-NIGHT", completion=when, promise=when, gain_minutes=240)
+    useful = _answered(shop, {"options": (gain,)})
+    useless = _answered(shop, {"options": (replace(gain, gain_minutes=0),)})
     client = client_for("sales")
     page = client.get(f"/quotes/{useful.pk}/").content.decode()
     assert 'data-accept-option="MILL-NIGHT"' in page
@@ -69,9 +76,9 @@ def test_options_that_buy_nothing_get_no_button_and_costs_show_the_currency(
     assert 'data-accept-option="MILL-NIGHT"' not in page
     assert "none found" in page
     # 44 minutes earlier that still reads as the same hour buys nothing the rep can promise.
-    promise = timezone.now().replace(minute=50) + timedelta(days=4)
-    minutes = {**gain, "gain_minutes": 44, "promise": (promise - timedelta(minutes=44)).isoformat()}
-    same_hour = _answered(shop, promise=promise, options=[minutes])
+    promise = timezone.now().replace(minute=50, second=0, microsecond=0) + timedelta(days=4)
+    minutes = replace(gain, gain_minutes=44, promise=promise - timedelta(minutes=44))
+    same_hour = _answered(shop, {"options": (minutes,)}, promise=promise)
     page = client.get(f"/quotes/{same_hour.pk}/").content.decode()
     assert 'data-accept-option="MILL-NIGHT"' not in page
     assert "CHF 900" in client.get("/quotes/new/").content.decode()

@@ -13,6 +13,8 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from orders.models import Order
 from quoting.models import Quote
+from scheduling.engine.model import OptionResult
+from tests.factories import answer_doc
 
 
 @pytest.fixture
@@ -173,21 +175,23 @@ def test_option_without_a_gain_reads_none_found_not_a_verdict(client_for: Any, s
         answer_status="promised",
         completion=when,
         promise=when + timedelta(days=1),
-        lower_bound=when,
-        options=[
-            {
-                "id": "MILL-NIGHT",
-                "completion": when.isoformat(),
-                "promise": (when + timedelta(days=1)).isoformat(),
-                "gain_minutes": 0,
-            },
-            {
-                "id": "OTHER",
-                "completion": (when - timedelta(minutes=90)).isoformat(),
-                "promise": (when + timedelta(days=1, minutes=-90)).isoformat(),
-                "gain_minutes": 90,
-            },
-        ],
+        answer=answer_doc(
+            lower_bound=when,
+            options=(
+                OptionResult(
+                    id="MILL-NIGHT",
+                    completion=when,
+                    promise=when + timedelta(days=1),
+                    gain_minutes=0,
+                ),
+                OptionResult(
+                    id="OTHER",
+                    completion=when - timedelta(minutes=90),
+                    promise=when + timedelta(days=1, minutes=-90),
+                    gain_minutes=90,
+                ),
+            ),
+        ),
     )
     html = client.get(f"/quotes/{quote.pk}/status/").content.decode()
     night = html.split('data-option="MILL-NIGHT"')[1].split("</tr>")[0]
