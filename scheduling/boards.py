@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -368,6 +369,20 @@ def request_operations(*, product_id: int, quantity: int) -> tuple[engine_model.
             minutes=step.minutes_for(quantity),
         )
         for step in steps
+    )
+
+
+def board_quote(
+    board: engine_model.Board, *, time_limit: float | None = None, seed: int = 0, **kwargs: Any
+) -> engine_model.Answer:
+    """`engine.quote` with the shop's engine limits (settings.ENGINE_TIME_LIMIT / WORKERS);
+    ``kwargs`` go to the engine as they are."""
+    return engine.quote(
+        board,
+        time_limit=settings.ENGINE_TIME_LIMIT if time_limit is None else time_limit,
+        workers=settings.ENGINE_WORKERS,
+        seed=seed,
+        **kwargs,
     )
 
 

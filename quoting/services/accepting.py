@@ -30,7 +30,7 @@ from quoting.services.conflicts import (
 )
 from quoting.services.enqueue import enqueue_proposal_solve, enqueue_quote_solve
 from scheduling.boards import PLAN_START_GRACE, current_version
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 from scheduling.models import CapacityOption, ScheduleVersion
 from scheduling.services import (
     CommitResult,
@@ -47,7 +47,7 @@ from scheduling.services import (
 # snapshot gives the shop floor the same minutes to report a start (scheduling.boards).
 
 
-def check_fresh(answer: e.Answer, request_id: str) -> None:
+def check_fresh(answer: engine_model.Answer, request_id: str) -> None:
     oldest = timezone.now() - PLAN_START_GRACE
     late = [r for r in answer.schedule if r.order == request_id and r.start < oldest]
     late_moves = [m for m in answer.moved if m.to_start < oldest]
@@ -75,7 +75,7 @@ class AcceptOutcome:
 def commit_quote(
     quote: Quote,
     *,
-    answer: e.Answer,
+    answer: engine_model.Answer,
     expected_version_id: int | None,
     now: datetime,
     kind: str,

@@ -11,7 +11,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 from scheduling.engine.boardio import (
     dump_answer,
     dump_request,
@@ -20,12 +20,12 @@ from scheduling.engine.boardio import (
 )
 
 
-def request_to_doc(request: e.Request) -> dict[str, Any]:
+def request_to_doc(request: engine_model.Request) -> dict[str, Any]:
     """The request as stored beside its quote: the board/1 `request` object, by the engine."""
     return dump_request(request)
 
 
-def request_from_doc(doc: dict[str, Any]) -> e.Request:
+def request_from_doc(doc: dict[str, Any]) -> engine_model.Request:
     """A stored request (older rows wrote absent fields as null; the engine reads both)."""
     return load_request(doc)
 
@@ -35,7 +35,7 @@ def _minutes(delta: timedelta) -> int:
 
 
 def _last_ends(
-    rows: tuple[e.ScheduledOperation, ...] | None, orders: dict[str, e.Order]
+    rows: tuple[engine_model.ScheduledOperation, ...] | None, orders: dict[str, engine_model.Order]
 ) -> dict[str, datetime]:
     """End of each order's last operation in `rows`."""
     ends: dict[str, datetime] = {}
@@ -47,7 +47,7 @@ def _last_ends(
     return ends
 
 
-def replan_diff(board: e.Board, answer: e.Answer) -> dict[str, Any]:
+def replan_diff(board: engine_model.Board, answer: engine_model.Answer) -> dict[str, Any]:
     """What the answer changes for everyone else, as the scheduler reviews it.
 
     `moved`: each existing operation whose start moved, by how many minutes (positive = later).
@@ -86,7 +86,7 @@ def replan_diff(board: e.Board, answer: e.Answer) -> dict[str, Any]:
 # --- a customer's date request: the existing order solved again as the request --------------
 
 
-def board_without_order(board: e.Board, order_code: str | None) -> e.Board:
+def board_without_order(board: engine_model.Board, order_code: str | None) -> engine_model.Board:
     """The board with one order taken off (its operations and its slots), so a quote for that
     same order's new date is solved as its request instead of beside it. None: unchanged."""
     if order_code is None:
@@ -98,7 +98,9 @@ def board_without_order(board: e.Board, order_code: str | None) -> e.Board:
     return dataclasses.replace(board, orders=orders, schedule=schedule)
 
 
-def answer_for_order(answer: e.Answer, request_id: str, order_code: str) -> e.Answer:
+def answer_for_order(
+    answer: engine_model.Answer, request_id: str, order_code: str
+) -> engine_model.Answer:
     """A re-promise quote's answer as a plan for the existing order: the request's slots
     renamed to the order (whose operation ids are the same sequence numbers), no request."""
     schedule = tuple(
@@ -108,7 +110,7 @@ def answer_for_order(answer: e.Answer, request_id: str, order_code: str) -> e.An
     return dataclasses.replace(answer, request=None, schedule=schedule)
 
 
-def answer_columns(answer: e.Answer) -> dict[str, Any]:
+def answer_columns(answer: engine_model.Answer) -> dict[str, Any]:
     """A quote's columns for a new answer: the answer/1 document, and the parts of it that
     are also columns for queries and lists (see `Quote`)."""
     return {

@@ -21,15 +21,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from quoting.models import Quote, ReplanProposal
 from quoting.services.answers import replan_diff, request_from_doc
-from scheduling import engine
-from scheduling.boards import board_snapshot
-from scheduling.engine import model as e
+from scheduling.boards import board_quote, board_snapshot
+from scheduling.engine import model as engine_model
 from scheduling.engine.boardio import dump_answer
 from scheduling.models import ScheduleVersion
 from scheduling.services import ScheduleRejected, StaleSchedule
@@ -47,8 +45,8 @@ def approved_proposal_commit(
     *,
     proposal_id: int,
     task_id: str,
-    answer: e.Answer,
-    board: e.Board,
+    answer: engine_model.Answer,
+    board: engine_model.Board,
     version_id: int | None,
 ) -> str:
     """Commit a re-solved proposal whose approval was asked for while it was stale (called by
@@ -73,7 +71,11 @@ def approved_proposal_commit(
 
 
 def _commit(
-    proposal_id: int, task_id: str, answer: e.Answer, board: e.Board, version_id: int | None
+    proposal_id: int,
+    task_id: str,
+    answer: engine_model.Answer,
+    board: engine_model.Board,
+    version_id: int | None,
 ) -> str:
     """Store the answer on the proposal and commit it, inside the caller's transaction."""
     from quoting.services.proposals import proposal_commit
@@ -95,7 +97,10 @@ def _commit(
 
 
 def _store(
-    proposal: ReplanProposal, answer: e.Answer, board: e.Board, version_id: int | None
+    proposal: ReplanProposal,
+    answer: engine_model.Answer,
+    board: engine_model.Board,
+    version_id: int | None,
 ) -> None:
     fields: dict[str, Any] = {
         "schedule_version_id": version_id,
@@ -114,7 +119,7 @@ def _store(
         setattr(proposal, name, value)
 
 
-def _solve_under_lease(proposal_id: int, task_id: str, previous: e.Answer) -> str:
+def _solve_under_lease(proposal_id: int, task_id: str, previous: engine_model.Answer) -> str:
     """Lock the current version, solve on it and commit under the same lock."""
     from quoting.services.conflicts import PlanExpired
     from quoting.services.solve_inputs import quote_board
@@ -134,11 +139,8 @@ def _solve_under_lease(proposal_id: int, task_id: str, previous: e.Answer) -> st
             if option is not None and option.code not in snapshot.option_pks:
                 ending = _stale(f"capacity option {option.code} is no longer available")
             else:
-                answer = engine.quote(
+                answer = board_quote(
                     board,
-                    time_limit=settings.ENGINE_TIME_LIMIT,
-                    workers=settings.ENGINE_WORKERS,
-                    seed=0,
                     apply_options=[option.code] if option is not None else [],
                     evaluate_options=False,
                     warm_start=previous.schedule,
@@ -188,7 +190,7 @@ def _stale(reason: str) -> dict[str, Any]:
 
 
 def _awaiting_rep(
-    answer: e.Answer, board: e.Board, version: ScheduleVersion | None
+    answer: engine_model.Answer, board: engine_model.Board, version: ScheduleVersion | None
 ) -> dict[str, Any]:
     return {
         "status": ReplanProposal.Status.AWAITING_REP,

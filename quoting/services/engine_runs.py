@@ -11,8 +11,8 @@ from django.db.models import Count
 from quoting.models import Quote
 from quoting.services.monitor import SolveMonitor
 from quoting.services.transient import describe_transient, is_transient
-from scheduling import engine
-from scheduling.engine import model as e
+from scheduling.boards import board_quote
+from scheduling.engine import model as engine_model
 
 
 def engine_time_limit(limit: float | None = None) -> float:
@@ -34,17 +34,16 @@ def engine_time_limit(limit: float | None = None) -> float:
 
 
 def engine_quote(
-    board: e.Board,
+    board: engine_model.Board,
     monitor: SolveMonitor,
     limit: float | None = None,
     *,
     seed: int = 0,
     **kwargs: Any,
-) -> e.Answer:
-    return engine.quote(
+) -> engine_model.Answer:
+    return board_quote(
         board,
         time_limit=engine_time_limit(limit),
-        workers=settings.ENGINE_WORKERS,
         seed=seed,
         progress=monitor.progress,
         cancel=monitor.cancelled,

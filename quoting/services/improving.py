@@ -25,8 +25,8 @@ from django.utils import timezone
 from quoting.models import Quote
 from quoting.services.answers import answer_columns, replan_diff, request_from_doc
 from quoting.services.solve_inputs import consistent_snapshot, with_options
-from scheduling import engine
-from scheduling.engine import model as e
+from scheduling.boards import board_quote
+from scheduling.engine import model as engine_model
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def quotes_waiting_for_a_worker() -> bool:
     ).exists()
 
 
-def improvement_entry(answer: e.Answer) -> dict[str, Any]:
+def improvement_entry(answer: engine_model.Answer) -> dict[str, Any]:
     """One line of a quote's ``improvements`` history."""
     return {
         "at": timezone.now().isoformat(),
@@ -64,7 +64,7 @@ def improvement_entry(answer: e.Answer) -> dict[str, Any]:
     }
 
 
-def may_improve(answer: e.Answer) -> bool:
+def may_improve(answer: engine_model.Answer) -> bool:
     """Whether a first answer is worth improving: a promise, not proven, and time to try.
     Not one made against a repair of a disrupted board: which orders it leaves at risk is the
     scheduler's to weigh, not something a faster promise may trade away."""
@@ -76,7 +76,7 @@ def may_improve(answer: e.Answer) -> bool:
     )
 
 
-def answer_rank(answer: e.Answer) -> tuple[Any, ...]:
+def answer_rank(answer: engine_model.Answer) -> tuple[Any, ...]:
     """Smaller is better: the promise, then how early it could be, then fewer moves, proven."""
     assert answer.promise is not None and answer.completion is not None
     earliest = answer.earliest_completion or answer.completion
@@ -174,10 +174,9 @@ def _improve(quote: Quote, task_id: str) -> str:
         board = with_options(snapshot.board, codes)
         rounds += 1
         with _Watcher(quote.pk, task_id) as watcher:
-            answer = engine.quote(
+            answer = board_quote(
                 board,
                 time_limit=min(limit, left),
-                workers=settings.ENGINE_WORKERS,
                 seed=rounds,
                 cancel=watcher.stop.is_set,
                 warm_start=best.schedule,

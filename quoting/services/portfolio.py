@@ -55,7 +55,7 @@ from quoting.services.solve_inputs import (
     with_options,
 )
 from scheduling import engine
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def _join(member: PortfolioMember) -> bool:
     )
 
 
-def _better(answer: e.Answer, stored: Quote) -> bool:
+def _better(answer: engine_model.Answer, stored: Quote) -> bool:
     if answer.status != "promised":
         return False
     if stored.answer_status != "promised" or stored.answer is None:
@@ -299,10 +299,10 @@ def _better(answer: e.Answer, stored: Quote) -> bool:
 def _store(
     member: PortfolioMember,
     task_ids: set[str],
-    answer: e.Answer,
-    board: e.Board,
+    answer: engine_model.Answer,
+    board: engine_model.Board,
     version: Any,
-    request: e.Request,
+    request: engine_model.Request,
 ) -> str:
     """Store the member's answer if it is the first or the best so far; record who won."""
     now = timezone.now()
@@ -398,7 +398,9 @@ def _stopped_why(member: PortfolioMember) -> str:
     return row or "stopped: the quote was answered with a proven optimum, accepted or re-queued"
 
 
-def _end(member: PortfolioMember, status: str, reason: str, answer: e.Answer | None = None) -> None:
+def _end(
+    member: PortfolioMember, status: str, reason: str, answer: engine_model.Answer | None = None
+) -> None:
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "reason": reason}
     if answer is not None:
         fields["promise"] = answer.promise

@@ -24,7 +24,7 @@ from quoting.services.solve_inputs import (
 )
 from quoting.services.transient import is_transient, retry_transient
 from scheduling import engine
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 from scheduling.engine.boardio import dump_answer
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def _proposal_solve_claimed(proposal_id: int, task_id: str) -> str:
     return status if written else "skipped"
 
 
-def _previous_answer(proposal: ReplanProposal) -> e.Answer | None:
+def _previous_answer(proposal: ReplanProposal) -> engine_model.Answer | None:
     """The answer this proposal (or its quote) was last given: the re-solve starts from its
     schedule where it still holds, so adding the capacity option, or re-solving a board whose
     change did not touch it, never makes the promise later."""

@@ -34,7 +34,7 @@ from quoting.services.enqueue import BROKER_ERRORS
 from quoting.services.repromise import order_repromise, repromise_due
 from quoting.services.solve_inputs import consistent_snapshot
 from scheduling.boards import PLAN_START_GRACE, board_check
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 from scheduling.engine.boardio import dump_answer
 from scheduling.models import ScheduleVersion
 from scheduling.selectors_disruption import open_disruption
@@ -99,16 +99,20 @@ def _lost(repair: RepairProposal) -> bool:
     return repair.status != RepairProposal.Status.PENDING and timezone.now() > deadline
 
 
-def _moves(board: e.Board, schedule: tuple[e.ScheduledOperation, ...]) -> tuple[Any, ...]:
+def _moves(
+    board: engine_model.Board, schedule: tuple[engine_model.ScheduledOperation, ...]
+) -> tuple[Any, ...]:
     before = {(r.order, r.operation): r.start for r in board.schedule or ()}
     return tuple(
-        e.MovedOperation(r.order, r.operation, before[(r.order, r.operation)], r.start)
+        engine_model.MovedOperation(r.order, r.operation, before[(r.order, r.operation)], r.start)
         for r in schedule
         if (r.order, r.operation) in before and before[(r.order, r.operation)] != r.start
     )
 
 
-def _late(board: e.Board, schedule: tuple[e.ScheduledOperation, ...]) -> list[dict[str, Any]]:
+def _late(
+    board: engine_model.Board, schedule: tuple[engine_model.ScheduledOperation, ...]
+) -> list[dict[str, Any]]:
     """Orders finishing after their protected date (promise minus buffer) on `schedule`."""
     ends: dict[str, datetime] = {}
     for row in schedule:
@@ -170,7 +174,9 @@ def repair_solve(*, repair_id: int, task_id: str) -> str:
             + (f": {answer.message}" if answer.message else ""),
         )
         return RepairProposal.Status.FAILED
-    proposed = e.Answer(status="promised", schedule=schedule, moved=_moves(board, schedule))
+    proposed = engine_model.Answer(
+        status="promised", schedule=schedule, moved=_moves(board, schedule)
+    )
     written = mine.update(
         status=RepairProposal.Status.PENDING,
         board_now=board.now,

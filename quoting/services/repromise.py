@@ -6,7 +6,6 @@ import dataclasses
 import math
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,9 +20,8 @@ from quoting.services.conflicts import (
     RepromiseInfeasible,
 )
 from quoting.services.quote_requests import promise_date_problem
-from scheduling import engine
-from scheduling.boards import board_now, board_snapshot, current_version
-from scheduling.engine import model as e
+from scheduling.boards import board_check, board_now, board_snapshot, current_version
+from scheduling.engine import model as engine_model
 from scheduling.models import ScheduleVersion
 from scheduling.services import (
     PromiseSpec,
@@ -40,12 +38,12 @@ def repromise_due(projected: datetime, buffer_minutes: int) -> datetime:
     return datetime.fromtimestamp(hours * 3600, tz=keepable.tzinfo)
 
 
-def _current_schedule_answer(board: e.Board) -> e.Answer:
+def _current_schedule_answer(board: engine_model.Board) -> engine_model.Answer:
     """The current schedule, unchanged, as an answer the verifier can check."""
-    return e.Answer(status="promised", schedule=board.schedule or ())
+    return engine_model.Answer(status="promised", schedule=board.schedule or ())
 
 
-def _repair_board(board: e.Board, order_code: str, due: datetime) -> e.Board:
+def _repair_board(board: engine_model.Board, order_code: str, due: datetime) -> engine_model.Board:
     """The board with the order at its new date and no 'already late' exemption for it."""
     orders = tuple(
         dataclasses.replace(o, due=due) if o.id == order_code else o for o in board.orders
@@ -103,9 +101,7 @@ def order_repromise(*, order_id: int, due: datetime, reason: str, repromised_by:
             pass
         now = board_now()
         board = _repair_board(board_snapshot(version=version, now=now).board, order.code, due)
-        repaired = engine.check(
-            board, time_limit=settings.ENGINE_TIME_LIMIT, workers=settings.ENGINE_WORKERS, seed=0
-        )
+        repaired = board_check(board)
         if repaired.status != "promised":
             raise RepromiseInfeasible(
                 {
@@ -127,7 +123,7 @@ def _repromise_commit(
     order: Order,
     version: ScheduleVersion,
     spec: PromiseSpec,
-    plan: tuple[datetime, e.Answer],
+    plan: tuple[datetime, engine_model.Answer],
     user: User,
 ) -> Promise:
     now, answer = plan

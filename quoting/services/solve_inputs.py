@@ -15,7 +15,7 @@ from quoting.services.answers import (
     board_without_order,
 )
 from scheduling.boards import BoardSnapshot, board_snapshot, request_operations
-from scheduling.engine import model as e
+from scheduling.engine import model as engine_model
 
 
 def consistent_snapshot(**kwargs: Any) -> BoardSnapshot:
@@ -34,7 +34,7 @@ def _in_outer_transaction() -> bool:
     return len(connection.savepoint_ids) > 0 or connection.needs_rollback
 
 
-def with_options(board: e.Board, codes: list[str]) -> e.Board:
+def with_options(board: engine_model.Board, codes: list[str]) -> engine_model.Board:
     """Offer only the requested capacity options (all available ones when none requested)."""
     if not codes:
         return board
@@ -44,7 +44,7 @@ def with_options(board: e.Board, codes: list[str]) -> e.Board:
     return dataclasses.replace(board, capacity_options=kept)
 
 
-def background_repair(snapshot: BoardSnapshot) -> tuple[e.ScheduledOperation, ...]:
+def background_repair(snapshot: BoardSnapshot) -> tuple[engine_model.ScheduledOperation, ...]:
     """The schedule of the latest repair solved in the background for the snapshot's version,
     if it is waiting for approval: a quote on a disrupted board is made against it when it
     leaves less lateness than the quote's own repair (the engine checks it holds)."""
@@ -62,13 +62,13 @@ def background_repair(snapshot: BoardSnapshot) -> tuple[e.ScheduledOperation, ..
     return repair.engine_answer().schedule
 
 
-def quote_request(quote: Quote) -> e.Request:
+def quote_request(quote: Quote) -> engine_model.Request:
     """The engine request of a quote: the product's routing for a new order, or, for a
     customer's date request, the existing order's own operations, release and buffer."""
     requested_due = _minute_ceil(quote.requested_due) if quote.requested_due else None
     order = quote.repromise_order
     if order is None:
-        return e.Request(
+        return engine_model.Request(
             id=quote.request_id,
             operations=request_operations(product_id=quote.product_id, quantity=quote.quantity),
             requested_due=requested_due,
@@ -80,10 +80,10 @@ def quote_request(quote: Quote) -> e.Request:
             f"order {order.code} is already in production; its date can only be changed by "
             "the scheduler's re-promise"
         )
-    return e.Request(
+    return engine_model.Request(
         id=quote.request_id,
         operations=tuple(
-            e.Operation(
+            engine_model.Operation(
                 id=str(op.sequence),
                 work_centers=tuple(sorted(wc.code for wc in op.work_centers.all())),
                 minutes=op.minutes,
@@ -96,7 +96,7 @@ def quote_request(quote: Quote) -> e.Request:
     )
 
 
-def quote_board(quote: Quote, board: e.Board) -> e.Board:
+def quote_board(quote: Quote, board: engine_model.Board) -> engine_model.Board:
     """The board a quote is solved on: without the order it re-promises, if any."""
     return board_without_order(board, quote.order_code if quote.repromise_order_id else None)
 

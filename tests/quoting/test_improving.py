@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from quoting import services
 from quoting.models import Quote
-from quoting.services import improving
+from scheduling import engine
 from scheduling.boards import board_now
 from scheduling.engine.boardio import load_answer
 from tests.quoting.conftest import Shop, make_shop, seed_orders
@@ -78,7 +78,7 @@ def test_a_better_answer_is_stored_and_a_worse_one_is_not(
     assert first.promise is not None and first.completion is not None
     Quote.objects.filter(pk=quote.pk).update(improving=True, solve_task_id="t-1")
     settings.QUOTE_MAX_SECONDS = 30
-    real = improving.engine.quote
+    real = engine.quote
     rounds: list[Any] = []
 
     def one_better_then_worse(board: Any, **kwargs: Any) -> Any:
@@ -101,7 +101,7 @@ def test_a_better_answer_is_stored_and_a_worse_one_is_not(
     Quote.objects.filter(pk=quote.pk).update(
         answer=dump_answer(later), promise=later.promise, improvements=[]
     )
-    monkeypatch.setattr(improving.engine, "quote", one_better_then_worse)
+    monkeypatch.setattr(engine, "quote", one_better_then_worse)
     assert services.quote_improve(quote_id=quote.pk, task_id="t-1") in ("stalled", "proven")
     quote.refresh_from_db()
     assert not quote.improving
@@ -119,7 +119,7 @@ def test_accepting_mid_solve_commits_the_answer_shown_and_stops_it(
     unproven = dict(quote.answer or {}, proven_optimal=False)
     Quote.objects.filter(pk=quote.pk).update(improving=True, solve_task_id="t-2", answer=unproven)
     settings.QUOTE_MAX_SECONDS = 30
-    real = improving.engine.quote
+    real = engine.quote
 
     def rep_accepts_meanwhile(board: Any, **kwargs: Any) -> Any:
         services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
@@ -128,7 +128,7 @@ def test_accepting_mid_solve_commits_the_answer_shown_and_stops_it(
         # Even a much better answer found afterwards must not replace the accepted one.
         return replace(answer, promise=answer.promise - timedelta(days=30))
 
-    monkeypatch.setattr(improving.engine, "quote", rep_accepts_meanwhile)
+    monkeypatch.setattr(engine, "quote", rep_accepts_meanwhile)
     assert services.quote_improve(quote_id=quote.pk, task_id="t-2") == "accepted or cancelled"
     quote.refresh_from_db()
     assert quote.accepted_at is not None and not quote.improving
@@ -166,7 +166,7 @@ def test_no_round_starts_while_another_quote_waits_for_a_worker(
         enqueued_at=timezone.now() - timedelta(seconds=1),
     )
     rounds: list[Any] = []
-    monkeypatch.setattr(improving.engine, "quote", lambda *a, **k: rounds.append(k))
+    monkeypatch.setattr(engine, "quote", lambda *a, **k: rounds.append(k))
     assert services.quote_improve(quote_id=quote.pk, task_id="t-3") == "made way"
     assert rounds == []  # the worker is free for the waiting quote at once
     quote.refresh_from_db()

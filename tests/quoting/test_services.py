@@ -20,6 +20,7 @@ from quoting.models import AuditEvent, Quote, ReplanProposal
 from quoting.selectors import date_requests_open, order_history
 from quoting.services import SolveMonitor, accepting, engine_runs
 from quoting.services import monitor as solve_monitor
+from scheduling import engine
 from scheduling.boards import board_now, current_version
 from scheduling.engine.boardio import load_answer
 from scheduling.models import CapacityOption, ScheduleVersion
@@ -63,13 +64,13 @@ def _engine_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The keyword arguments of every engine.quote call the services make from now on (the
     calls still run)."""
     calls: list[dict[str, Any]] = []
-    real = engine_runs.engine.quote
+    real = engine.quote
 
     def recording(board: Any, **kwargs: Any) -> Any:
         calls.append(kwargs)
         return real(board, **kwargs)
 
-    monkeypatch.setattr(engine_runs.engine, "quote", recording)
+    monkeypatch.setattr(engine, "quote", recording)
     return calls
 
 
@@ -336,7 +337,7 @@ def test_a_polish_makes_way_for_a_quote_waiting_for_a_worker(
         enqueued=True,
         enqueued_at=timezone.now() - timedelta(seconds=1),
     )
-    original = engine_runs.engine.quote
+    original = engine.quote
     gave_way: list[bool] = []
 
     def long_polish(board: Any, **kwargs: Any) -> Any:
@@ -347,7 +348,7 @@ def test_a_polish_makes_way_for_a_quote_waiting_for_a_worker(
         gave_way.append(kwargs["cancel"]())
         return original(board, **kwargs)
 
-    monkeypatch.setattr(engine_runs.engine, "quote", long_polish)
+    monkeypatch.setattr(engine, "quote", long_polish)
     proposal = _proposal_of(
         services.quote_accept(quote_id=quote.pk, accepted_by=shop.users["sales"])
     )
