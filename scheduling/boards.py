@@ -372,6 +372,30 @@ def request_operations(*, product_id: int, quantity: int) -> tuple[engine_model.
     )
 
 
+def board_with_due(
+    board: engine_model.Board, dues: dict[str, tuple[datetime, int | None]]
+) -> engine_model.Board:
+    """The board with these orders (code -> (new due, new buffer or None to keep it)) at their
+    new dates. A re-dated order loses its baseline rows: rule 5's "an order already late is
+    never made later" would otherwise let a new date earlier than its current end pass."""
+    if not dues:
+        return board
+    orders = tuple(
+        dataclasses.replace(
+            o,
+            due=dues[o.id][0],
+            buffer_minutes=o.buffer_minutes if dues[o.id][1] is None else dues[o.id][1],
+        )
+        if o.id in dues
+        else o
+        for o in board.orders
+    )
+    schedule = board.schedule
+    if schedule is not None:
+        schedule = tuple(row for row in schedule if row.order not in dues)
+    return dataclasses.replace(board, orders=orders, schedule=schedule)
+
+
 def board_quote(
     board: engine_model.Board, *, time_limit: float | None = None, seed: int = 0, **kwargs: Any
 ) -> engine_model.Answer:

@@ -20,7 +20,13 @@ from quoting.services.conflicts import (
     RepromiseInfeasible,
 )
 from quoting.services.quote_requests import promise_date_problem
-from scheduling.boards import board_check, board_now, board_snapshot, current_version
+from scheduling.boards import (
+    board_check,
+    board_now,
+    board_snapshot,
+    board_with_due,
+    current_version,
+)
 from scheduling.engine import model as engine_model
 from scheduling.models import ScheduleVersion
 from scheduling.services import (
@@ -41,15 +47,6 @@ def repromise_due(projected: datetime, buffer_minutes: int) -> datetime:
 def _current_schedule_answer(board: engine_model.Board) -> engine_model.Answer:
     """The current schedule, unchanged, as an answer the verifier can check."""
     return engine_model.Answer(status="promised", schedule=board.schedule or ())
-
-
-def _repair_board(board: engine_model.Board, order_code: str, due: datetime) -> engine_model.Board:
-    """The board with the order at its new date and no 'already late' exemption for it."""
-    orders = tuple(
-        dataclasses.replace(o, due=due) if o.id == order_code else o for o in board.orders
-    )
-    schedule = tuple(r for r in board.schedule or () if r.order != order_code)
-    return dataclasses.replace(board, orders=orders, schedule=schedule, request=None)
 
 
 def order_repromise(*, order_id: int, due: datetime, reason: str, repromised_by: User) -> Promise:
@@ -100,7 +97,12 @@ def order_repromise(*, order_id: int, due: datetime, reason: str, repromised_by:
         except ScheduleRejected:
             pass
         now = board_now()
-        board = _repair_board(board_snapshot(version=version, now=now).board, order.code, due)
+        board = dataclasses.replace(
+            board_with_due(
+                board_snapshot(version=version, now=now).board, {order.code: (due, None)}
+            ),
+            request=None,
+        )
         repaired = board_check(board)
         if repaired.status != "promised":
             raise RepromiseInfeasible(

@@ -10,7 +10,6 @@ current version and gets `StaleSchedule` (invariants 1-3).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from django.utils import timezone
 from orders.models import Operation, Order, Promise, RoutingStep
 from orders.services import operations_create
 from scheduling import engine
-from scheduling.boards import board_snapshot
+from scheduling.boards import board_snapshot, board_with_due
 from scheduling.engine.model import Answer, Board, Request
 from scheduling.models import (
     CapacityOption,
@@ -90,25 +89,6 @@ class CommitResult:
     promises: list[Promise] = field(default_factory=list)
 
 
-def _with_promises(board: Board, changes: dict[str, PromiseSpec]) -> Board:
-    """The board as it will be once the re-promised due dates are written.
-
-    A re-promised order loses its baseline rows: rule 5's "an order already late is never made
-    later" would otherwise let a new date earlier than the order's current end pass."""
-    if not changes:
-        return board
-    orders = tuple(
-        dataclasses.replace(o, due=changes[o.id].due, buffer_minutes=changes[o.id].buffer_minutes)
-        if o.id in changes
-        else o
-        for o in board.orders
-    )
-    schedule = board.schedule
-    if schedule is not None:
-        schedule = tuple(row for row in schedule if row.order not in changes)
-    return dataclasses.replace(board, orders=orders, schedule=schedule)
-
-
 def schedule_commit(
     *,
     expected_version_id: int | None,
@@ -172,7 +152,9 @@ def schedule_commit(
         }
         changes = {orders_by_pk[p.order_id].code: p for p in promises}
         snapshot = board_snapshot(version=current, now=now, request=request)
-        board = _with_promises(snapshot.board, changes)
+        board = board_with_due(
+            snapshot.board, {code: (c.due, c.buffer_minutes) for code, c in changes.items()}
+        )
         missing = [code for code in options if code not in snapshot.option_pks]
         violations = [f"capacity option {code} is not available" for code in missing]
         violations += engine.verify(board, answer, options, accept_late=accept_late)
