@@ -365,17 +365,21 @@ def _revoke_others(member: PortfolioMember, *, proven: bool) -> list[str]:
     """Revoke the members that have not started (an answer is stored: starting one now would
     only compete with other quotes for a worker), and, after a proven answer, the running
     ones too (their monitor stops them). Returns their task ids."""
-    states = [Member.QUEUED, Member.SOLVING] if proven else [Member.QUEUED]
-    others = PortfolioMember.objects.filter(portfolio=member.portfolio, status__in=states).exclude(
-        pk=member.pk
+    others = PortfolioMember.objects.filter(portfolio=member.portfolio).exclude(pk=member.pk)
+    queued = others.filter(status=Member.QUEUED)
+    running = others.filter(status=Member.SOLVING) if proven else others.none()
+    ids = list(queued.values_list("task_id", flat=True)) + list(
+        running.values_list("task_id", flat=True)
     )
-    ids = list(others.values_list("task_id", flat=True))
-    reason = (
-        f"{_name(member)} proved its answer optimal"
-        if proven
-        else f"not started before {_name(member)} answered"
+    now = timezone.now()
+    # A queued member never solved, whatever ended the portfolio: its reason says so.
+    why = "proved its answer optimal" if proven else "answered"
+    queued.update(
+        status=Member.REVOKED, finished_at=now, reason=f"not started before {_name(member)} {why}"
     )
-    others.update(status=Member.REVOKED, finished_at=timezone.now(), reason=reason)
+    running.update(
+        status=Member.REVOKED, finished_at=now, reason=f"{_name(member)} proved its answer optimal"
+    )
     return ids
 
 

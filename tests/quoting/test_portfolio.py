@@ -205,3 +205,32 @@ def test_sending_a_quote_again_supersedes_its_earlier_members(
     ) == {Member.QUEUED}
     # The first portfolio's winner is history, not touched.
     assert PortfolioMember.objects.filter(quote=quote, status=Member.WON).count() == 1
+
+
+def test_a_proven_answer_revokes_the_others_each_with_why(
+    shop: Shop, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.ENGINE_PORTFOLIO = 3
+    quote = _quote(shop)
+    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.QUEUED, solve_task_id="")
+    monkeypatch.setattr(celery.group, "apply_async", lambda self, *a, **k: None)
+    pid = portfolio.portfolio_publish(quote.pk)
+    winner, running, queued = PortfolioMember.objects.filter(portfolio=pid).order_by("pk")
+    PortfolioMember.objects.filter(pk__in=[winner.pk, running.pk]).update(status=Member.SOLVING)
+    ids = portfolio._revoke_others(winner, proven=True)
+    assert set(ids) == {running.task_id, queued.task_id}
+    running.refresh_from_db()
+    queued.refresh_from_db()
+    assert (running.status, queued.status) == (Member.REVOKED, Member.REVOKED)
+    # The one that never solved says so, whatever ended the portfolio.
+    assert running.reason == "strategy 0 seed 0 proved its answer optimal"
+    assert queued.reason == "not started before strategy 0 seed 0 proved its answer optimal"
+    # Without a proof the running member goes on; only the queued one is revoked.
+    PortfolioMember.objects.filter(pk__in=[running.pk, queued.pk]).update(
+        status=Member.QUEUED, reason=""
+    )
+    PortfolioMember.objects.filter(pk=running.pk).update(status=Member.SOLVING)
+    assert portfolio._revoke_others(winner, proven=False) == [queued.task_id]
+    queued.refresh_from_db()
+    assert queued.reason == "not started before strategy 0 seed 0 answered"
+    assert PortfolioMember.objects.get(pk=running.pk).status == Member.SOLVING
