@@ -138,13 +138,24 @@ class Quote(SolveRow):
     def earliest_promise(self) -> datetime | None:
         """When the promise keeps the requested date: how early it could be instead (the
         earliest completion found + the request's buffer), else None."""
-        if not self.answer or not self.request_doc:
-            return None
-        earliest = self.engine_answer().earliest_completion
-        if earliest is None:
+        earliest = self.earliest_completion
+        if earliest is None or not self.request_doc:
             return None
         buffer = timedelta(minutes=int(self.request_doc.get("buffer_minutes") or 0))
         return earliest + buffer
+
+    @property
+    def earliest_completion(self) -> datetime | None:
+        """When the promise keeps the requested date: the earliest completion found (the
+        answer's), else None."""
+        return self.engine_answer().earliest_completion if self.answer else None
+
+    @property
+    def earliest_is_this_plan(self) -> bool:
+        """Whether the plan that keeps the requested date already finishes at the earliest
+        completion found: the earlier promise would then move nothing more."""
+        earliest = self.earliest_completion
+        return earliest is not None and self.completion is not None and earliest >= self.completion
 
     @property
     def lower_bound(self) -> datetime | None:

@@ -54,3 +54,32 @@ def test_engine_answer_follows_the_row_and_refuses_a_row_without_one(shop: Shop)
     assert quote.at_risk_orders == () and quote.earliest_promise is None
     with pytest.raises(ValueError, match="no stored answer"):
         quote.engine_answer()
+
+
+def test_the_earliest_beside_a_kept_date_says_whether_it_is_this_plan(shop: Shop) -> None:
+    from django.template.loader import render_to_string
+
+    quote = _solved(shop)
+    assert quote.earliest_completion is not None and quote.completion is not None
+
+    def sentence() -> str:
+        html = render_to_string(
+            "quoting/partials/quote_status.html", {"quote": quote, "can_act": True}
+        )
+        start = html.index('data-testid="earliest"')
+        return html[start : html.index("</p>", start)]
+
+    # The kept plan finishes at the earliest completion: the earlier promise moves no more.
+    doc = dict(quote.answer or {})
+    doc["earliest_completion"] = doc["completion"]
+    quote.answer = doc
+    assert quote.earliest_is_this_plan
+    assert "also the earliest found" in sentence() and "may move more" not in sentence()
+    # An earlier plan exists: it finishes earlier and may move more.
+    earlier = quote.completion - timedelta(hours=5)
+    doc = dict(doc, earliest_completion=earlier.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    quote.answer = doc
+    assert not quote.earliest_is_this_plan
+    assert "Could be as early as" in sentence() and "may move more" in sentence()
+    quote.answer = None
+    assert not quote.earliest_is_this_plan and quote.earliest_completion is None
