@@ -287,3 +287,14 @@ def late_jobs(problem: Problem, solution: Solution) -> list[int]:
         if end > job.deadline:
             late.append(job.index)
     return late
+
+
+def moved_count(problem: Problem, solution: Solution) -> int:
+    """Planned operations whose work center or start in ``solution`` differs from the plan."""
+    return sum(
+        1
+        for t in problem.tasks
+        if t.baseline is not None
+        and t.fixed is None
+        and (solution[t.index][0], solution[t.index][1]) != t.baseline
+    )

@@ -279,15 +279,17 @@ def _keeping_requested(
 ) -> Solution:
     """A schedule whose request completes by ``target`` moving as little as possible to
     start from: the request in the existing schedule's gaps when that meets the target
-    (nothing moved), else the earliest schedule found; the disruption phase then moves back
-    whatever the target leaves room for."""
+    (nothing moved), else, of the incumbents the search went through, the one meeting it with
+    the fewest moves (the earliest often got there by moving much of the board); the
+    disruption phase then moves back whatever the target leaves room for."""
     assert search.request is not None and search.best is not None
     final = problem.jobs[search.request].tasks[-1]
     quiet = insert_job(problem, search.existing, search.request)
     clock.spent_seconds(len(problem.tasks) * CHECK_SECONDS_PER_TASK)
     if quiet is not None and quiet[final][2] <= target and not violations(problem, quiet):
         return quiet
-    return search.best
+    clock.spent_seconds(len(search.trail) * len(problem.tasks) * CHECK_SECONDS_PER_TASK)
+    return search.fewest_moves(target) or search.best
 
 
 def _warm_start(

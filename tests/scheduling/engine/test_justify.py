@@ -17,6 +17,7 @@ from scheduling.engine.problem import (
     Solution,
     baseline_solution,
     build_problem,
+    moved_count,
     violations,
 )
 from scheduling.engine.search import CompletionSearch
@@ -156,6 +157,46 @@ def test_the_request_is_inserted_into_the_right_justified_plan_when_that_is_earl
     assert search.best is not None and violations(problem, search.best) == []
     assert _placed(problem, search.best, "A") == (H, 2 * H)  # A had no slack: it stays
     assert _placed(problem, search.best, "B")[1] <= 600
+
+
+def test_what_the_justified_insertion_moved_needlessly_goes_back_to_the_plan() -> None:
+    # C, on the lathe, is in nobody's way: right-justifying pushes it towards its promise,
+    # and it goes back to its planned hour before the schedule is taken.
+    problem, planned, _ = _setup(
+        a_due=2 * H,
+        centers={"MILL": 1, "LATHE": 1},
+        orders=[{"id": "C", "due": _at(900), "operations": [op("10", "LATHE", H)]}],
+        schedule=[row("C", "10", "LATHE", _at(0), _at(H))],
+    )
+    search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)
+    search.try_justified_insertion()
+    assert search.completion == H and search.best is not None
+    assert _placed(problem, search.best, "C") == (0, H)
+    assert moved_count(problem, search.best) == 1  # B, which made the room
+
+
+def test_a_justified_insertion_that_gains_little_is_not_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # From 09:00 to 07:00 is two thirds of the lead: not taken when nine tenths are asked.
+    monkeypatch.setattr(search_module, "JUSTIFIED_MIN_GAIN", 0.9)
+    problem, planned, _ = _setup(a_due=2 * H)
+    search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)
+    search.try_justified_insertion()
+    assert search.completion == 3 * H and moved_count(problem, search.best or {}) == 0
+
+
+def test_a_later_target_takes_the_incumbent_that_moved_least() -> None:
+    problem, planned, _ = _setup(a_due=2 * H)
+    search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)
+    first = search.best
+    search.try_justified_insertion()
+    assert search.completion == H and len(search.trail) == 2 and search.trail[0] is first
+    # 09:00 is met by the first insertion, which moved nothing; 08:00 only by the second.
+    assert search.fewest_moves(3 * H) == first
+    chosen = search.fewest_moves(2 * H)
+    assert chosen is not None and moved_count(problem, chosen) == 1
+    assert search.fewest_moves(H - 1) is None
 
 
 def test_the_justified_insertion_is_skipped_when_the_time_left_cannot_pay_for_it() -> None:
