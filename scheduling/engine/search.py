@@ -296,7 +296,8 @@ class CompletionSearch:
 
     def fewest_moves(self, target: int) -> Solution | None:
         """Of the incumbents found whose request completes by ``target``, the one that moves
-        the fewest planned operations once what can go back has gone back (``restore``)."""
+        the fewest planned operations once what can go back has gone back (``restore``); the
+        incumbent itself (``best``, not a copy) when it is that one."""
         if self.request is None:
             return None
         final = self.problem.jobs[self.request].tasks[-1]
@@ -308,7 +309,11 @@ class CompletionSearch:
             moved = moved_count(self.problem, restored)
             if chosen is None or (moved, -k) < (chosen[0], -chosen[1]):
                 chosen = (moved, k, restored)
-        return None if chosen is None else chosen[2]
+        if chosen is None:
+            return None
+        if chosen[1] == len(self.trail) - 1 and self.trail[-1] is self.best:
+            return self.best  # the incumbent itself (its moves are minimised after)
+        return chosen[2]
 
     @property
     def completion(self) -> int | None:

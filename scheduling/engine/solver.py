@@ -230,11 +230,16 @@ def quote(
         target = to_minute(requested - timedelta(minutes=buffer), board.now)
         if target < earliest_completion:
             target = None  # the requested date cannot be met: promise the earliest
+    loose = None
     if target is not None:
         best = _keeping_requested(problem, search, target, clock)
+        # From the earliest schedule itself, minimise its moves exactly as an earliest-date
+        # quote does (its completion kept): a wider window for the request only gives CP-SAT
+        # a larger model in the same time, and the kept date would then move more.
+        loose = None if best is search.best else target
     if board.schedule is not None and not clock.is_cancelled():
         best = minimise_disruption(
-            problem, best, search, clock, workers, seed, completion_at_most=target
+            problem, best, search, clock, workers, seed, completion_at_most=loose
         )
 
     completion = best[final][2]

@@ -197,6 +197,7 @@ def test_a_later_target_takes_the_incumbent_that_moved_least() -> None:
     chosen = search.fewest_moves(2 * H)
     assert chosen is not None and moved_count(problem, chosen) == 1
     assert search.fewest_moves(H - 1) is None
+    assert search.fewest_moves(H) is search.best  # the incumbent itself, not a copy
 
 
 def test_the_justified_insertion_is_skipped_when_the_time_left_cannot_pay_for_it() -> None:
