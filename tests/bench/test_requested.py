@@ -1,5 +1,6 @@
 """bench.requested: each pair is two verified answers, and keeping a requested date two weeks
-out on a dense board moves no more than the earliest date does."""
+out on a dense board moves no more than the earliest date does, and none where a schedule
+moving nothing meets the date."""
 
 from __future__ import annotations
 
@@ -21,3 +22,9 @@ def test_keeping_the_requested_date_moves_no_more_than_the_earliest() -> None:
     assert pair.earliest_promise_days < 14.0
     text = report([pair], ["- Date: test"], "python -m bench.requested")
     assert "no operation moved" in text and "| p1 | 2 | yes |" in text
+    # Two weeks out, the request in the plan's gaps (nothing moved) ends too late...
+    assert not pair.zero_move_possible and "| p1 | 2 | yes | no |" in text
+    # ...three weeks out it meets the date, and then the date is kept moving nothing.
+    later = compare("p1", board, 3, 2.0, workers=1)
+    assert later.valid and later.zero_move_possible and later.kept_moved == 0
+    assert "kept with none moved on **1/1** of those" in report([pair, later], [], "")
