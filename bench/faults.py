@@ -1,33 +1,11 @@
 """Faults at scale: a concurrency storm of quotes from several reps, then each fault, on the real
 stack, with an independent check of the board after each. Writes docs/reliability.md.
 
-A fresh PostgreSQL database is filled with the demo shop (`seed_demo`). A throwaway
-`redis-server` of its own (a 63xx port, no persistence: a restart loses every queued message),
-a gunicorn HTTP server, one Celery worker (prefork, 2 children) and Celery beat (its own
-process, sweeping every 2 s; a silent solve is dead after 10 s) are started. Simulated sales
-reps (threads) quote over HTTP with tokens, poll each quote until it is final and accept it
-(again after a 409: the board moved, the quote was re-solved); a scheduler thread approves
-pending proposals over HTTP (a rep confirms a later promise through the service, as the quote
-page does).
-
-Phases, each a batch of quotes from several reps at once:
-1. storm: no fault;
-2. worker child killed: SIGKILL of every pool child while solves run (the main process
-   hands the messages to new children);
-3. worker killed: SIGKILL of the worker's whole process group mid-solve, a new worker started;
-4. broker restarted: the Redis server stopped (queued messages lost) while reps keep quoting
-   (their quotes are kept, not sent), started again empty;
-5. database connections terminated: `pg_terminate_backend` of every connection to the bench
-   database (web, worker) every 0.25 s for 3 s.
-
-After each: seconds from the fault clearing until every quote of the batch is final
-(recovery), quotes submitted / final / stranded / failed, HTTP 500s (and 503s) seen by the
-clients, and `bench.fault_stack.audit`: the engine's verifier on the current schedule, every
-committed promise against the one the rep agreed to, duplicates and half-written rows.
+The stack, the phases and what is audited after each: docs/reliability.md (written by this
+command, the method included).
 
 Usage: ``DEMO=1 python -m bench.faults [--reps 8] [--storm-quotes 3] [--fault-reps 4]
 [--fault-quotes 2] [--pg postgres://postgres@127.0.0.1:5432] [--output docs/reliability.md]``.
-Every process it starts is stopped before it exits; the shared Redis is not used.
 """
 
 from __future__ import annotations
