@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import fault_stack as fs
+from bench import fault_stack
 from bench.fault_clients import WAIT_LIMIT, Batch, Http, rep, scheduler, submit, transient_error
 from bench.faults_report import render
 from bench.live_stack import (
@@ -46,13 +46,15 @@ DATABASE = "reliability_faults"
 class Stack:
     env: dict[str, str]
     logs: Path
-    redis: fs.RedisServer
+    redis: fault_stack.RedisServer
     worker: Any = None
     beat: Any = None
     server: Any = None
 
     def start_worker(self) -> None:
-        self.worker = fs.celery_worker(self.env, self.logs / "worker.log", "faults", concurrency=2)
+        self.worker = fault_stack.celery_worker(
+            self.env, self.logs / "worker.log", "faults", concurrency=2
+        )
 
 
 def _any_solving(ids: list[int]) -> bool:
@@ -90,7 +92,7 @@ def _final_now(ids: list[int]) -> list[int]:
 def _all_final(ids: list[int]) -> bool:
     from quoting.models import Quote
 
-    return all(fs.quote_is_final(q) for q in Quote.objects.filter(pk__in=ids))
+    return all(fault_stack.quote_is_final(q) for q in Quote.objects.filter(pk__in=ids))
 
 
 def _settled(ids: list[int]) -> bool:
@@ -165,7 +167,7 @@ def run_phase(
     for thread in threads:
         thread.join(timeout=2 * WAIT_LIMIT)
     _wait(lambda: _settled(batch.ids), WAIT_LIMIT)
-    result = fs.audit(batch.ids)
+    result = fault_stack.audit(batch.ids)
     seen = http.statuses - before
     print(f"{name}: {result}", flush=True)
     return {
@@ -188,12 +190,12 @@ def run_phase(
 
 
 def kill_children(stack: Stack, submit: Callable[[], object]) -> None:
-    for pid in fs.pool_children(stack.worker):
+    for pid in fault_stack.pool_children(stack.worker):
         os.kill(pid, signal.SIGKILL)
 
 
 def kill_worker(stack: Stack, submit: Callable[[], object]) -> None:
-    fs.kill_group(stack.worker)
+    fault_stack.kill_group(stack.worker)
     stack.start_worker()  # the fault clears when a worker is back
 
 
@@ -210,7 +212,7 @@ def terminate_connections(stack: Stack, submit: Callable[[], object]) -> None:
 
     with connection.cursor() as cursor:
         for _ in range(12):
-            fs.terminate_backends(cursor)
+            fault_stack.terminate_backends(cursor)
             time.sleep(0.25)
 
 
@@ -240,13 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     pg = args.pg.rstrip("/")
     recreate_database(f"{pg}/postgres", DATABASE)
     database_url = f"{pg}/{DATABASE}"
-    redis = fs.RedisServer(logs / "redis")
+    redis = fault_stack.RedisServer(logs / "redis")
     redis.start()
     setup_django(database_url, redis.url())
     targets = _populate()
     tokens, scheduler_token = _tokens(args.reps)
     stack = Stack(
-        env=fs.stack_env(
+        env=fault_stack.stack_env(
             database_url=database_url,
             broker_url=redis.url(),
             engine_time_limit=args.time_limit,
@@ -273,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         logs / "gunicorn.log",
     )
     stack.start_worker()
-    stack.beat = fs.celery_beat(stack.env, logs / "beat.log", logs / "beat-schedule")
+    stack.beat = fault_stack.celery_beat(stack.env, logs / "beat.log", logs / "beat-schedule")
     http = Http(f"http://127.0.0.1:{port}")
     stop = threading.Event()
     results = []
