@@ -25,13 +25,8 @@ from quoting.services.engine_runs import describe_failure, engine_quote
 from quoting.services.enqueue import BROKER_ERRORS
 from quoting.services.improving import answer_rank, improvement_entry, may_improve, quote_improve
 from quoting.services.monitor import SolveMonitor
-from quoting.services.solve_inputs import (
-    background_repair,
-    consistent_snapshot,
-    quote_board,
-    quote_request,
-    with_options,
-)
+from quoting.services.quote_solving import quote_inputs
+from quoting.services.solve_inputs import background_repair
 from scheduling import engine
 from scheduling.engine import model as engine_model
 
@@ -202,12 +197,7 @@ def portfolio_member_solve(*, member_id: int, task_id: str, worker: str = "") ->
     )
     try:
         quote = Quote.objects.select_related("repromise_order").get(pk=quote_id)
-        request = quote_request(quote)
-        if not request.operations:
-            raise ValueError(f"product {quote.product} has no routing to schedule")
-        snapshot = consistent_snapshot(request=request)
-        codes = list(quote.requested_options.values_list("code", flat=True))
-        board = with_options(quote_board(quote, snapshot.board), codes)
+        request, snapshot, board = quote_inputs(quote)
         with _MemberMonitor(member, task_ids) as monitor:
             answer = engine_quote(
                 board,
