@@ -94,13 +94,7 @@ def _store(
 ) -> None:
     fields: dict[str, Any] = {
         "schedule_version_id": version_id,
-        "board_now": board.now,
-        "answer": dump_answer(answer),
-        "completion": answer.completion,
-        "promise": answer.promise,
-        "diff": replan_diff(board, answer),
-        "moved_count": len(answer.moved),
-        "error": "",
+        **_answer_fields(answer, board),
         "solve_task_id": "",
         "heartbeat_at": timezone.now(),
     }
@@ -185,6 +179,13 @@ def _awaiting_rep(
     return {
         "status": ReplanProposal.Status.AWAITING_REP,
         "schedule_version": version,
+        **_answer_fields(answer, board),
+    }
+
+
+def _answer_fields(answer: engine_model.Answer, board: engine_model.Board) -> dict[str, Any]:
+    """The proposal's columns that hold `answer`, solved on `board` (its error cleared)."""
+    return {
         "board_now": board.now,
         "answer": dump_answer(answer),
         "completion": answer.completion,
