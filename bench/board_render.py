@@ -1,15 +1,7 @@
 """Server-side render time of the job board page with ~1,000 operations on screen.
 
-Builds a scratch shop (a fresh SQLite file in a temporary directory, or an empty PostgreSQL
-database given with --database-url), imports a generated board of N operations through the
-same `board_import` service the `board_import` command uses, then times, in process:
-
-- the selector (`job_board_for`: queries + layout of every bar, shade and tick), and
-- the whole page (`GET /board/?window=4weeks` through Django's test client: middleware,
-  auth, selector, template rendering), which is what the server spends per request.
-
-Browser-side paint is not included (the page is static HTML + CSS with absolutely positioned
-divs; no client-side layout code runs). Prints a Markdown table.
+Times the selector and the whole page in process on a scratch shop (SQLite, or an empty
+PostgreSQL database); method and figures: docs/benchmarks.md, "Job board render time".
 
 Usage: python -m bench.board_render [--operations 1000] [--runs 15] [--database-url URL]
        [--browser]  (also load it in Chromium: response, DOM ready, load, first paint)

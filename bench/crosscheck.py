@@ -1,17 +1,8 @@
 """The engine's answers against an independent optimum, on boards small enough to know it.
 
-The plain full-board CP-SAT model of ``bench/plain_cpsat.py`` (written without the engine's
-code) proves the optimal completion of each request on generated boards of a few hundred
-operations within seconds. Beside it, the engine quotes the same request at the 1k target's
-time limit. Per request this checks what no benchmark on large boards can:
-
-- the engine's lower bound is never above the optimum (a bound above it would be a lie);
-- an answer the engine calls *proven optimal* completes exactly at the optimum;
-- the engine's completion is never below the optimum (it would break a rule the verifier
-  missed), and every answer passes the verifier;
-
-and it measures how tight the bound is (how often it *equals* the optimum) and how often the
-engine reaches the optimum within the time limit.
+The plain model of ``bench/plain_cpsat.py`` proves each request's optimum; the engine's bound,
+its optimality claims and its completion are checked against it (docs/bench-methods.md,
+"Against an independent optimum"; figures in docs/benchmarks.md).
 
 Usage: ``python -m bench.crosscheck [--operations 300] [--seeds 2,3,4] [--requests 4]
 [--time-limit 0.5] [--plain-time-limit 30]``.

@@ -1,17 +1,8 @@
 """The real stack for fault runs, and the independent audit of the board after a fault.
 
-Used by the fault tests (`tests/quoting/test_faults.py`) and the fault bench (`bench/faults.py`):
-
-- `RedisServer`: a throwaway `redis-server` on a port of its own (63xx), no persistence, so
-  stopping and starting it loses every queued message, as a broker restart without AOF does.
-  The shared Redis (6379) is never touched.
-- `celery_worker` / `celery_beat`: `celery worker` and `celery beat` subprocesses, each in its
-  own process group (a kill of the group takes the pool children with it).
-- `terminate_backends`: `pg_terminate_backend` of every other connection to one database.
-- `audit`: what a fault left behind, read from the database alone: quotes not final
-  (stranded), failed ones and whether their message is a raw driver error, broken promises
-  (the engine's verifier on the current schedule, and every committed promise against the one
-  the rep agreed to), duplicates and half-written rows.
+Used by `tests/quoting/test_faults.py` and `bench/faults.py`: `RedisServer` (a throwaway
+redis-server on a 63xx port, no persistence), `celery_worker` / `celery_beat` (each in its own
+process group), `terminate_backends` and `audit`. What the audit reads: docs/reliability.md.
 """
 
 from __future__ import annotations

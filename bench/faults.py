@@ -1,33 +1,11 @@
 """Faults at scale: a concurrency storm of quotes from several reps, then each fault, on the real
 stack, with an independent check of the board after each. Writes docs/reliability.md.
 
-A fresh PostgreSQL database is filled with the demo shop (`seed_demo`). A throwaway
-`redis-server` of its own (a 63xx port, no persistence: a restart loses every queued message),
-a gunicorn HTTP server, one Celery worker (prefork, 2 children) and Celery beat (its own
-process, sweeping every 2 s; a silent solve is dead after 10 s) are started. Simulated sales
-reps (threads) quote over HTTP with tokens, poll each quote until it is final and accept it
-(again after a 409: the board moved, the quote was re-solved); a scheduler thread approves
-pending proposals over HTTP (a rep confirms a later promise through the service, as the quote
-page does).
-
-Phases, each a batch of quotes from several reps at once:
-1. storm: no fault;
-2. worker child killed: SIGKILL of every pool child while solves run (the main process
-   hands the messages to new children);
-3. worker killed: SIGKILL of the worker's whole process group mid-solve, a new worker started;
-4. broker restarted: the Redis server stopped (queued messages lost) while reps keep quoting
-   (their quotes are kept, not sent), started again empty;
-5. database connections terminated: `pg_terminate_backend` of every connection to the bench
-   database (web, worker) every 0.25 s for 3 s.
-
-After each: seconds from the fault clearing until every quote of the batch is final
-(recovery), quotes submitted / final / stranded / failed, HTTP 500s (and 503s) seen by the
-clients, and `bench.fault_stack.audit`: the engine's verifier on the current schedule, every
-committed promise against the one the rep agreed to, duplicates and half-written rows.
+The stack, the phases and what is audited after each: docs/reliability.md (written by this
+command, the method included).
 
 Usage: ``DEMO=1 python -m bench.faults [--reps 8] [--storm-quotes 3] [--fault-reps 4]
 [--fault-quotes 2] [--pg postgres://postgres@127.0.0.1:5432] [--output docs/reliability.md]``.
-Every process it starts is stopped before it exits; the shared Redis is not used.
 """
 
 from __future__ import annotations
@@ -45,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import fault_stack as fs
+from bench import fault_stack
 from bench.fault_clients import WAIT_LIMIT, Batch, Http, rep, scheduler, submit, transient_error
 from bench.faults_report import render
 from bench.live_stack import (
@@ -68,13 +46,15 @@ DATABASE = "reliability_faults"
 class Stack:
     env: dict[str, str]
     logs: Path
-    redis: fs.RedisServer
+    redis: fault_stack.RedisServer
     worker: Any = None
     beat: Any = None
     server: Any = None
 
     def start_worker(self) -> None:
-        self.worker = fs.celery_worker(self.env, self.logs / "worker.log", "faults", concurrency=2)
+        self.worker = fault_stack.celery_worker(
+            self.env, self.logs / "worker.log", "faults", concurrency=2
+        )
 
 
 def _any_solving(ids: list[int]) -> bool:
@@ -112,7 +92,7 @@ def _final_now(ids: list[int]) -> list[int]:
 def _all_final(ids: list[int]) -> bool:
     from quoting.models import Quote
 
-    return all(fs.quote_is_final(q) for q in Quote.objects.filter(pk__in=ids))
+    return all(fault_stack.quote_is_final(q) for q in Quote.objects.filter(pk__in=ids))
 
 
 def _settled(ids: list[int]) -> bool:
@@ -187,7 +167,7 @@ def run_phase(
     for thread in threads:
         thread.join(timeout=2 * WAIT_LIMIT)
     _wait(lambda: _settled(batch.ids), WAIT_LIMIT)
-    result = fs.audit(batch.ids)
+    result = fault_stack.audit(batch.ids)
     seen = http.statuses - before
     print(f"{name}: {result}", flush=True)
     return {
@@ -210,12 +190,12 @@ def run_phase(
 
 
 def kill_children(stack: Stack, submit: Callable[[], object]) -> None:
-    for pid in fs.pool_children(stack.worker):
+    for pid in fault_stack.pool_children(stack.worker):
         os.kill(pid, signal.SIGKILL)
 
 
 def kill_worker(stack: Stack, submit: Callable[[], object]) -> None:
-    fs.kill_group(stack.worker)
+    fault_stack.kill_group(stack.worker)
     stack.start_worker()  # the fault clears when a worker is back
 
 
@@ -232,7 +212,7 @@ def terminate_connections(stack: Stack, submit: Callable[[], object]) -> None:
 
     with connection.cursor() as cursor:
         for _ in range(12):
-            fs.terminate_backends(cursor)
+            fault_stack.terminate_backends(cursor)
             time.sleep(0.25)
 
 
@@ -262,13 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     pg = args.pg.rstrip("/")
     recreate_database(f"{pg}/postgres", DATABASE)
     database_url = f"{pg}/{DATABASE}"
-    redis = fs.RedisServer(logs / "redis")
+    redis = fault_stack.RedisServer(logs / "redis")
     redis.start()
     setup_django(database_url, redis.url())
     targets = _populate()
     tokens, scheduler_token = _tokens(args.reps)
     stack = Stack(
-        env=fs.stack_env(
+        env=fault_stack.stack_env(
             database_url=database_url,
             broker_url=redis.url(),
             engine_time_limit=args.time_limit,
@@ -295,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         logs / "gunicorn.log",
     )
     stack.start_worker()
-    stack.beat = fs.celery_beat(stack.env, logs / "beat.log", logs / "beat-schedule")
+    stack.beat = fault_stack.celery_beat(stack.env, logs / "beat.log", logs / "beat-schedule")
     http = Http(f"http://127.0.0.1:{port}")
     stop = threading.Event()
     results = []

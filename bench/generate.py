@@ -1,16 +1,7 @@
 """Seeded generator of realistic job boards (board/1 JSON) with a valid current schedule.
 
-A board looks like a make-to-order machine shop: tens of work centers in families (saws, lathes,
-mills, heat treatment, paint, assembly...), one- and two-shift and round-the-clock calendars with
-the Christmas shutdown, capacity 2 on the ovens and paint lines, alternative machines on some
-operations, hundreds to thousands of orders of 3-8 operations released over the coming weeks, a
-few operations already running, and Saturday overtime offered as capacity options.
-
-The current ``schedule`` is built by a plain serial dispatch (orders by release, each operation
-at the earliest gap on its work center that fits its calendar and capacity), then each order's
-``due`` is quoted tight: scheduled completion + buffer + a small margin, so the board is valid
-and has little slack, like a shop that promises what its plan says. About one order in a hundred
-is already eating its buffer (due earlier than its scheduled completion + buffer).
+What a generated board looks like (work center families, calendars, a serial-dispatch schedule,
+due dates quoted tight): docs/benchmarks.md, "Quotes on generated boards".
 
 Usage: ``python -m bench.generate --operations 1000 --seed 1 -o board.json [--requests 20]``.
 """

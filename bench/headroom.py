@@ -1,25 +1,9 @@
 """How far quotes at the latency target are from the best schedule known, and why.
 
-``bench.run_quotes`` reports the share of quotes proven optimal and the gap between completion
-and lower bound, but a gap can have two causes: the search stopped short of the optimum, or the
-optimum was reached and the bound could not prove it. On boards of 1,000 operations and more the
-independent plain model finds no schedule in a minute, so this command measures against the
-*best known* instead: for each request, the engine's own whole-board CP-SAT model (every open
-operation a variable, nothing frozen or windowed, the existing promises as deadlines),
-warm-started from the engine's best answer and left to run ``--long-limit`` seconds minimising
-the request's completion. Its schedule is checked by the verifier, and when CP-SAT proves it
-optimal it is the optimum.
-
-Per request it reports the engine's completion, lower bound and proof at each ``--limits``, and
-classifies the answer at the first (target) limit:
-
-- *proven*: the engine proved its completion optimal;
-- *optimal, unproven*: the completion equals a proven optimum, the bound stayed below it
-  (the bound is what is missing);
-- *above the best known*: a better schedule exists (the search is what is missing);
-- *unknown*: neither: no better schedule found and no proof either way.
-
-Writes ``docs/benchmarks-headroom.md`` (carried into docs/benchmarks.md by ``make bench``).
+Against the engine's whole-board model run ``--long-limit`` seconds from its best answer, each
+answer at the first limit is *proven*, *optimal, unproven*, *above the best known* or *unknown*
+(docs/bench-methods.md, "Headroom"). Writes ``docs/benchmarks-headroom.md`` (carried into
+docs/benchmarks.md by ``make bench``).
 
 Usage: ``python -m bench.headroom [--operations 1000] [--requests 10] [--limits 0.5,2,5]
 [--long-limit 60] [--workers 2] [--seed 1] [--output docs/benchmarks-headroom.md]``.

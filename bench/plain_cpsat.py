@@ -1,19 +1,8 @@
 """The "plain full-board CP-SAT model" baselines, written independently of the engine.
 
-``PlainBoardModel``: every open operation of the board plus the request is a variable; nothing is
-frozen, windowed around the request or hinted. Pauses are modelled the straightforward way: an
-operation's start domain on a work center is cut into segments inside which the pause it will
-take (nights, weekends, holidays) is constant, and a literal per segment ties start, size and end.
-Capacity is one NoOverlap (capacity 1) or Cumulative (capacity 2+) per work center, routing is a
-chain of precedences, existing promises are deadlines (``due - buffer``, or the baseline end for an
-order already late), and the objective is the request's completion. The only reduction is the
-one any modeller does: each operation's start is bounded by its release/predecessors (heads) and
-its deadline/successors (tails), computed on its own calendar.
-
-The board part is built once per board; each request is added to a clone of it.
-
-``solve_jssp``: the textbook job-shop model (intervals, NoOverlap per machine, precedences,
-minimise the makespan) with its own OR-Library parser, for ``run_jssp``.
+``PlainBoardModel`` (every open operation a variable, nothing frozen, windowed or hinted) and
+``solve_jssp`` (the textbook job-shop model, for ``run_jssp``). How they are modelled:
+docs/bench-methods.md ("The plain full-board CP-SAT model").
 """
 
 from __future__ import annotations

@@ -1,34 +1,12 @@
 """End-to-end quote latency on the real stack: HTTP submit -> answer stored.
 
-For each scenario a fresh PostgreSQL database is created and filled (the demo shop from
-`seed_demo`, or a ~1,000-operation board from `bench.generate` imported with `board_import`),
-then a gunicorn HTTP server and ONE Celery worker (prefork, `--worker-concurrency` children,
-default 2 = the machine's cores) are started on Redis. Simulated sales reps (threads) each
-submit quotes over HTTP with token auth (`POST /api/quotes/`) and poll `GET /api/quotes/{id}/`
-every 50 ms until the answer is stored.
-
-Two latencies per quote:
-- **stored**: the quote row's `created_at` -> `solved_at` (the submit's transaction to the
-  answer written by the worker; excludes HTTP and polling);
-- **client**: the rep's clock from sending the POST to the poll that sees `done` (includes
-  HTTP, queueing behind other reps' solves, and up to 50 ms of polling).
+A fresh PostgreSQL database, gunicorn and one Celery worker on Redis; simulated reps quote over
+HTTP and poll until the answer is stored. Method, ``--anytime``, ``--portfolio`` and
+``--seed-spread``: docs/bench-methods.md; figures: docs/benchmarks-e2e.md, benchmarks-anytime.md.
 
 Usage: ``python -m bench.quote_e2e [--scenarios demo,1k] [--reps 1,8] [--quotes-per-rep 5]
 [--time-limit 1.0] [--output docs/benchmarks-e2e.md]``. Needs PostgreSQL (`--pg`, default
 postgres://postgres@127.0.0.1:5432) and Redis (`--redis`, default redis://127.0.0.1:6379/12).
-Every server and worker it starts is stopped before it exits.
-
-Anytime quotes and the portfolio (issue 15): ``--anytime`` writes docs/benchmarks-anytime.md
-instead. After each run it waits until every quote has stopped improving and reports, beside
-the first answer, the **final** one (quote created -> its last better answer stored) and the
-**lead** of the first promise over the final one (how much earlier the improvement made it).
-``--portfolio 1,2`` runs every scenario once per ENGINE_PORTFOLIO size on the same requests
-(the reps draw them from fixed seeds), with ``--worker-processes`` Celery workers of
-``--worker-concurrency`` children each, and compares the promises request by request.
-``--seed-spread K`` first solves the same requests in this one process (nothing else running
-on the stack) as portfolio members 0..K-1 would (their strategy and seed): what a portfolio
-of N would give with N cores free per quote is then the best of the first N at the latency
-of one solve.
 """
 
 from __future__ import annotations

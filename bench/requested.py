@@ -1,14 +1,9 @@
 """Keeping the requested date versus promising the earliest: operations of other orders moved.
 
-For each dense board in ``bench/data/boards/`` (and, with ``--generated``, requests on a
-generated board of ``bench.generate``) the request's ``requested_due`` is set 1, 2 and 3 weeks
-after the board's now, and the request is quoted twice with the same time limit: as the product
-does by default (the requested date kept when it can be met, moving as little as possible) and
-with ``earliest=True``. Both answers are checked by the verifier. The issue's targets: with a
-feasible requested date, none moved on at least half of the requests, and never more than the
-earliest date moves.
-
-Writes ``docs/benchmarks-requested.md`` (carried into docs/benchmarks.md by ``make bench``).
+Each request on the dense boards (and, with ``--generated``, on a generated board) is quoted
+with a requested date 1, 2 and 3 weeks out, as by default and with ``earliest=True``. Writes
+``docs/benchmarks-requested.md`` (carried into docs/benchmarks.md by ``make bench``; the issue's
+targets are there).
 
 Usage: ``python -m bench.requested [--boards p1,...,p6] [--weeks 1,2,3] [--limit 5]
 [--generated 1000] [--output docs/benchmarks-requested.md]``.

@@ -357,9 +357,9 @@ def render(
         doc += [
             "## Against an independent optimum",
             "",
-            "`python -m bench.crosscheck` (module docstring): the engine at the 1k target's time "
-            "limit beside the optimum proven by the plain model, on boards small enough for it "
-            "to prove one. This is where the engine's lower bound and its optimality claims are "
+            "`python -m bench.crosscheck` (docs/bench-methods.md): the engine at the 1k target's "
+            "time limit beside the optimum proven by the plain model, on boards small enough for "
+            "it to prove one. This is where the engine's lower bound and its optimality claims are "
             "checked, and where its search is measured against the best possible answer.",
             "",
         ]

@@ -1,15 +1,7 @@
 """Quote latency and quality on generated boards, beside two baselines measured in the same run.
 
-For each board size: one board from ``bench.generate`` and ``--requests`` different quote
-requests against it. Per request:
-
-- **engine**: ``scheduling.engine.quote`` with the size's time limit (wall clock around the call:
-  model building included, JSON parsing excluded), checked by ``scheduling.engine.verify``;
-- **append**: ``append_baseline`` (the request after each machine's planned work, nothing
-  replanned: what a scheduler does without replanning), also verified;
-- **plain**: the full-board CP-SAT model of ``bench.plain_cpsat`` with the same time limit
-  (solve time; its board part is built once per board and reported separately), its schedule
-  verified by the engine's verifier too.
+Per request: the engine, ``append_baseline`` and the plain full-board model, all verified; what
+each measures: docs/benchmarks.md, "Quotes on generated boards".
 
 Usage: ``python -m bench.run_quotes [--sizes 1000,10000,50000] [--requests 20]``.
 """

@@ -113,7 +113,7 @@ def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str
         [
             sys.executable,
             "-c",
-            "import config.settings as s; print(s.DATABASES['default']['ENGINE'])",
+            "import config.settings; print(config.settings.DATABASES['default']['ENGINE'])",
         ],
         cwd=ROOT,
         env=clean_environment(tmp_path, **env),

@@ -1,19 +1,8 @@
 """The three ways a shop makes promises, each driving the floor of its own simulation.
 
-- ``yes`` (the vicious cycle): the promise is the customer's requested date (plus the padding
-  planners have added so far); the order joins the end of each work center's queue; once a
-  day, orders that are late or at risk (less working time left before the promise than 1.5
-  times their remaining work) are expedited to the front; after a week whose on-time delivery
-  fell below ``PAD_TARGET``, future promises get ``PAD_STEP`` more padding, as planners do.
-- ``insert``: an honest incremental planner. The current plan is rolled forward (shifted right
-  in its own sequence where reality ran late: the engine's greedy dispatch), the new order is
-  put into the earliest gaps moving nothing, and the promise is its completion + buffer. No
-  re-promise: a late order is late.
-- ``promise`` (this product): the engine's ``quote`` on the board as it is (the requested date
-  kept when it can be, else the earliest), a capacity option bought when the requested date
-  needs it and it costs no more than ``option_cost_limit``; ``check`` after every breakdown and
-  every morning (rolling the schedule forward), re-promising the orders it cannot save at their
-  projected completion + buffer. Every schedule it commits is checked by ``verify`` first.
+``yes`` (promise the requested date, expedite, pad), ``insert`` (an honest no-replan insertion)
+and ``promise`` (this product: the engine's quote and check). What each does: docs/outcome.md
+("Policies") and README.md ("The shop simulation").
 """
 
 from __future__ import annotations

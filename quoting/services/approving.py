@@ -1,19 +1,9 @@
 """An approval that outlives a changing board: the lease.
 
-A scheduler approves a proposal; if the board changed since it was solved, nothing is committed
-and the proposal is re-solved on the current board (never forced). Before this module, the
-re-solved proposal came back for approval, and under load another commit could land between
-every re-solve and the next click: "re-solved 10 times and the board kept changing".
-
-Now the approval is recorded on the proposal (`approval_requested_by`) and carried by the
-re-solve, which commits it at once when its promise is no later than the one the rep agreed to.
-If another commit lands during that re-solve, the proposal takes a lease on the board: the
-current schedule version is locked (the lock every commit takes in `schedule_commit`), the
-proposal is solved once more on that board, warm-started from the re-solve, within
-ENGINE_TIME_LIMIT, and committed under the same lock. Other commits wait for it (about a
-second) instead of overtaking it, so every approved proposal ends decided: approved; back to the
-rep (a later promise); stale (no schedule on the current board keeps every promise, said in
-words); or rejected by someone meanwhile (its commit then rolls back).
+An approval asked for on a changed board is carried by the re-solve and committed at once; if
+another commit lands meanwhile, the proposal is solved once more and committed under the lock
+of the current schedule version. Why and how: docs/quoting.md (the paragraph on
+`quoting/services/approving.py`).
 """
 
 from __future__ import annotations
@@ -55,7 +45,7 @@ def approved_proposal_commit(
 
     Writes: the proposal's new answer and, in the same transaction, everything an approval
     writes (`proposals.proposal_commit`); if the board changed again, the same under the lease
-    (see the module docstring); or the proposal `awaiting_rep` / `stale` with the reason."""
+    (docs/quoting.md); or the proposal `awaiting_rep` / `stale` with the reason."""
     from quoting.services.conflicts import PlanExpired
 
     try:
@@ -104,13 +94,7 @@ def _store(
 ) -> None:
     fields: dict[str, Any] = {
         "schedule_version_id": version_id,
-        "board_now": board.now,
-        "answer": dump_answer(answer),
-        "completion": answer.completion,
-        "promise": answer.promise,
-        "diff": replan_diff(board, answer),
-        "moved_count": len(answer.moved),
-        "error": "",
+        **_answer_fields(answer, board),
         "solve_task_id": "",
         "heartbeat_at": timezone.now(),
     }
@@ -195,6 +179,13 @@ def _awaiting_rep(
     return {
         "status": ReplanProposal.Status.AWAITING_REP,
         "schedule_version": version,
+        **_answer_fields(answer, board),
+    }
+
+
+def _answer_fields(answer: engine_model.Answer, board: engine_model.Board) -> dict[str, Any]:
+    """The proposal's columns that hold `answer`, solved on `board` (its error cleared)."""
+    return {
         "board_now": board.now,
         "answer": dump_answer(answer),
         "completion": answer.completion,

@@ -1,31 +1,9 @@
 """Portfolio quotes: one quote solved by ENGINE_PORTFOLIO tasks at once, each with its own seed.
 
-With ``ENGINE_PORTFOLIO = N > 1`` a quote is enqueued as a Celery group of N member tasks
-(`quoting.solve_quote_member`) on the `solver` queue, one `PortfolioMember` row each. Member k
-runs the engine's completion-search strategy k mod STRATEGIES with CP-SAT seed k div STRATEGIES
-(`member_plan`): member 0 is exactly the plain solve, member 1 searches the work planned just
-before the request's completion first, and so on. Every member solves the same request on the
-board as it is when it starts. (On the 1k bench board seeds alone changed no first answer in 16
-requests; the strategies did: docs/benchmarks.md, "Anytime quotes and the portfolio".)
-
-How the best verified answer wins (every answer is verified by the engine before it returns):
-
-- The quote row is held by the portfolio while nobody has answered (`solving`,
-  `solve_task_id` = the portfolio id). The first member to answer stores its answer at once
-  (the rep does not wait for the others) and becomes the holder: the quote's `solve_task_id`
-  is its task id, its row `won`.
-- A member answering later replaces the stored answer only when it is better (the same rank as
-  the improvements: promise, then earliest completion, then fewer moves) on the same schedule
-  version, while the quote is neither accepted nor cancelled; it then becomes the holder and
-  the one it outranked is `revoked`. Otherwise it is `revoked` itself, with the reason.
-- The holder goes on improving the answer (quoting/services/improving.py) as a plain solve
-  does; an improving holder that is outranked stops (its conditional writes no longer match).
-- Members still queued when an answer is stored are revoked (Celery revoke, and their row, which
-  a member reads before it does anything); a proven answer, an accept or a cancel stops the
-  running ones too (their monitor reads the row).
-
-So at rest a portfolio has exactly one `won` member, whose answer is on the quote, and every
-other member `revoked` (or `failed`, with its error).
+With ``ENGINE_PORTFOLIO = N > 1`` a quote is a Celery group of N member tasks, one
+`PortfolioMember` row each; the first verified answer is stored at once, a later one replaces it
+only when it is better, and at rest exactly one member has `won`. The rules: docs/quoting.md
+("Portfolio").
 """
 
 from __future__ import annotations
@@ -47,13 +25,8 @@ from quoting.services.engine_runs import describe_failure, engine_quote
 from quoting.services.enqueue import BROKER_ERRORS
 from quoting.services.improving import answer_rank, improvement_entry, may_improve, quote_improve
 from quoting.services.monitor import SolveMonitor
-from quoting.services.solve_inputs import (
-    background_repair,
-    consistent_snapshot,
-    quote_board,
-    quote_request,
-    with_options,
-)
+from quoting.services.quote_solving import quote_inputs
+from quoting.services.solve_inputs import background_repair
 from scheduling import engine
 from scheduling.engine import model as engine_model
 
@@ -224,12 +197,7 @@ def portfolio_member_solve(*, member_id: int, task_id: str, worker: str = "") ->
     )
     try:
         quote = Quote.objects.select_related("repromise_order").get(pk=quote_id)
-        request = quote_request(quote)
-        if not request.operations:
-            raise ValueError(f"product {quote.product} has no routing to schedule")
-        snapshot = consistent_snapshot(request=request)
-        codes = list(quote.requested_options.values_list("code", flat=True))
-        board = with_options(quote_board(quote, snapshot.board), codes)
+        request, snapshot, board = quote_inputs(quote)
         with _MemberMonitor(member, task_ids) as monitor:
             answer = engine_quote(
                 board,

@@ -28,6 +28,8 @@ from quoting.services.solve_inputs import (
     with_options,
 )
 from quoting.services.transient import is_transient, retry_transient
+from scheduling.boards import BoardSnapshot
+from scheduling.engine import model as engine_model
 
 logger = logging.getLogger(__name__)
 
@@ -97,16 +99,26 @@ def quote_solve(*, quote_id: int, task_id: str) -> str:
     return retry_transient(lambda: _quote_solve_claimed(quote_id, task_id), what=what)
 
 
+def quote_inputs(
+    quote: Quote,
+) -> tuple[engine_model.Request, BoardSnapshot, engine_model.Board]:
+    """What a solve of `quote` runs on (a plain solve's and every portfolio member's): its
+    request, a consistent snapshot of the board with it, and the board to quote (the order a
+    re-promise quotes left out, only the capacity options the rep asked for). ValueError when
+    the product has no routing."""
+    request = quote_request(quote)
+    if not request.operations:
+        raise ValueError(f"product {quote.product} has no routing to schedule")
+    snapshot = consistent_snapshot(request=request)
+    codes = list(quote.requested_options.values_list("code", flat=True))
+    return request, snapshot, with_options(quote_board(quote, snapshot.board), codes)
+
+
 def _quote_solve_claimed(quote_id: int, task_id: str) -> str:
     mine = Quote.objects.filter(pk=quote_id, status=Quote.Status.SOLVING, solve_task_id=task_id)
     quote = Quote.objects.select_related("repromise_order").get(pk=quote_id)
     try:
-        request = quote_request(quote)
-        if not request.operations:
-            raise ValueError(f"product {quote.product} has no routing to schedule")
-        snapshot = consistent_snapshot(request=request)
-        codes = list(quote.requested_options.values_list("code", flat=True))
-        board = with_options(quote_board(quote, snapshot.board), codes)
+        request, snapshot, board = quote_inputs(quote)
         mine.update(
             schedule_version=snapshot.version,
             board_now=board.now,

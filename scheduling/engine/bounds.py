@@ -1,28 +1,7 @@
 """Lower bounds on the request's completion that hold for every valid schedule.
 
-The critical path of the request from ``max(now, release)``: each operation on its best
-alternative, at the earliest working instant after its predecessor, with the calendar's pauses,
-on machines that are empty except for what every valid schedule must put there:
-
-- running operations (fixed by rule 1);
-- the *compulsory part* of every existing operation that has a single possible work center:
-  its start lies in [earliest, latest] (release and predecessors; promise minus the tail of its
-  routing), so whatever the start it occupies [latest start, end of the earliest start). On a
-  board whose promises are tight these parts cover most of the planned work, and the bound
-  comes close to (often equals) the best completion.
-
-A machine is blocked where these occupations fill every unit.
-
-On top of that, an *energy* argument per machine: every existing operation with a single
-possible work center must end by its latest end (its promise minus its routing's tail), and it
-cannot start before now; so for any instant T the operations whose latest end is <= T need
-their working minutes inside [now, T). If the request's operation also ends by T, then
-capacity x working time of [now, T) must cover both. The first T where it can is a bound on
-that operation's end. (This is the preemptive one-machine relaxation; on boards whose
-promises are tight it is far stronger than the critical path.)
-
-Nothing is assumed about the solver's own restrictions (frozen operations, time limits), so
-the bound holds for the whole problem.
+The critical path over compulsory occupations, and an energy bound per machine; nothing is
+assumed about the solver's own restrictions. How and why: docs/engine.md ("Lower bounds").
 """
 
 from __future__ import annotations

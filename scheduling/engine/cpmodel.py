@@ -1,25 +1,8 @@
 """The CP-SAT model of a (part of a) problem, its objectives and its solve loop.
 
-Pause-aware durations (rule 2). For an operation needing m working minutes on a machine with
-windows W_k = [a_k, b_k), a start s in window k ending in window j gives
-``end = s + m + (non-working time between b_k and a_j)``: the pause-inclusive duration is a
-step function of the start. Rather than one Boolean per (start window, end window) pair, which
-grows with the horizon, starts are grouped by that *duration*: every start whose operation
-spans "one night" shares one literal, "a weekend" another, and so on. Each literal enforces
-``start in D_offset`` (a union of integer intervals, so the start is also forced into working
-time) and ``end == start + offset``; exactly one literal holds per operation (over all its
-alternative work centers). A daily two-shift calendar gives a handful of literals per operation
-whatever the horizon, instead of O(windows), and a 24/7 calendar gives none at all (plain
-fixed-size intervals: the job-shop benchmarks run on exactly this code path). This is the
-"duration as a function of the start" idea from CP-SAT's scheduling recipes, with the channel
-keyed by duration rather than by break.
-
-Each alternative has an optional interval (shared start/size/end, its own presence literal) in
-the NoOverlap (capacity 1) or Cumulative (capacity > 1) of its machine. Operations not modelled
-as variables (running ones; frozen ones far from the request) are fixed occupations, merged per
-machine into as few fixed intervals as possible and dropped where no variable can reach them.
-
-Domains are as tight as the problem allows (domains.py).
+Pause-aware durations keyed by the pause an operation takes, optional intervals per alternative,
+fixed occupations for what is not a variable; domains in domains.py. How and why: docs/engine.md
+("The CP-SAT model").
 """
 
 from __future__ import annotations

@@ -1,26 +1,8 @@
 """Insert the request into the existing schedule, relocating the planned work it displaces.
 
-``dispatch.insert_job`` only uses the gaps the plan already has. On a board whose promises are
-tight those gaps are short, and the request ends up weeks out, although the work planned near
-now could make room. Shifting that work right does not help on a packed plan (a shift ripples
-down every lane until it reaches a promise); moving the *displaced* operations into other gaps
-does. So, operation by operation of the request, this tries start instants on every lane of
-every alternative (its ready time and the ends of the planned operations after it): the
-request's operation takes the slot, each planned operation it overlaps is taken out and put
-into the earliest gap, on any of its alternatives, after its own predecessor ends; if that
-makes its successor start too early, the successor is relocated the same way, and so on down
-the routing. In the second mode a displaced operation shifts right on its own lane instead,
-displacing what follows in turn, unless a free gap on one of its alternatives starts no later
-or only that gap keeps its order's promise. A slot is allowed when nothing running or already
-inserted had to move and every relocated order still meets its latest end. The slot with the
-earliest end wins (fewest relocations on a tie). The trials' work is capped (operations taken
-out of their lanes), so that the insertion keeps to its share of the time limit.
-
-Each relocation puts an operation into a free gap of a lane at a working instant after its
-predecessor, so lanes never overlap (rule 3), starts stay on working time (rule 2), routings
-stay in order (rule 4), running work never moves (rule 1) and each relocated order's end is
-checked against its promise (rule 5). The result is an incumbent for the search (checked by
-``violations`` before it is used), never a bound.
+The result is an incumbent for the search (checked by ``violations`` before it is used), never
+a bound. How the slots are tried and why the rules hold: docs/engine.md ("Relocating
+insertion").
 """
 
 from __future__ import annotations
@@ -237,8 +219,8 @@ class RelocationBoard:
         return self._relocate(displaced, t)
 
     def insert(self, t: int, ready: int, max_work: int | None = None) -> Placement | None:
-        """Insert ``t`` at its best slot at or after ``ready`` (see the module docstring); no
-        further start instants are tried once ``work`` reaches ``max_work``."""
+        """Insert ``t`` at its best slot at or after ``ready`` (docs/engine.md, "Relocating
+        insertion"); no further start instants are tried once ``work`` reaches ``max_work``."""
         problem = self.problem
         minutes = problem.tasks[t].minutes
         best: tuple[int, int, int, int, int] | None = None  # end, moves, machine, lane, start

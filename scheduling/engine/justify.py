@@ -1,24 +1,8 @@
 """Make room near now by pushing planned work as late as its promises allow (right-justifying).
 
-A board whose plan came from a forward dispatch has its work packed towards now: each order
-starts as soon as its predecessor and its work center allow, and ends hours before its promise.
-A request that could complete at its lower bound has nowhere to go then, although most orders
-have slack: they only need to end by their promise, not as soon as possible.
-
-``request_at_bound`` pins the request on its lower-bound path and then places every other
-operation, from the latest planned end backwards, at the latest working start that still ends
-before its order's next operation (or, for the last one, by its promise) and leaves its work
-center free where the request and the work already placed are. If no operation has to start
-before now, its release or a running predecessor, the result keeps every promise and the request
-completes at its lower bound: optimal without a search (on the 1,000- and 10,000-operation bench
-boards a pass takes about 4 and 60 ms). An operation that has to start too early gets its order
-placed earlier in the next pass (so its operations are given later slots), a few times.
-
-Only work planned before a horizon (the request's completion plus a day, three days, a week)
-moves at all; the rest keeps its place, so the schedule found moves as little as a backward
-pass can. Every operation keeps its work center (switching alternatives in a backward pass
-takes slots that operations placed later were counting on). Whatever comes out is checked with
-``violations``; ``restore_baseline`` then puts back what does not need to move.
+``request_at_bound`` pins the request on its lower-bound path and places the other planned work
+backwards from it; the result is checked with ``violations``. How and why: docs/engine.md
+("Right-justifying repair").
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Put moved operations back where the committed plan had them, wherever that stays valid.
 
-A replan found by CP-SAT within a short time limit often moves operations it did not need to
-move: the search reaches the best completion through a schedule that also shifts work in gaps
-nobody asked it to touch, and the disruption model that follows only gets the time left. For a
-scheduler approving the replan every needless move is noise ("the schedule is sacrosanct").
-
-``restore_baseline`` is a greedy pass over the moved operations: one goes back to its baseline
-(work center, start) when, with everything else where it is, that placement is working time, its
-order's previous operation has ended, its next one has not started (or, for the last one, its
-promise still holds) and the work center has a free unit for its whole span. Restoring one
-operation can free the way for another, so passes repeat until nothing changes. No operation of
-the request and no running one is touched, so the request's completion is unchanged; the result
-is checked with ``violations`` and discarded if anything is wrong.
+``restore_baseline``: a greedy pass, repeated until nothing changes; the request's completion is
+unchanged and the result is checked with ``violations``. Why and how: docs/engine.md ("Putting
+moved work back").
 """
 
 from __future__ import annotations

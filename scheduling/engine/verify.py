@@ -1,31 +1,9 @@
 """Independent feasibility check of an answer against its board (rules 1-6 of board-format.md).
 
-Every promise and schedule version passes through here before it is written, so this module
-deliberately shares no code with the solver or ``calendars.py``: a bug in one should not be
-mirrored in the other. It works from the raw ``Calendar`` dataclass, through its own walk of
-working time in ``verify_calendar.py``.
-
-Working time of a work center = (weekly windows in the calendar's local time zone
-  U calendar ``extra`` U ``extra`` of the chosen capacity options on that work center)
-  minus ``closed``. Closed wins over every kind of extra time.
-
-Interpretations the solver must share (all instants half-open, minute resolution):
-
-- A weekly window's local wall times are converted with zoneinfo's default ``fold=0``: a time
-  that occurs twice (autumn) is its first occurrence, a time that does not exist (spring gap) is
-  read with the offset in force before the jump. Windows that become empty are dropped.
-- A planned operation's ``start`` must be a working instant: some working interval ``[a, b)``
-  has ``a <= start < b``. A start exactly at the end of a shift is not working time.
-- Its end is the earliest instant at which it has received ``minutes`` working minutes from
-  ``start``; it may pause over nights, weekends and closed days, still occupying its work center.
-- A running operation keeps the board's ``start`` and ``work_center``; its start may be before
-  ``now`` and need not be working time. Its end is ``max(now, E)`` where ``E`` is the earliest
-  instant at which it has received ``minutes`` working minutes from ``start``: one that has
-  overrun its minutes is taken to finish at ``now``.
-- Routing: the first non-done operation, unless running, starts no earlier than
-  ``max(now, release)``; each later one no earlier than the previous one's end.
-- Promise: an order's last operation ends no later than ``due - buffer``, or no later than the
-  end of the baseline ``schedule`` row of that same last operation when that is later.
+Every promise and schedule version passes through here before it is written; it shares no code
+with the solver or ``calendars.py`` (its own walk of working time is ``verify_calendar.py``).
+How it reads the rules, and the interpretations the solver must share: docs/board-format.md
+("How the verifier reads these rules") and docs/engine.md ("The verifier").
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 walked lazily day by day from its raw ``Calendar`` dataclass.
 
 Deliberately shares no code with ``calendars.py`` (the solver's), so a bug in one is not
-mirrored in the other; the interpretations both must share are in ``verify.py``'s docstring and
-docs/board-format.md.
+mirrored in the other; the interpretations both must share are in docs/board-format.md.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ after `board_lock`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -18,7 +20,7 @@ from django.db.models import Q
 from scheduling.boards import board_check, board_now, board_snapshot
 from scheduling.engine.model import Answer
 from scheduling.models import ScheduleVersion, WorkCenterDowntime
-from scheduling.services.commit import ScheduleRejected, schedule_commit
+from scheduling.services.commit import CommitResult, ScheduleRejected, schedule_commit
 from scheduling.services.disruption import board_disruption_record
 
 
@@ -104,6 +106,30 @@ def _broken(
     )
 
 
+def _commit_in_savepoint(
+    *,
+    current: ScheduleVersion | None,
+    now: datetime,
+    answer: Answer,
+    kind: str,
+    reason: str,
+    user: User | None,
+    accept_late: Sequence[str] = (),
+) -> CommitResult:
+    """`schedule_commit` of `answer` over `current` in a savepoint: if the verifier refuses
+    (ScheduleRejected, raised on), the recorded event still stands."""
+    with transaction.atomic():
+        return schedule_commit(
+            expected_version_id=current.pk if current else None,
+            now=now,
+            answer=answer,
+            kind=kind,
+            reason=reason[:500],
+            created_by=user,
+            accept_late=accept_late,
+        )
+
+
 def board_revalidate(
     *,
     current: ScheduleVersion | None,
@@ -120,16 +146,9 @@ def board_revalidate(
     answer = board_check(board)
     if answer.status == "promised":
         try:
-            # A savepoint: if the verifier refuses, the recorded event still stands.
-            with transaction.atomic():
-                result = schedule_commit(
-                    expected_version_id=current.pk if current else None,
-                    now=now,
-                    answer=answer,
-                    kind=kind,
-                    reason=reason[:500],
-                    created_by=user,
-                )
+            result = _commit_in_savepoint(
+                current=current, now=now, answer=answer, kind=kind, reason=reason, user=user
+            )
         except ScheduleRejected as exc:
             return _broken(
                 current=current,
@@ -153,16 +172,15 @@ def board_revalidate(
         # Their promises stay as they are until a scheduler re-promises them.
         projection = Answer(status="promised", schedule=answer.projection)
         try:
-            with transaction.atomic():
-                result = schedule_commit(
-                    expected_version_id=current.pk if current else None,
-                    now=now,
-                    answer=projection,
-                    kind=kind,
-                    reason=f"{reason} | at risk: {', '.join(at_risk)}"[:500],
-                    created_by=user,
-                    accept_late=at_risk,
-                )
+            result = _commit_in_savepoint(
+                current=current,
+                now=now,
+                answer=projection,
+                kind=kind,
+                reason=f"{reason} | at risk: {', '.join(at_risk)}",
+                user=user,
+                accept_late=at_risk,
+            )
         except ScheduleRejected as exc:
             return _broken(
                 current=current,

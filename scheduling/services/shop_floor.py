@@ -16,16 +16,20 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from orders.models import Operation, Order
 from scheduling.boards import board_now
 from scheduling.instants import has_time_zone, minute_floor
-from scheduling.models import WorkCenter, WorkCenterDowntime
+from scheduling.models import ScheduleVersion, WorkCenter, WorkCenterDowntime
 from scheduling.services.revalidation import ShopFloorResult, board_lock, board_revalidate
+
+_Row = TypeVar("_Row", bound=Model)
 
 
 def _require_aware(errors: dict[str, list[str]], name: str, value: datetime | None) -> bool:
@@ -50,6 +54,19 @@ def _check_reason(errors: dict[str, list[str]], reason: str) -> None:
         errors.setdefault("reason", []).append("At most 200 characters.")
 
 
+def _lock_board_then(
+    rows: QuerySet[_Row], pk: int, field: str, missing: str
+) -> tuple[ScheduleVersion | None, _Row]:
+    """Lock the current schedule version, then the event's row `pk` of `rows` (in that order:
+    see `board_lock`); ValidationError on `field` when there is no such row. Inside a
+    transaction."""
+    current = board_lock()
+    row = rows.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise ValidationError({field: [missing]})
+    return current, row
+
+
 def operation_start(
     *,
     operation_id: int,
@@ -68,15 +85,12 @@ def operation_start(
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        current = board_lock()
-        operation = (
-            Operation.objects.select_for_update()
-            .select_related("order")
-            .filter(pk=operation_id)
-            .first()
+        current, operation = _lock_board_then(
+            Operation.objects.select_related("order"),
+            operation_id,
+            "operation_id",
+            "No such operation.",
         )
-        if operation is None:
-            raise ValidationError({"operation_id": ["No such operation."]})
         work_center = WorkCenter.objects.filter(pk=work_center_id).first()
         if operation.state != Operation.State.PLANNED:
             errors.setdefault("operation_id", []).append(
@@ -142,15 +156,12 @@ def operation_finish(*, operation_id: int, at: datetime, user: User | None) -> S
     """
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        current = board_lock()
-        operation = (
-            Operation.objects.select_for_update()
-            .select_related("order")
-            .filter(pk=operation_id)
-            .first()
+        current, operation = _lock_board_then(
+            Operation.objects.select_related("order"),
+            operation_id,
+            "operation_id",
+            "No such operation.",
         )
-        if operation is None:
-            raise ValidationError({"operation_id": ["No such operation."]})
         if operation.state != Operation.State.RUNNING:
             errors.setdefault("operation_id", []).append(
                 f"Operation {operation} is {operation.state}; only a running operation finishes."
@@ -257,15 +268,12 @@ def work_center_downtime_change(
     empty reason, or nothing changed. The caller audits the change (it gets the old values)."""
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        current = board_lock()
-        downtime = (
-            WorkCenterDowntime.objects.select_for_update()
-            .select_related("work_center")
-            .filter(pk=downtime_id)
-            .first()
+        current, downtime = _lock_board_then(
+            WorkCenterDowntime.objects.select_related("work_center"),
+            downtime_id,
+            "downtime_id",
+            "No such downtime.",
         )
-        if downtime is None:
-            raise ValidationError({"downtime_id": ["No such downtime."]})
         before = downtime_fields(downtime)
         new_start = downtime.start
         new_end = downtime.end

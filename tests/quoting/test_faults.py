@@ -36,7 +36,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from bench import fault_stack as fs
+from bench import fault_stack
 from config.celery import app as celery_app
 from orders.models import Customer, Product
 from quoting import services
@@ -58,14 +58,16 @@ RECOVERY_BOUND = 30.0  # seconds from the fault clearing to every quote final (i
 
 @dataclass
 class Stack:
-    redis: fs.RedisServer
+    redis: fault_stack.RedisServer
     env: dict[str, str]
     logs: Path
     workers: list[Any]
     beat: Any
 
     def start_worker(self) -> Any:
-        worker = fs.celery_worker(self.env, self.logs / "worker.log", f"faults-{len(self.workers)}")
+        worker = fault_stack.celery_worker(
+            self.env, self.logs / "worker.log", f"faults-{len(self.workers)}"
+        )
         self.workers.append(worker)
         return worker
 
@@ -79,7 +81,7 @@ class Stack:
 
 
 def _stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: Any) -> Iterator[Stack]:
-    redis = fs.RedisServer(tmp_path / "redis")
+    redis = fault_stack.RedisServer(tmp_path / "redis")
     redis.start()
     conf = celery_app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
@@ -90,17 +92,19 @@ def _stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: Any) -> Itera
     _forget_connections()
     stack = Stack(
         redis=redis,
-        env=fs.stack_env(database_url=_database_url(), broker_url=redis.url(), **env),
+        env=fault_stack.stack_env(database_url=_database_url(), broker_url=redis.url(), **env),
         logs=tmp_path,
         workers=[],
         beat=None,
     )
-    stack.beat = fs.celery_beat(stack.env, tmp_path / "beat.log", tmp_path / "beat-schedule")
+    stack.beat = fault_stack.celery_beat(
+        stack.env, tmp_path / "beat.log", tmp_path / "beat-schedule"
+    )
     try:
         yield stack
     finally:
         for process in [*stack.workers, stack.beat]:  # before the flush: no connection held
-            fs.stop(process)
+            fault_stack.stop(process)
         redis.stop()
         _forget_connections()
         conf.broker_url, conf.broker_transport_options, conf.task_always_eager = saved
@@ -155,7 +159,7 @@ def _wait(condition: Callable[[], Any], timeout: float, what: str, stack: Stack)
 
 
 def _all_final(ids: list[int]) -> bool:
-    return all(fs.quote_is_final(q) for q in Quote.objects.filter(pk__in=ids))
+    return all(fault_stack.quote_is_final(q) for q in Quote.objects.filter(pk__in=ids))
 
 
 def _recovered(ids: list[int], stack: Stack) -> None:
@@ -212,7 +216,7 @@ def _settle(ids: list[int], shop_users: dict[str, Any], stack: Stack) -> None:
 
 
 def _assert_audit(ids: list[int]) -> None:
-    result = fs.audit(ids)
+    result = fault_stack.audit(ids)
     assert result.stranded == [] and result.raw_errors == []
     assert result.broken_promises == []
     assert result.duplicates == [] and result.half_written == []
@@ -254,7 +258,7 @@ def test_killed_worker_processes(slow_stack: Stack) -> None:
     # 1. The pool child dies mid-solve; the worker's main process hands the message on.
     first = _submit(sales, body, 2)
     _wait(lambda: _solving(first[0]), 90, "the first solve to start", stack)
-    children = fs.pool_children(worker)
+    children = fault_stack.pool_children(worker)
     assert len(children) == 1
     os.kill(children[0], signal.SIGKILL)
     _recovered(first, stack)
@@ -264,7 +268,7 @@ def test_killed_worker_processes(slow_stack: Stack) -> None:
     #    message on. Beat, its own process, keeps sweeping; a replacement worker starts.
     second = _submit(sales, body, 2)
     _wait(lambda: _solving(second[0]), 90, "the second solve to start", stack)
-    fs.kill_group(worker)
+    fault_stack.kill_group(worker)
     stack.start_worker()  # the fault clears: a worker is back
     _recovered(second, stack)
     killed = Quote.objects.get(pk=second[0])
@@ -284,7 +288,7 @@ def test_broker_goes_away_and_comes_back_empty(stack: Stack) -> None:
     _wait(lambda: _all_final(answered), 60, "the first quotes", stack)
     # Accepted now; their proposals are solved on the worker, which is stopped right away so
     # their messages (and two more quotes') are still in the broker when it goes away.
-    fs.stop(worker)
+    fault_stack.stop(worker)
     for quote_id in answered:
         accepted = sales.post(f"/api/quotes/{quote_id}/accept/", {}, format="json")
         assert accepted.status_code in (200, 201, 202), accepted.content
@@ -373,7 +377,7 @@ def test_database_connections_terminated(slow_stack: Stack) -> None:
     terminated = 0
     with connection.cursor() as cursor:
         for _ in range(16):  # about 4 s of connections dropping under everything, mid-solve
-            terminated += fs.terminate_backends(cursor)
+            terminated += fault_stack.terminate_backends(cursor)
             time.sleep(0.25)
     stop.set()
     browser.join(timeout=60)
