@@ -255,6 +255,10 @@ INCLUDED = (
     ),
     ("docs/benchmarks-dense.md", "python -m bench.dense"),
     ("docs/benchmarks-requested.md", "python -m bench.requested"),
+    (
+        "docs/benchmarks-requested-1worker.md",
+        "python -m bench.requested --workers 1 --output docs/benchmarks-requested-1worker.md",
+    ),
     ("docs/benchmarks-search.md", "(hand-written: search approaches measured, issue 14)"),
 )
 

@@ -185,6 +185,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and worker share the file: wait for the writer's lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A transaction that reads and then writes must take the write lock when it begins: a
+    # deferred one that finds another writer when it upgrades fails at once with "database is
+    # locked" instead of waiting (a rep's accept while the worker stores an improvement). WAL
+    # lets the pages read while the worker writes.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     # Tests too use a file, not Django's default shared-cache in-memory database: there a
     # second connection (a solve running in a thread while the test polls) fails at once with
     # "database table is locked" instead of waiting for the lock like on a file.

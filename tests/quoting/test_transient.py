@@ -98,7 +98,11 @@ def test_the_final_write_is_retried_without_solving_again(
 def test_a_fault_that_outlasts_the_retries_leaves_the_row_to_the_sweeper(
     shop: Shop, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
-    monkeypatch.setattr(transient, "RETRY_SECONDS", 0.1)
+    # Short pauses within a short limit: several retries, however long one try takes under
+    # load (with the 0.25 s first pause and 0.1 s, a slow first try left room for none).
+    monkeypatch.setattr(transient, "FIRST_PAUSE", 0.01)
+    monkeypatch.setattr(transient, "LONGEST_PAUSE", 0.02)
+    monkeypatch.setattr(transient, "RETRY_SECONDS", 0.6)
     calls: list[int] = []
     real = quote_solving.consistent_snapshot
     monkeypatch.setattr(
