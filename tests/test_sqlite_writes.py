@@ -22,7 +22,7 @@ def test_a_read_then_write_waits_for_another_writer_instead_of_failing() -> None
     def worker_write() -> None:  # another connection, like the Celery worker's
         try:
             Customer.objects.filter(code="C1").update(name="Worker")
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:  # reported to the test
             errors.append(exc)
         finally:
             connections.close_all()
