@@ -7,11 +7,22 @@ calendar (06:00-22:00 Monday to Friday) unless a test says otherwise.
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scheduling.engine import Board, load_board
 
 NOW = "2026-12-07T06:00:00Z"
+# The same instant as a datetime (minute 0 of the engine's problem), and an hour in minutes.
+NOW_UTC = datetime(2026, 12, 7, 6, tzinfo=UTC)
+H = 60
+
+
+def at(minute: int) -> str:
+    """The board timestamp ``minute`` minutes after "now" (Monday 06:00)."""
+    return (NOW_UTC + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 DAY_SHIFT = {
     "timezone": "UTC",
     "weekly": {
