@@ -111,9 +111,13 @@ class Clock:
         """Keep back the time that building and verifying an answer of this size takes, so
         a quote returns within its time limit. verify() costs ~0.1 ms per operation on an
         idle core; how long building the problem just took (~20 ms + 0.04 ms per operation
-        when idle) tells how loaded the machine is, and the reserve grows with that."""
+        when idle) tells how loaded the machine is, and the reserve grows with that. In
+        deterministic mode the load is not looked at: every decision taken on the time left
+        must be the same from run to run."""
         tasks = max(1, len(problem.tasks))
-        slowdown = max(1.0, self.wall() / (0.02 + BUILD_PROBLEM_SECONDS_PER_TASK * tasks))
+        slowdown = 1.0
+        if not self.deterministic:
+            slowdown = max(1.0, self.wall() / (0.02 + BUILD_PROBLEM_SECONDS_PER_TASK * tasks))
         self.reserve = min(0.6 * self.time_limit, 0.02 + 0.00015 * tasks * min(slowdown, 3.0))
 
     def is_cancelled(self) -> bool:

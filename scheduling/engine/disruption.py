@@ -7,7 +7,8 @@ from scheduling.engine.budget import (
     CHECK_SECONDS_PER_TASK,
     Clock,
 )
-from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
+from scheduling.engine.cpmodel import ScheduleModel
+from scheduling.engine.domains import InfeasibleDomain
 from scheduling.engine.problem import (
     Problem,
     Solution,

@@ -12,8 +12,9 @@ from scheduling.engine.budget import (
     DISPATCH_SECONDS_PER_TASK,
     Clock,
 )
-from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
+from scheduling.engine.cpmodel import ScheduleModel
 from scheduling.engine.dispatch import Lanes, dispatch
+from scheduling.engine.domains import InfeasibleDomain
 from scheduling.engine.problem import (
     Problem,
     Solution,

@@ -19,8 +19,9 @@ from scheduling.engine.budget import (
     RELOCATION_SECONDS_PER_MOVE,
     Clock,
 )
-from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel
+from scheduling.engine.cpmodel import ScheduleModel
 from scheduling.engine.dispatch import dispatch, insert_job
+from scheduling.engine.domains import InfeasibleDomain
 from scheduling.engine.insertion import insert_with_relocation
 from scheduling.engine.justify import request_at_bound, right_justified
 from scheduling.engine.problem import (

@@ -85,7 +85,7 @@ def test_work_and_wall_limits_depend_on_determinism() -> None:
 
 
 def test_the_reserve_grows_with_the_board_and_the_machine_load_up_to_a_cap() -> None:
-    clock = _clock(10.0)
+    clock = _clock(10.0, deterministic=False)
     problem = _problem(100)
     assert len(problem.tasks) == 100
     # Building "took" a second (a loaded machine): the slowdown is capped at 3.
@@ -93,15 +93,25 @@ def test_the_reserve_grows_with_the_board_and_the_machine_load_up_to_a_cap() -> 
     clock.keep_for_answer(problem)
     assert clock.reserve == pytest.approx(0.02 + 0.00015 * 100 * 3)
     # No more than 60 % of a short time limit.
-    short = _clock(0.05)
+    short = _clock(0.05, deterministic=False)
     short.started = time.monotonic() - 1.0
     short.keep_for_answer(problem)
     assert short.reserve == pytest.approx(0.6 * 0.05)
     # An empty board counts as one operation.
-    empty = _clock(10.0)
+    empty = _clock(10.0, deterministic=False)
     empty.started = time.monotonic() - 1.0
     empty.keep_for_answer(Problem(machines=[], tasks=[], jobs=[]))
     assert empty.reserve == pytest.approx(0.02 + 0.00015 * 3)
+
+
+def test_a_deterministic_reserve_does_not_depend_on_the_machine_load() -> None:
+    problem = _problem(100)
+    idle, loaded = _clock(10.0), _clock(10.0)
+    loaded.started = time.monotonic() - 1.0  # building "took" a second
+    idle.keep_for_answer(problem)
+    loaded.keep_for_answer(problem)
+    assert idle.reserve == loaded.reserve == pytest.approx(0.02 + 0.00015 * 100)
+    assert idle.remaining() == loaded.remaining()
 
 
 def test_cancel_is_sticky_once_seen() -> None:
