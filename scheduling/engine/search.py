@@ -64,6 +64,11 @@ JUSTIFIED_HORIZONS = (0, 1440)
 # took p4's first insertion from 65,625 to 65,355 min moving 1,381 operations, and the quote
 # (5 s) ended 10.5 days out moving 1,241 where it had ended 11.4 days out moving 21.
 JUSTIFIED_MIN_GAIN = 0.1
+# After a window level brings the completion earlier, the levels that follow get windows cut
+# at the new completion (less work before it: faster to build and to search). Measured at 10 s,
+# seeds 0 and 1, without / with: p6 1.42 / 0.62 and 2.62 / 0.62 (below the best known lead),
+# p5 1.39 / 1.15 and 1.39 / 1.39, p2-p4 within the run-to-run spread (docs/benchmarks-search.md).
+ADAPTIVE_LEVELS = True
 # Incumbents kept for ``fewest_moves`` (the oldest after the first are dropped beyond this).
 TRAIL_LENGTH = 40
 
@@ -367,7 +372,11 @@ class CompletionSearch:
             return  # not even a small model fits in the time left
         levels = self.levels()
         request_tasks = self.problem.jobs[self.request].tasks
-        for level in levels:
+        count = len(levels)
+        k = 0
+        while k < len(levels):
+            level = levels[k]
+            k += 1
             if self.proven or self.clock.is_cancelled():
                 return
             budget = deadline - self.clock.elapsed()
@@ -391,9 +400,13 @@ class CompletionSearch:
                     if level.later_only
                     else None
                 )
-            self.solve_level(
-                variable, min_start, deadline, self.clock.work_limit(share / len(levels))
-            )
+            before = self.completion
+            self.solve_level(variable, min_start, deadline, self.clock.work_limit(share / count))
+            improved = (self.completion or 0) < (before or 0)
+            if ADAPTIVE_LEVELS and level.window is not None and improved:
+                # The windows were cut at the old completion: the next level gets the work
+                # planned before the new one (smaller, so faster to build and to search).
+                levels = levels[:k] + self.levels()[k:]
 
     def solve_level(
         self,

@@ -133,3 +133,25 @@ def test_run_never_makes_the_completion_later(a_due: str, b_due: str, earliest: 
     assert completion_search.best is not None
     assert completion_search.best[A] == (MILL, 0, 120)  # the tight order is not moved late
     assert violations(problem, completion_search.best) == []
+
+
+def test_after_a_window_level_gains_the_next_one_is_cut_at_the_new_completion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search, "FULL_MODEL_TASKS", 2)
+    problem, completion_search = _search()
+    seen: list[set[int] | None] = []
+
+    def level(self: CompletionSearch, window: set[int] | None, *args: object) -> None:
+        seen.append(window)
+        if len(seen) == 1:  # the later-only level: the request goes first, B moves behind it
+            self.best = {A: (MILL, 60, 180), B: (MILL, 180, 300), REQUEST: (MILL, 0, 60)}
+
+    monkeypatch.setattr(CompletionSearch, "solve_level", level)
+    completion_search.run(deadline=5, share=0.5)
+    assert violations(problem, completion_search.best or {}) == []
+    # The free level gets the work planned before 07:00 in the new incumbent (none but the
+    # request), not A and B, which the first window held.
+    assert seen[0] == {A, B, REQUEST}
+    assert seen[1] == {REQUEST}
+    assert seen[2] is None  # the whole board, as before
