@@ -11,27 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scheduling.engine.budget import (
-    BUILD_SECONDS_PER_TASK,
-    CHECK_SECONDS_PER_TASK,
-    DISPATCH_SECONDS_PER_TASK,
-    JUSTIFY_SECONDS_PER_TASK,
-    RELOCATION_SECONDS_PER_MOVE,
-    Clock,
-)
+from scheduling.engine.budget import BUILD_SECONDS_PER_TASK, Clock
+from scheduling.engine.constructive import ConstructivePhases
 from scheduling.engine.cpmodel import ScheduleModel
-from scheduling.engine.dispatch import dispatch, insert_job
+from scheduling.engine.dispatch import insert_job
 from scheduling.engine.domains import InfeasibleDomain
-from scheduling.engine.insertion import insert_with_relocation
-from scheduling.engine.justify import request_at_bound, right_justified
-from scheduling.engine.problem import (
-    Placement,
-    Problem,
-    Solution,
-    late_jobs,
-    moved_count,
-    violations,
-)
+from scheduling.engine.problem import Placement, Problem, Solution, moved_count
 from scheduling.engine.restore import restore_baseline
 
 # Boards with at most this many movable operations are optimised whole from the start: the
@@ -40,8 +25,6 @@ FULL_MODEL_TASKS = 250
 # Up to this many operations the request is also inserted by relocating planned work (about
 # 10-80 ms at 1,000 operations; on larger boards it costs more than it finds).
 RELOCATION_TASKS = 3000
-# Share of the time left that each relocation mode may use (gaps, then shifting).
-RELOCATION_SHARE = 0.45
 # Beyond this many movable operations the whole board is never modelled at once (CP-SAT's
 # presolve alone would eat the time limit); windows around the request are.
 WHOLE_BOARD_TASKS = 3000
@@ -56,14 +39,6 @@ OPTIONS_SHARE = 0.3
 # which existing work may move to make room, and the share of the time limit they may use.
 PINNED_WINDOWS = (480, 1440)
 PINNED_SHARE = 0.35
-# Minutes past the incumbent's completion up to which planned work is right-justified before
-# the request is inserted (try_justified_insertion), tried in turn.
-JUSTIFIED_HORIZONS = (0, 1440)
-# The justified insertion moves most of the work planned before the completion: it is kept
-# only when it brings the completion this much (a share of the incumbent's) earlier. At 0 it
-# took p4's first insertion from 65,625 to 65,355 min moving 1,381 operations, and the quote
-# (5 s) ended 10.5 days out moving 1,241 where it had ended 11.4 days out moving 21.
-JUSTIFIED_MIN_GAIN = 0.1
 # After a window level brings the completion earlier, the levels that follow get windows cut
 # at the new completion (less work before it: faster to build and to search). Measured at 10 s,
 # seeds 0 and 1, without / with: p6 1.42 / 0.62 and 2.62 / 0.62 (below the best known lead),
@@ -74,8 +49,9 @@ TRAIL_LENGTH = 40
 
 
 # -- the request's completion -----------------------------------------------------------------
-class CompletionSearch:
-    """Minimise the request's completion (or, without a request, just hold a schedule)."""
+class CompletionSearch(ConstructivePhases):
+    """Minimise the request's completion (or, without a request, just hold a schedule); the
+    constructive phases (relocation, request first, right-justified) are ConstructivePhases'."""
 
     def __init__(
         self, problem: Problem, existing: Solution, clock: Clock, workers: int, seed: int
@@ -173,109 +149,6 @@ class CompletionSearch:
                 return
             if result.status != "INFEASIBLE" or self.clock.is_cancelled():
                 return  # out of time in this window: a wider one would not fare better
-
-    def try_relocation(self, budget: float | None = None) -> None:
-        """Insert the request displacing planned work (into other gaps, or shifted right on
-        its lane; see ``insertion``) and keep the better of the two if it beats the
-        incumbent. Planned work on a tightly promised board leaves few gaps as they are, but
-        making room near now is often possible; this finds such room in milliseconds where
-        CP-SAT would need seconds on the same window.
-
-        Each mode may use RELOCATION_SHARE of the time left, or half of ``budget`` seconds
-        when given; counted in moves, so that a deterministic run stays deterministic."""
-        if self.request is None or self.best is None:
-            return
-        final = self.problem.jobs[self.request].tasks[-1]
-        for shift in (False, True):
-            seconds = RELOCATION_SHARE * self.clock.remaining()
-            if budget is not None:
-                seconds = min(seconds, budget / 2)
-            max_work = int(seconds / RELOCATION_SECONDS_PER_MOVE)
-            work: list[int] = []
-            candidate = insert_with_relocation(
-                self.problem,
-                self.existing,
-                self.request,
-                shift=shift,
-                max_work=max_work,
-                work_done=work,
-            )
-            self.clock.spent_seconds(sum(work) * RELOCATION_SECONDS_PER_MOVE)
-            if candidate is None:
-                continue
-            self.clock.spent_seconds(len(self.problem.tasks) * CHECK_SECONDS_PER_TASK)
-            if violations(self.problem, candidate):
-                continue
-            if candidate[final][2] < (self.completion or 0):
-                self.best = candidate
-                self._by_machine = None
-
-    def try_request_first(self, path: list[Placement]) -> None:
-        """Pin the request on ``path`` (its lower-bound path) and shift the existing work right
-        around it; keep the result if every promise still holds. When it does, the request
-        completes at its lower bound: optimal without a search."""
-        if self.request is None or self.best is None:
-            return
-        tasks = self.problem.jobs[self.request].tasks
-        pinned = dict(zip(tasks, path, strict=True))
-        # Existing work only shifts later (least disruption); give up at the first late order.
-        candidate = dispatch(self.problem, anchor=self.existing, pinned=pinned, stop_when_late=True)
-        if candidate is None or late_jobs(self.problem, candidate):
-            return
-        if candidate[tasks[-1]][2] < (self.completion or 0):
-            self.best = candidate
-
-    def try_justified(self, path: list[Placement]) -> None:
-        """Pin the request on ``path`` (its lower-bound path) and push the planned work before
-        it as late as the promises allow (``justify``); when that keeps every promise, the
-        request completes at its lower bound."""
-        if self.request is None or self.best is None:
-            return
-        cost = JUSTIFY_SECONDS_PER_TASK * len(self.problem.tasks)
-
-        def afford() -> bool:
-            if self.clock.is_cancelled() or self.clock.remaining() < 2 * cost:
-                return False
-            self.clock.spent_seconds(cost)
-            return True
-
-        candidate = request_at_bound(self.problem, self.existing, path, afford=afford)
-        if candidate is not None:
-            self.adopt(candidate)
-            self.proven = (self.completion or 0) <= self.lower
-
-    def try_justified_insertion(self) -> None:
-        """Push the planned work before the incumbent's completion as late as its promises
-        allow (``justify.right_justified``: the most room near now that keeping every work
-        center's order gives), then insert the request into the earliest gaps of that
-        schedule. Where the lower-bound path cannot be cleared (``try_justified``) this still
-        finds an intermediate completion, in milliseconds, and the neighbourhoods that follow
-        start from it (their windows are the work planned before the completion: smaller)."""
-        if self.request is None or self.best is None:
-            return
-        # A backward pass, an insertion and two checks per horizon: on 10,000 operations about
-        # 0.2 s, which a 1 s quote cannot spare (its other phases find more in that time).
-        per_task = JUSTIFY_SECONDS_PER_TASK + DISPATCH_SECONDS_PER_TASK + 2 * CHECK_SECONDS_PER_TASK
-        cost = per_task * len(self.problem.tasks)
-        for horizon in JUSTIFIED_HORIZONS:
-            if self.clock.is_cancelled() or self.clock.remaining() < 4 * cost:
-                return
-            self.clock.spent_seconds(cost)
-            completion = self.completion or 0
-            justified, too_early = right_justified(
-                self.problem, self.existing, {}, horizon=completion + horizon
-            )
-            if justified is None or too_early:
-                continue
-            candidate = insert_job(self.problem, justified, self.request)
-            if candidate is None or violations(self.problem, candidate):
-                continue
-            final = self.problem.jobs[self.request].tasks[-1]
-            if candidate[final][2] > (1 - JUSTIFIED_MIN_GAIN) * completion:
-                continue  # not worth moving most of the board's early work
-            # Right-justifying moved every operation before the horizon; put back what can go.
-            restored, _ = restore_baseline(self.problem, candidate)
-            self.adopt(restored)
 
     def adopt(self, solution: Solution) -> None:
         """Take a valid ``solution`` (checked by the caller) as the incumbent if it completes

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scheduling.engine import quote, verify
+from scheduling.engine import constructive, quote, verify
 from scheduling.engine import search as search_module
 from scheduling.engine.budget import Clock
 from scheduling.engine.dispatch import Lane, dispatch
@@ -125,14 +125,14 @@ def test_quote_reaches_the_bound_through_it_when_the_other_phases_find_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = []
-    real = search_module.request_at_bound
+    real = constructive.request_at_bound
 
     def spy(*args: Any, **kwargs: Any) -> Solution | None:
         found = real(*args, **kwargs)
         calls.append(found is not None)
         return found
 
-    monkeypatch.setattr(search_module, "request_at_bound", spy)
+    monkeypatch.setattr(constructive, "request_at_bound", spy)
     # The relocating and the justified insertions and the pinned CP-SAT model would find this
     # schedule too.
     for phase in ("try_relocation", "try_justified_insertion", "try_pinned"):
@@ -179,7 +179,7 @@ def test_a_justified_insertion_that_gains_little_is_not_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # From 09:00 to 07:00 is two thirds of the lead: not taken when nine tenths are asked.
-    monkeypatch.setattr(search_module, "JUSTIFIED_MIN_GAIN", 0.9)
+    monkeypatch.setattr(constructive, "JUSTIFIED_MIN_GAIN", 0.9)
     problem, planned, _ = _setup(a_due=2 * H)
     search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)
     search.try_justified_insertion()
