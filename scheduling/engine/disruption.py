@@ -5,6 +5,7 @@ from __future__ import annotations
 from scheduling.engine.budget import (
     BUILD_SECONDS_PER_TASK,
     CHECK_SECONDS_PER_TASK,
+    DISPATCH_SECONDS_PER_TASK,
     Clock,
 )
 from scheduling.engine.cpmodel import ScheduleModel
@@ -13,7 +14,7 @@ from scheduling.engine.problem import (
     Problem,
     Solution,
 )
-from scheduling.engine.restore import restore_baseline
+from scheduling.engine.restore import pulled_towards_plan, restore_baseline
 from scheduling.engine.search import FULL_MODEL_TASKS, CompletionSearch
 
 
@@ -28,19 +29,24 @@ def minimise_disruption(
     completion_at_most: int | None = None,
 ) -> Solution:
     """With the request's completion kept (or, given ``completion_at_most``, no later than
-    that), move as few planned operations as possible: put back what can simply go back
-    (``restore_baseline``, milliseconds), then let CP-SAT minimise the moves around what is
-    left in the time remaining, then put back again what its answer still moves needlessly."""
-    best = _restored(problem, best, clock)
+    that), move as few planned operations as possible: pull pushed work back towards the plan
+    and put back what can simply go back (milliseconds), then let CP-SAT minimise the moves
+    around what is left in the time remaining, then put back again what its answer still moves
+    needlessly."""
+    best = _restored(problem, best, clock, search)
     if not clock.is_cancelled():
         best = _disruption_model(
             problem, best, search, clock, workers, seed, completion_at_most=completion_at_most
         )
-    return _restored(problem, best, clock)
+    return _restored(problem, best, clock, search)
 
 
-def _restored(problem: Problem, best: Solution, clock: Clock) -> Solution:
-    restored, count = restore_baseline(problem, best)
+def _restored(problem: Problem, best: Solution, clock: Clock, search: CompletionSearch) -> Solution:
+    """``best`` with work pushed later than planned pulled back towards the plan, then every
+    operation that can go back put back (milliseconds; restore.py)."""
+    keep = set() if search.request is None else set(problem.jobs[search.request].tasks)
+    clock.spent_seconds(len(problem.tasks) * (DISPATCH_SECONDS_PER_TASK + CHECK_SECONDS_PER_TASK))
+    restored, count = restore_baseline(problem, pulled_towards_plan(problem, best, keep))
     if count:
         clock.spent_seconds(len(problem.tasks) * CHECK_SECONDS_PER_TASK)
     return restored

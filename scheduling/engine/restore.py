@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 
+from scheduling.engine.dispatch import Lanes
 from scheduling.engine.problem import Problem, Solution, violations
 
 MAX_PASSES = 4
@@ -108,3 +109,51 @@ def restore_baseline(problem: Problem, solution: Solution) -> tuple[Solution, in
     if restored and violations(problem, result):
         return solution, 0  # never trade validity for fewer moves
     return result, restored
+
+
+def pulled_towards_plan(problem: Problem, solution: Solution, keep: set[int]) -> Solution:
+    """``solution`` with every operation that runs later than the plan pulled back towards
+    its planned start: taken in order of start, each goes to the earliest fit on its work
+    center at or after its planned start that its order's previous operation and the work
+    already placed leave, never later than it was. Operations in ``keep`` (the request), running
+    ones and ones not later than planned stay. Nothing moves later, so every promise still
+    holds; the result is checked with ``violations`` and ``solution`` returned if anything is
+    wrong. Where ``restore_baseline`` puts operations back one at a time (and stops at a chain
+    of pushed work), this pulls whole chains back in one pass."""
+    later = {
+        t.index
+        for t in problem.tasks
+        if t.baseline is not None
+        and t.fixed is None
+        and t.index not in keep
+        and solution[t.index][0] == t.baseline[0]
+        and solution[t.index][1] > t.baseline[1]
+    }
+    if not later:
+        return solution
+    lanes = Lanes(problem)
+    result = {t: p for t, p in solution.items() if t not in later}
+    if not lanes.occupy_all(list(result.values())):
+        return solution
+    previous = {t: job.tasks[k - 1] for job in problem.jobs for k, t in enumerate(job.tasks) if k}
+    for t in sorted(later, key=lambda t: (solution[t][1], t)):
+        task = problem.tasks[t]
+        machine, start, end = solution[t]
+        assert task.baseline is not None
+        ready = max(task.baseline[1], problem.jobs[task.job].ready)
+        if t in previous:
+            ready = max(ready, result[previous[t]][2])
+        fit = lanes.earliest_fit(t, machine, ready)
+        if fit is None or fit[0] > start:
+            fit = None
+            for index, lane in enumerate(lanes.lanes[machine]):
+                if lane.free(start, end):
+                    fit = (start, end, index)
+                    break
+            if fit is None:
+                return solution
+        lanes.lanes[machine][fit[2]].add(fit[0], fit[1])
+        result[t] = (machine, fit[0], fit[1])
+    if violations(problem, result):
+        return solution
+    return result

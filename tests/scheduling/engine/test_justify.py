@@ -175,17 +175,6 @@ def test_what_the_justified_insertion_moved_needlessly_goes_back_to_the_plan() -
     assert moved_count(problem, search.best) == 1  # B, which made the room
 
 
-def test_a_justified_insertion_that_gains_little_is_not_taken(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # From 09:00 to 07:00 is two thirds of the lead: not taken when nine tenths are asked.
-    monkeypatch.setattr(constructive, "JUSTIFIED_MIN_GAIN", 0.9)
-    problem, planned, _ = _setup(a_due=2 * H)
-    search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)
-    search.try_justified_insertion()
-    assert search.completion == 3 * H and moved_count(problem, search.best or {}) == 0
-
-
 def test_a_later_target_takes_the_incumbent_that_moved_least() -> None:
     problem, planned, _ = _setup(a_due=2 * H)
     search = CompletionSearch(problem, planned, Clock(10, None, None, NOW), 1, 0)

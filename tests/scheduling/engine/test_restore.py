@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduling.engine.problem import Problem, Solution, build_problem, violations
-from scheduling.engine.restore import restore_baseline
+from scheduling.engine.restore import pulled_towards_plan, restore_baseline
 from tests.scheduling.engine.solver_boards import DAY_SHIFT, board, op, request, row
 
 # "now" is Monday 06:00 (minute 0); the day shift runs to 22:00 (minute 960).
@@ -141,3 +141,51 @@ def test_a_promise_blocks_the_way_back() -> None:
     )
     solution = {_task(problem, "B", "10"): problem.place(_task(problem, "B", "10"), 0, 2 * H)}
     assert restore_baseline(problem, solution) == (solution, 0)
+
+
+def _chain_on_the_mill(count: int) -> Problem:
+    # One-hour orders O1..On back to back on the mill from 06:00, listed last first (so that
+    # putting back one at a time in board order needs a pass per order), due Friday.
+    orders = [
+        {"id": f"O{k}", "due": "2026-12-11T22:00:00Z", "operations": [op("10", "MILL", H)]}
+        for k in range(count, 0, -1)
+    ]
+    schedule = [
+        row(f"O{k}", "10", "MILL", _at((k - 1) * H), _at(k * H)) for k in range(count, 0, -1)
+    ]
+    return _problem(orders=orders, schedule=schedule, request=request([op("10", "MILL", H)]))
+
+
+def test_a_pushed_chain_is_pulled_back_to_the_plan_in_one_pass() -> None:
+    problem = _chain_on_the_mill(6)
+    assert problem.request_job is not None
+    (req,) = problem.jobs[problem.request_job].tasks
+    pushed = _baseline(problem)
+    for k in range(1, 7):  # every order an hour later, the request after them
+        _place(problem, pushed, f"O{k}", "10", k * H)
+    pushed[req] = problem.place(req, 0, 7 * H)
+    assert violations(problem, pushed) == []
+    # One at a time, each order's planned hour is held by the one before it: four passes
+    # put back only four of six.
+    _, restored = restore_baseline(problem, pushed)
+    assert restored == 4
+    pulled = pulled_towards_plan(problem, pushed, {req})
+    assert _moved(problem, pulled) == set() and violations(problem, pulled) == []
+    assert pulled[req] == pushed[req]  # what is kept stays
+
+
+def test_pulling_back_stops_at_the_request_and_moves_nothing_later() -> None:
+    problem = _chain_on_the_mill(3)
+    assert problem.request_job is not None
+    (req,) = problem.jobs[problem.request_job].tasks
+    solution = _baseline(problem)
+    solution[req] = problem.place(req, 0, 0)  # the request first, the orders behind it
+    for k in range(1, 4):  # two hours later than they need to be, in the plan's order
+        _place(problem, solution, f"O{k}", "10", k * H + 2 * H)
+    assert violations(problem, solution) == []
+    pulled = pulled_towards_plan(problem, solution, {req})
+    assert violations(problem, pulled) == [] and pulled[req] == solution[req]
+    # O1 cannot have its planned hour (the request's); each goes to the earliest hour left.
+    starts = {order: pulled[_task(problem, order, "10")][1] for order in ("O1", "O2", "O3")}
+    assert starts == {"O1": H, "O2": 2 * H, "O3": 3 * H}
+    assert all(pulled[t][1] <= solution[t][1] for t in solution)

@@ -65,53 +65,6 @@ def test_levels_are_windows_of_the_work_planned_before_the_completion_on_a_large
     assert completion_search.levels() == [Level([B, A], False)]
 
 
-def test_request_first_is_adopted_when_every_promise_still_holds() -> None:
-    problem, completion_search = _search()
-    completion_search.try_request_first([(MILL, 0, 60)])
-    assert completion_search.best == {
-        A: (MILL, 60, 180),
-        B: (MILL, 180, 300),
-        REQUEST: (MILL, 0, 60),
-    }
-    assert completion_search.completion == 60
-    assert violations(problem, completion_search.best) == []
-
-
-def test_request_first_is_not_adopted_when_it_would_make_an_order_late() -> None:
-    # A is due at 08:00: shifting it right for the request breaks its promise.
-    _, completion_search = _search(a_due=MONDAY_08)
-    before = dict(completion_search.best or {})
-    completion_search.try_request_first([(MILL, 0, 60)])
-    assert completion_search.best == before
-    assert completion_search.completion == 300
-
-
-def test_request_first_is_not_adopted_when_it_completes_later() -> None:
-    _, completion_search = _search()
-    completion_search.try_request_first([(MILL, 360, 420)])  # valid, but 12:00-13:00
-    assert completion_search.completion == 300
-
-
-def test_relocation_adopts_a_valid_schedule_with_an_earlier_completion() -> None:
-    # A is due at 08:00 and stays; B has days of slack and makes room after the request.
-    problem, completion_search = _search(a_due=MONDAY_08)
-    completion_search.try_relocation()
-    assert completion_search.best == {
-        A: (MILL, 0, 120),
-        REQUEST: (MILL, 120, 180),
-        B: (MILL, 180, 300),
-    }
-    assert completion_search.completion == 180
-    assert violations(problem, completion_search.best) == []
-
-
-def test_relocation_keeps_the_incumbent_when_no_planned_work_may_move() -> None:
-    _, completion_search = _search(a_due=MONDAY_08, b_due=MONDAY_10)
-    before = dict(completion_search.best or {})
-    completion_search.try_relocation()
-    assert completion_search.best == before
-
-
 def test_run_finds_and_proves_the_earliest_completion() -> None:
     problem, completion_search = _search()
     completion_search.run(deadline=5.0, share=0.5)
