@@ -52,6 +52,19 @@ def _quote(shop: Shop) -> Quote:
     return Quote.objects.get(pk=created.pk)
 
 
+def _republished(
+    shop: Shop, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Quote, str, list[Any]]:
+    """A quote answered by a portfolio of three, queued again with a fresh portfolio whose
+    members the test drives by hand (the group is recorded in the list, not sent)."""
+    settings.ENGINE_PORTFOLIO = 3
+    quote = _quote(shop)
+    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.QUEUED, solve_task_id="")
+    sent: list[Any] = []
+    monkeypatch.setattr(celery.group, "apply_async", lambda self, *a, **k: sent.append(self))
+    return quote, portfolio.portfolio_publish(quote.pk), sent
+
+
 def _verified(quote: Quote) -> None:
     """The stored answer holds on the board it was solved against (still the current one)."""
     snapshot = board_snapshot(request=request_from_doc(quote.request_doc or {}))
@@ -90,13 +103,7 @@ def test_a_portfolio_of_two_ends_with_one_winner_and_the_other_revoked(
 def test_a_better_answer_outranks_the_stored_one_and_a_worse_one_does_not(
     shop: Shop, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.ENGINE_PORTFOLIO = 3
-    quote = _quote(shop)
-    # Queue it again and publish a fresh portfolio, whose members are driven by hand here.
-    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.QUEUED, solve_task_id="")
-    sent: list[Any] = []
-    monkeypatch.setattr(celery.group, "apply_async", lambda self, *a, **k: sent.append(self))
-    pid = portfolio.portfolio_publish(quote.pk)
+    quote, pid, sent = _republished(shop, settings, monkeypatch)
     assert len(sent) == 1 and len(sent[0].tasks) == 3  # one group of three tasks
     assert [t.id for t in sent[0].tasks] == list(
         PortfolioMember.objects.filter(portfolio=pid)
@@ -210,11 +217,7 @@ def test_sending_a_quote_again_supersedes_its_earlier_members(
 def test_a_proven_answer_revokes_the_others_each_with_why(
     shop: Shop, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.ENGINE_PORTFOLIO = 3
-    quote = _quote(shop)
-    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.QUEUED, solve_task_id="")
-    monkeypatch.setattr(celery.group, "apply_async", lambda self, *a, **k: None)
-    pid = portfolio.portfolio_publish(quote.pk)
+    _, pid, _ = _republished(shop, settings, monkeypatch)
     winner, running, queued = PortfolioMember.objects.filter(portfolio=pid).order_by("pk")
     PortfolioMember.objects.filter(pk__in=[winner.pk, running.pk]).update(status=Member.SOLVING)
     ids = portfolio._revoke_others(winner, proven=True)
