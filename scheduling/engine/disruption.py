@@ -5,7 +5,6 @@ from __future__ import annotations
 from scheduling.engine.budget import (
     BUILD_SECONDS_PER_TASK,
     CHECK_SECONDS_PER_TASK,
-    DISPATCH_SECONDS_PER_TASK,
     Clock,
 )
 from scheduling.engine.cpmodel import ScheduleModel
@@ -45,7 +44,7 @@ def _restored(problem: Problem, best: Solution, clock: Clock, search: Completion
     """``best`` with work pushed later than planned pulled back towards the plan, then every
     operation that can go back put back (milliseconds; restore.py)."""
     keep = set() if search.request is None else set(problem.jobs[search.request].tasks)
-    clock.spent_seconds(len(problem.tasks) * (DISPATCH_SECONDS_PER_TASK + CHECK_SECONDS_PER_TASK))
+    clock.spent_seconds(len(problem.tasks) * 2 * CHECK_SECONDS_PER_TASK)  # pull and check
     restored, count = restore_baseline(problem, pulled_towards_plan(problem, best, keep))
     if count:
         clock.spent_seconds(len(problem.tasks) * CHECK_SECONDS_PER_TASK)
