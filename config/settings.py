@@ -175,6 +175,16 @@ TEMPLATES = [
 # PostgreSQL each new connection forks a server process, and a rep's page polls its quote a few
 # times a second. With 8 reps quoting at once on 2 cores that fork cost a third of the CPU
 # (`bench/quote_e2e.py`, docs/benchmarks-e2e.md). 0 restores one connection per request.
+# The embedded SQLite database (`make run`): wait up to 20 s for another writer's lock. A
+# transaction that reads and then writes must take the write lock when it begins: a deferred
+# one that finds another writer when it upgrades fails at once with "database is locked"
+# instead of waiting (a rep's accept while the worker stores an improvement). WAL lets the
+# pages read while the worker writes.
+SQLITE_OPTIONS: dict[str, object] = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL;",
+}
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -183,14 +193,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web server and worker share the file: wait for the writer's lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    # A transaction that reads and then writes must take the write lock when it begins: a
-    # deferred one that finds another writer when it upgrades fails at once with "database is
-    # locked" instead of waiting (a rep's accept while the worker stores an improvement). WAL
-    # lets the pages read while the worker writes.
-    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
+    # Web server and worker share the file: wait for the writer's lock instead of failing
+    # (SQLITE_OPTIONS says why each option is there).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     # Tests too use a file, not Django's default shared-cache in-memory database: there a
     # second connection (a solve running in a thread while the test polls) fails at once with
     # "database table is locked" instead of waiting for the lock like on a file.
