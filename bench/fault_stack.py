@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bench.live_stack import start_logged
+
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_PORTS = range(6300, 6400)
 
@@ -122,21 +124,10 @@ def stack_env(
     }
 
 
-def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group
-    )
-
-
 def celery_worker(
     env: dict[str, str], log: Path, name: str, concurrency: int = 1
 ) -> subprocess.Popen[bytes]:
-    return _spawn(
+    return start_logged(
         [
             sys.executable,
             "-m",
@@ -159,12 +150,13 @@ def celery_worker(
         ],
         env,
         log,
+        append=True,
     )
 
 
 def celery_beat(env: dict[str, str], log: Path, schedule: Path) -> subprocess.Popen[bytes]:
     """Beat as its own process, as documented (never embedded in a worker)."""
-    return _spawn(
+    return start_logged(
         [
             sys.executable,
             "-m",
@@ -179,6 +171,7 @@ def celery_beat(env: dict[str, str], log: Path, schedule: Path) -> subprocess.Po
         ],
         env,
         log,
+        append=True,
     )
 
 

@@ -44,12 +44,16 @@ def free_local_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_logged(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_logged(
+    cmd: list[str], env: dict[str, str], log: Path, *, append: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` in its own process group, its output in ``log`` (appended to, with
+    ``append``: a restarted process keeps its predecessor's lines)."""
     return subprocess.Popen(
         cmd,
         cwd=ROOT,
         env=env,
-        stdout=log.open("wb"),
+        stdout=log.open("ab" if append else "wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )

@@ -68,6 +68,18 @@ def orders_csv(rows: list[str]) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
+def _import_sample_shop() -> None:
+    """The sample work centers and routings, imported (no orders yet)."""
+    call_command(
+        "import_csv",
+        "--work-centers",
+        str(SAMPLES / "work_centers.csv"),
+        "--routings",
+        str(SAMPLES / "routings.csv"),
+        stdout=io.StringIO(),
+    )
+
+
 def test_sample_files_import_with_verified_promises() -> None:
     out = io.StringIO()
     call_command(
@@ -198,14 +210,7 @@ def test_a_later_good_file_does_not_rescue_a_bad_one(tmp_path: Path) -> None:
 
 
 def test_orders_no_schedule_can_keep_are_named_and_nothing_is_written(tmp_path: Path) -> None:
-    call_command(
-        "import_csv",
-        "--work-centers",
-        str(SAMPLES / "work_centers.csv"),
-        "--routings",
-        str(SAMPLES / "routings.csv"),
-        stdout=io.StringIO(),
-    )
+    _import_sample_shop()
     now = board_now()
     rows = [
         f"SO-OK,ACME,Acme,CYL-040,2,,{_at(now + timedelta(days=60))},60",
@@ -228,14 +233,7 @@ def test_orders_no_schedule_can_keep_are_named_and_nothing_is_written(tmp_path: 
 
 
 def test_orders_join_an_existing_schedule_keeping_old_promises(tmp_path: Path) -> None:
-    call_command(
-        "import_csv",
-        "--work-centers",
-        str(SAMPLES / "work_centers.csv"),
-        "--routings",
-        str(SAMPLES / "routings.csv"),
-        stdout=io.StringIO(),
-    )
+    _import_sample_shop()
     now = board_now()
     run(
         tmp_path, orders=orders_csv([f"SO-A,ACME,Acme,CYL-040,3,,{_at(now + timedelta(days=30))},"])
