@@ -259,6 +259,7 @@ INCLUDED = (
         "docs/benchmarks-requested-1worker.md",
         "python -m bench.requested --workers 1 --output docs/benchmarks-requested-1worker.md",
     ),
+    ("docs/benchmarks-kept-rounds.md", "python -m bench.kept_rounds"),
     ("docs/benchmarks-search.md", "(hand-written: search approaches measured, issue 14)"),
 )
 

@@ -28,10 +28,11 @@ def minimise_disruption(
     completion_at_most: int | None = None,
 ) -> Solution:
     """With the request's completion kept (or, given ``completion_at_most``, no later than
-    that), move as few planned operations as possible: pull pushed work back towards the plan
-    and put back what can simply go back (milliseconds), then let CP-SAT minimise the moves
-    around what is left in the time remaining, then put back again what its answer still moves
-    needlessly."""
+    that, the request's work centers then free up to it so that the request can slide later
+    to where it displaces less), move as few planned operations as possible: pull pushed work
+    back towards the plan and put back what can simply go back (milliseconds), then let CP-SAT
+    minimise the moves around what is left in the time remaining, then put back again what its
+    answer still moves needlessly."""
     best = _restored(problem, best, clock, search)
     if not clock.is_cancelled():
         best = _disruption_model(
@@ -81,6 +82,8 @@ def _disruption_model(
         variable = set(moved) | {
             t for t in movable if best[t][0] in machines and best[t][1] < hi and best[t][2] > lo
         }
+    if completion_at_most is not None and search.request is not None:
+        variable |= _room_for_request(problem, best, search.request, completion_at_most)
     if clock.remaining() < BUILD_SECONDS_PER_TASK * len(variable) + 0.05:
         return best
     latest = {j.index: j.deadline for j in problem.jobs if j.deadline is not None}
@@ -109,3 +112,20 @@ def _disruption_model(
     )
     clock.spent(result.work, len(model.vars))
     return result.solution if result.solution is not None else best
+
+
+def _room_for_request(problem: Problem, best: Solution, request: int, until: int) -> set[int]:
+    """The request's operations and every movable one on the work centers it may use that
+    runs between the request's first start and ``until``: with these free, CP-SAT can slide
+    the request later, up to ``until``, to where it displaces less planned work."""
+    mine = problem.jobs[request].tasks
+    machines = {m for t in mine for m in problem.tasks[t].alts}
+    first = min(best[t][1] for t in mine)
+    return set(mine) | {
+        t.index
+        for t in problem.tasks
+        if t.fixed is None
+        and best[t.index][0] in machines
+        and best[t.index][1] < until
+        and best[t.index][2] > first
+    }

@@ -166,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
                 shot(page, "03b-sales-quote-solving", full=False)
             page.wait_for_selector("[data-testid=answer]", timeout=120_000)
             shot(page, "04-sales-quote-answer")
+            # The solve goes on improving the answer (an earlier date, or for a kept requested
+            # date a plan moving fewer operations) until it stalls or reaches its cap.
+            if page.query_selector("[data-testid=improving]"):
+                page.locator("[data-testid=improving]").wait_for(state="detached", timeout=90_000)
+                shot(page, "04b-sales-quote-improved")
             quote = Quote.objects.order_by("-id").first()
             assert quote is not None
             offered = [o["id"] for o in quote.options if o.get("completion")]

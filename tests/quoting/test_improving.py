@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from quoting import services
 from quoting.models import Quote
+from quoting.services.improving import gains_left
 from scheduling import engine
 from scheduling.boards import board_now
-from scheduling.engine.boardio import load_answer
+from scheduling.engine.boardio import dump_answer, load_answer
+from scheduling.engine.model import Answer, MovedOperation
 from tests.quoting.conftest import Shop, make_shop, seed_orders
 
 pytestmark = [
@@ -171,3 +173,53 @@ def test_no_round_starts_while_another_quote_waits_for_a_worker(
     assert rounds == []  # the worker is free for the waiting quote at once
     quote.refresh_from_db()
     assert not quote.improving and quote.status == Quote.Status.DONE
+
+
+def test_a_kept_date_proven_earliest_still_improves_towards_fewer_moves(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    # Proof is about how early the request can finish; an answer that keeps the requested
+    # date while moving operations of other orders can still move fewer, so it keeps
+    # improving (the demo shop's first answer moved 168; a few rounds later, 58-70).
+    settings.QUOTE_MAX_SECONDS = 0
+    quote = _quote(shop, requested_due=board_now() + timedelta(days=40))
+    first = load_answer(quote.answer)
+    assert first.earliest_completion is not None, "the requested date is kept"
+    assert not first.moved, "a far date is kept without moving anything"
+    rows = [r for r in first.schedule if r.order != first.request][:3]
+    assert len(rows) == 3
+    moving = tuple(
+        MovedOperation(r.order, r.operation, r.start, r.start + timedelta(hours=1)) for r in rows
+    )
+    # Pretend the first answer was proven and moved three operations.
+    stored = replace(first, proven_optimal=True, moved=moving)
+    assert gains_left(stored)
+    Quote.objects.filter(pk=quote.pk).update(
+        answer=dump_answer(stored), improving=True, solve_task_id="t-4", improvements=[]
+    )
+    settings.QUOTE_MAX_SECONDS = 30
+    real = engine.quote
+    rounds: list[Any] = []
+
+    def counted(board: Any, **kwargs: Any) -> Any:
+        rounds.append(kwargs)
+        return real(board, **kwargs)
+
+    monkeypatch.setattr(engine, "quote", counted)
+    assert services.quote_improve(quote_id=quote.pk, task_id="t-4") == "proven"
+    assert len(rounds) == 1, "one round, then nothing is left to gain"
+    quote.refresh_from_db()
+    assert not quote.improving
+    assert [entry["moved"] for entry in quote.improvements] == [0]
+    assert not load_answer(quote.answer).moved and quote.promise == first.promise
+
+
+def test_what_is_left_to_gain() -> None:
+    now = timezone.now()
+    moved = (MovedOperation("SO-1", "10", now, now + timedelta(hours=1)),)
+    base = Answer(status="promised", request="Q-1", completion=now, promise=now + timedelta(days=3))
+    kept = replace(base, earliest_completion=now)
+    assert gains_left(replace(base, proven_optimal=False))
+    assert not gains_left(replace(base, proven_optimal=True, moved=moved))  # earliest
+    assert gains_left(replace(kept, proven_optimal=True, moved=moved))
+    assert not gains_left(replace(kept, proven_optimal=True))  # nothing moved

@@ -209,6 +209,41 @@ def test_option_without_a_gain_reads_none_found_not_a_verdict(client_for: Any, s
     assert '<span class="delta-neg">1h</span>' in other
 
 
+def test_a_kept_date_still_improving_says_it_looks_for_fewer_moves(
+    client_for: Any, shop: Any
+) -> None:
+    """A proven earliest completion under a kept requested date: the page does not promise a
+    better date (there is none), it says the plan may yet move fewer operations."""
+    client = client_for("sales")
+    client.post(
+        "/quotes/new/", {"customer": shop.acme.pk, "product": shop.cylinder.pk, "quantity": 2}
+    )
+    quote = Quote.objects.get()
+    when = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    fields: dict[str, Any] = {
+        "status": Quote.Status.DONE,
+        "answer_status": "promised",
+        "completion": when,
+        "promise": when + timedelta(days=4),
+        "requested_due": when + timedelta(days=4),
+        "request_doc": {"buffer_minutes": 1440},
+        "moved_count": 12,
+        "improving": True,
+    }
+    answer = answer_doc(lower_bound=when, earliest_completion=when, proven_optimal=True)
+    Quote.objects.filter(pk=quote.pk).update(**fields, answer=answer)
+    html = client.get(f"/quotes/{quote.pk}/status/").content.decode()
+    improving = html.split('data-testid="improving"')[1].split("</div>")[0]
+    assert "The requested date is kept" in improving
+    assert "moving fewer than 12 operations of other orders" in improving
+    assert "best promise found so far" not in improving
+    # Not proven: the usual wording, a better date may still come.
+    unproven = answer_doc(lower_bound=when, earliest_completion=when, proven_optimal=False)
+    Quote.objects.filter(pk=quote.pk).update(answer=unproven)
+    html = client.get(f"/quotes/{quote.pk}/status/").content.decode()
+    assert "best promise found so far" in html.split('data-testid="improving"')[1]
+
+
 @pytest.mark.django_db(transaction=True)  # the solve's monitor thread reads committed rows
 @pytest.mark.usefixtures("eager_celery", "flushable_promises")
 def test_a_proposal_being_polished_says_so_then_waits_for_the_scheduler(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
+from scheduling.engine import disruption
 from scheduling.engine.budget import Clock
 from scheduling.engine.disruption import minimise_disruption
 from scheduling.engine.problem import baseline_solution, build_problem, moved_count, violations
@@ -118,3 +121,44 @@ def test_cancelled_only_what_can_simply_go_back_goes_back() -> None:
     # No model runs cancelled: a schedule only CP-SAT could improve comes back as it is.
     problem, best, search, clock = _setup(2 * H, {"Q-1": 0, "A": H, "B": 3 * H}, cancel=True)
     assert _minimised(problem, best, search, clock) == best
+
+
+def test_completion_at_most_frees_the_request_where_it_could_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # X (2 h on the LATHE, planned 06:00) was pushed to 07:00 by the request's first
+    # operation (LATHE 06:00-07:00); its second runs on the MILL 07:00-08:00. On a board too
+    # large to optimise whole, the disruption model frees the moved work and what shares its
+    # work center while it runs: the request's LATHE operation, not its MILL one, which held
+    # the first in place. Allowed to end by 11:00, the request's work centers are freed up to
+    # then, so it goes after X (LATHE 08:00-09:00, MILL 09:00-10:00) and nothing moves.
+    monkeypatch.setattr(disruption, "FULL_MODEL_TASKS", 0)
+    problem = build_problem(
+        board(
+            centers={"LATHE": 1, "MILL": 1},
+            orders=[{"id": "X", "due": FRIDAY, "operations": [op("10", "LATHE", 2 * H)]}],
+            schedule=[row("X", "10", "LATHE", at(0), at(2 * H))],
+            request=request([op("10", "LATHE", H), op("20", "MILL", H)]),
+        )
+    )
+    existing = baseline_solution(problem)
+    assert existing is not None
+
+    def pushed() -> tuple[Solution, CompletionSearch, Clock]:
+        clock = Clock(1.0, None, None, NOW_UTC)
+        clock.deterministic = True
+        best = dict(existing)
+        starts = {("X", "10"): H, ("Q-1", "10"): 0, ("Q-1", "20"): H}
+        for t in problem.tasks:
+            best[t.index] = problem.place(t.index, t.alts[0], starts[t.order, t.op])
+        assert violations(problem, best) == []
+        return best, CompletionSearch(problem, existing, clock, 1, 0), clock
+
+    best, search, clock = pushed()
+    assert moved_count(problem, best) == 1
+    kept = _minimised(problem, best, search, clock)
+    assert moved_count(problem, kept) == 1  # the completion kept: X stays pushed
+    best, search, clock = pushed()
+    result = _minimised(problem, best, search, clock, completion_at_most=5 * H)
+    assert moved_count(problem, result) == 0
+    assert _completion(problem, result) <= 5 * H
