@@ -232,6 +232,19 @@ class WorkingTime:
         j = bisect.bisect_left(self.cum_end, work)
         return self.starts[j] + work - self.cum[j]
 
+    def start_at(self, position: int) -> int | None:
+        """The working instant at which ``position`` working minutes (from the horizon start)
+        are done and the next one begins: the start of an operation at that position."""
+        if not self._ensure_work(position + 1):
+            return None
+        j = bisect.bisect_right(self.cum_end, position)
+        return self.starts[j] + position - self.cum[j]
+
+    def end_at(self, position: int) -> int | None:
+        """The earliest instant at which ``position`` working minutes are done: the end of an
+        operation whose work ends at that position."""
+        return self._instant_of(position)
+
     def end_after(self, start: int, minutes: int) -> int | None:
         """Rule 2: the earliest instant at which an operation started at ``start`` has received
         ``minutes`` of working time (pauses over non-working time included)."""

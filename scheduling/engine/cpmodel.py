@@ -7,6 +7,7 @@ fixed occupations for what is not a variable; domains in domains.py. How and why
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -14,10 +15,15 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from scheduling.engine.calendars import WorkingTime
 from scheduling.engine.domains import InfeasibleDomain, time_windows
 from scheduling.engine.problem import Problem, Solution
 
 SolutionListener = Callable[[int, float], None]  # (objective value, objective bound)
+
+# Count time in working minutes when every work center shares one calendar (see
+# ``ScheduleModel``); off, every model uses pause-dependent sizes (to compare the two).
+WORKING_AXIS = True
 
 
 @dataclass
@@ -50,6 +56,14 @@ class ScheduleModel:
         self.problem = problem
         self.base = base
         self.variable = variable
+        # When every work center works on one calendar, the model counts time in that
+        # calendar's working minutes: an operation's duration is then its fixed work content,
+        # with no pause-dependent sizes to choose (docs/engine.md, "The CP-SAT model").
+        calendars = {id(m.wt): m.wt for m in problem.machines}
+        self.axis: WorkingTime | None = (
+            next(iter(calendars.values())) if len(calendars) == 1 and WORKING_AXIS else None
+        )
+        self._time_objective = False
         self.model = cp_model.CpModel()
         self.vars: dict[int, TaskVars] = {}
         self.lateness: dict[int, cp_model.IntVar] = {}
@@ -71,6 +85,9 @@ class ScheduleModel:
             task = tasks[t]
             groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
             for m, (lo, hi) in alt_ranges[t].items():
+                if self.axis is not None:
+                    groups[(m, task.minutes)] = [(self.at(lo), self.at(hi))]
+                    continue
                 for offset, spans in (
                     problem.machines[m].wt.offset_groups(lo, hi, task.minutes).items()
                 ):
@@ -140,10 +157,9 @@ class ScheduleModel:
                 continue
             last_end = self.vars[job.tasks[-1]].end
             if job.index in soft:
-                late = model.new_int_var(
-                    0, max(0, _upper(last_end) - soft[job.index]), f"late{job.index}"
-                )
-                model.add(last_end <= soft[job.index] + late)
+                due = self.at(soft[job.index])
+                late = model.new_int_var(0, max(0, _upper(last_end) - due), f"late{job.index}")
+                model.add(last_end <= due + late)
                 flag = model.new_bool_var(f"lateflag{job.index}")
                 model.add(late == 0).only_enforce_if(~flag)
                 self.lateness[job.index] = late
@@ -152,7 +168,10 @@ class ScheduleModel:
         # Fixed occupations, merged, only where a variable can reach them.
         fixed: dict[int, list[tuple[int, int]]] = {}
         for t, (m, s, e) in base.items():
-            if t in variable or m not in reach or e <= s:
+            if t in variable or m not in reach:
+                continue
+            s, e = self.at(s), self.at(e)
+            if e <= s:
                 continue
             lo, hi = reach[m]
             if e <= lo or s >= hi:
@@ -180,12 +199,43 @@ class ScheduleModel:
 
     def minimize_job_end(self, job: int) -> None:
         self.model.minimize(self.job_end(job))
+        self._time_objective = True
+
+    def require_end(self, task: int, end: int) -> None:
+        """Task ``task`` (a variable) ends exactly at ``end``."""
+        self.model.add(self.vars[task].end == self.at(end))
+
+    # -- the working-time axis ----------------------------------------------------------------
+    def at(self, instant: int) -> int:
+        """An instant in the model's time: itself, or the working minutes before it."""
+        return instant if self.axis is None else self.axis.position(instant)
+
+    def start_from(self, value: int) -> int:
+        """A start in the model's time back as an instant."""
+        if self.axis is None:
+            return value
+        start = self.axis.start_at(value)
+        assert start is not None
+        return start
+
+    def end_from(self, value: int) -> int:
+        """An end (or a bound on one) in the model's time back as an instant."""
+        if self.axis is None:
+            return value
+        end = self.axis.end_at(value)
+        assert end is not None
+        return end
+
+    def _time(self, objective: int) -> int:
+        """The objective back in minutes when it is a time (an end), else as it is."""
+        return self.end_from(objective) if self._time_objective else objective
 
     def minimize_makespan(self) -> cp_model.IntVar:
         ends = [self.job_end(j.index) for j in self.problem.jobs if j.tasks]
         makespan = self.model.new_int_var(0, max(_upper(e) for e in ends), "makespan")
         self.model.add_max_equality(makespan, ends)
         self.model.minimize(makespan)
+        self._time_objective = True
         return makespan
 
     def minimize_lateness(self) -> None:
@@ -199,10 +249,11 @@ class ScheduleModel:
         moved = []
         displacement = []
         span_total = 1
-        for t, (machine, start) in baseline.items():
+        for t, (machine, planned) in baseline.items():
             tv = self.vars.get(t)
             if tv is None:
                 continue
+            start = self.at(planned)
             flag = self.model.new_bool_var(f"mv{t}")
             stays = [~flag]
             self.model.add(tv.start == start).only_enforce_if(stays)
@@ -225,6 +276,7 @@ class ScheduleModel:
         self.model.clear_hints()
         for t, tv in self.vars.items():
             machine, start, end = solution[t]
+            start, end = self.at(start), self.at(end)
             self.model.add_hint(tv.start, start)
             self.model.add_hint(tv.end, end)
             if not isinstance(tv.size, int):
@@ -257,6 +309,12 @@ class ScheduleModel:
         # Probing in presolve costs seconds of wall time on these models (many enforced
         # domain constraints) for little gain; the search does its own propagation.
         params.cp_model_probing_level = 0
+        if listener is not None and self._time_objective and self.axis is not None:
+            report = listener
+
+            def listener(objective: int, bound: float) -> None:
+                report(self.end_from(objective), self.end_from(math.ceil(bound - 1e-6)))
+
         callback = _Callback(listener, cancel)
         stop = threading.Event()
         watcher = None
@@ -287,9 +345,18 @@ class ScheduleModel:
                 machine = next(
                     m for m, lit in tv.presence.items() if lit is True or solver.boolean_value(lit)
                 )
-                solution[t] = (machine, solver.value(tv.start), solver.value(tv.end))
-            objective = round(solver.objective_value)
+                start = solver.value(tv.start)
+                if self.axis is None:
+                    solution[t] = (machine, start, solver.value(tv.end))
+                else:
+                    wall = self.start_from(start)
+                    end = self.axis.end_after(wall, self.problem.tasks[t].minutes)
+                    assert end is not None
+                    solution[t] = (machine, wall, end)
+            objective = self._time(round(solver.objective_value))
             bound = solver.best_objective_bound
+            if self._time_objective and self.axis is not None:
+                bound = self.end_from(math.ceil(bound - 1e-6))
         return SolveResult(
             status=solver.status_name(status),
             work=solver.deterministic_time,

@@ -98,7 +98,7 @@ def _disruption_model(
     final = problem.jobs[search.request].tasks[-1] if search.request is not None else None
     if search.keep_completion and final is not None and final in model.vars:
         # (A request outside the model stays where it is, and so does its completion.)
-        model.model.add(model.vars[final].end == best[final][2])
+        model.require_end(final, best[final][2])
     model.minimize_disruption({t: b for t, b in baseline.items() if t in variable})
     model.hint(best)
     if clock.remaining() < 0.02:

@@ -6,14 +6,16 @@ Boards are on the day shift (06:00-22:00 Monday to Friday, minute 0 = Monday 06:
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
 
+from scheduling.engine import cpmodel, load_board
 from scheduling.engine.cpmodel import InfeasibleDomain, ScheduleModel, _fixed_profile, time_windows
-from scheduling.engine.problem import Problem, build_problem
+from scheduling.engine.problem import Problem, build_problem, violations
 
-from .solver_boards import FRIDAY, board, op
+from .solver_boards import FRIDAY, H, at, board, doc, op, row
 
 MILL = 0
 
@@ -60,3 +62,97 @@ def test_an_operation_spanning_a_night_ends_after_the_pause() -> None:
     assert result.optimal
     assert result.solution == {0: (MILL, 0, 1680), 1: (MILL, 1680, 1740)}
     assert result.objective == 1740
+
+
+def _earliest_end(problem: Problem, job: int, base: dict[int, Any] | None = None) -> Any:
+    """Minimise ``job``'s end with every other task of ``base`` fixed (all variable if none)."""
+    base = base or {}
+    variable = {t.index for t in problem.tasks if t.index not in base}
+    latest = {j.index: j.deadline or 10**6 for j in problem.jobs}
+    model = ScheduleModel(problem, base, variable, latest)
+    model.minimize_job_end(job)
+    return model, model.solve(time_limit=10.0, workers=1, seed=0)
+
+
+def test_one_calendar_counts_working_minutes_and_answers_in_minutes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every work center on the day shift: the model counts time in its working minutes, so
+    # the 1,200-minute operation has one size (no choice of pause); its answer, objective and
+    # bound come back as minutes on the wall clock, the same as the pause-size model's.
+    problem = _one_order(FRIDAY, op("10", "MILL", 1200), op("20", "MILL", 60))
+    model, result = _earliest_end(problem, 0)
+    assert model.axis is not None and isinstance(model.vars[0].size, int)
+    assert result.optimal and result.objective == 1740 and result.bound == 1740
+    assert result.solution == {0: (MILL, 0, 1680), 1: (MILL, 1680, 1740)}
+    monkeypatch.setattr(cpmodel, "WORKING_AXIS", False)
+    plain, same = _earliest_end(problem, 0)
+    assert plain.axis is None and not isinstance(plain.vars[0].size, int)
+    assert same.solution == result.solution and same.objective == result.objective
+
+
+def test_an_end_required_in_minutes_holds_on_the_working_axis() -> None:
+    # Ending exactly at Tuesday 08:00 (minute 1,560): the 120-minute operation starts
+    # Tuesday 06:00, not in the night before.
+    problem = _one_order(FRIDAY, op("10", "MILL", 120))
+    model = ScheduleModel(problem, {}, {0}, {0: problem.jobs[0].deadline or 0})
+    model.require_end(0, 1560)
+    result = model.solve(time_limit=5.0, workers=1, seed=0)
+    assert result.solution == {0: (MILL, 1440, 1560)}
+
+
+def test_two_calendars_keep_pause_dependent_sizes() -> None:
+    document = doc(
+        centers={"MILL": 1, "LATHE": 1},
+        orders=[{"id": "A", "due": FRIDAY, "operations": [op("10", "LATHE", 1200)]}],
+    )
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    document["calendars"]["always"] = {
+        "timezone": "UTC",
+        "weekly": {day: [["00:00", "24:00"]] for day in days},
+    }
+    document["work_centers"][1]["calendar"] = "always"
+    problem = build_problem(load_board(document))
+    model, result = _earliest_end(problem, 0)
+    assert model.axis is None
+    assert result.solution == {0: (1, 0, 1200)}  # round the clock: no pause
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_both_time_axes_find_the_same_optimum(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small random shops on the day shift (operations spanning nights and weekends, a work
+    # center of capacity 2, alternatives, planned work held fixed): the working-minute model
+    # and the pause-size model prove the same earliest end of an order, and both schedules
+    # are valid.
+    rng = random.Random(seed)
+    centers = ["MILL", "LATHE", "DRILL"]
+    orders = []
+    schedule = []
+    for k in range(4):
+        operations = []
+        for n in range(rng.randint(1, 3)):
+            center = rng.choice(centers)
+            alternatives = [center] if rng.random() < 0.6 else centers[:2]
+            operations.append(op(f"{10 * (n + 1)}", alternatives, rng.choice([90, 400, 1100])))
+        orders.append({"id": f"O{k}", "due": "2026-12-25T22:00:00Z", "operations": operations})
+    # One planned order, fixed in the model: 10 hours on the DRILL from Monday 10:00.
+    orders.append({"id": "P", "due": FRIDAY, "operations": [op("10", "DRILL", 600)]})
+    schedule.append(row("P", "10", "DRILL", at(4 * H), at(4 * H + 600)))
+    document = doc(centers={"MILL": 1, "LATHE": 2, "DRILL": 1}, orders=orders, schedule=schedule)
+    problem = build_problem(load_board(document))
+    planned = next(t for t in problem.tasks if t.order == "P")
+    base = {planned.index: (2, 4 * H, 4 * H + 600)}
+    results = []
+    for axis in (True, False):
+        monkeypatch.setattr(cpmodel, "WORKING_AXIS", axis)
+        variable = {t.index for t in problem.tasks if t.index not in base}
+        latest = {j.index: j.deadline or 10**6 for j in problem.jobs}
+        model = ScheduleModel(problem, base, variable, latest)
+        assert (model.axis is not None) == axis
+        model.minimize_job_end(seed % 4)
+        result = model.solve(time_limit=20.0, workers=1, seed=0)
+        assert result.optimal and result.solution is not None
+        assert violations(problem, result.solution) == []
+        assert result.bound is not None and result.bound <= (result.objective or 0) + 1e-6
+        results.append(result.objective)
+    assert results[0] == results[1]
