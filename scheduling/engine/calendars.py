@@ -240,6 +240,24 @@ class WorkingTime:
         j = bisect.bisect_right(self.cum_end, position)
         return self.starts[j] + position - self.cum[j]
 
+    def position_windows(self, lo: int, hi: int, *, ends: bool) -> list[tuple[int, int, int]]:
+        """The working windows met by positions ``lo``..``hi``, as (first, last, shift): for a
+        position x from first to last, the instant is x + shift (``start_at`` for starts,
+        ``end_at`` with ``ends``: an end at a window's last minute belongs to that window)."""
+        self._ensure_work(hi + 1)
+        found = []
+        k = bisect.bisect_left(self.cum_end, lo) if ends else bisect.bisect_right(self.cum_end, lo)
+        while k < len(self.starts):
+            first = self.cum[k] + 1 if ends else self.cum[k]
+            last = self.cum_end[k] if ends else self.cum_end[k] - 1
+            if first > hi:
+                break
+            if ends and k == 0:
+                first = self.cum[k]  # nothing done yet: the horizon's first working instant
+            found.append((max(first, lo), min(last, hi), self.starts[k] - self.cum[k]))
+            k += 1
+        return found
+
     def end_at(self, position: int) -> int | None:
         """The earliest instant at which ``position`` working minutes are done: the end of an
         operation whose work ends at that position."""

@@ -21,9 +21,14 @@ from scheduling.engine.problem import Problem, Solution
 
 SolutionListener = Callable[[int, float], None]  # (objective value, objective bound)
 
-# Count time in working minutes when every work center shares one calendar (see
-# ``ScheduleModel``); off, every model uses pause-dependent sizes (to compare the two).
+# Count each operation's time in its calendar's working minutes (see ``ScheduleModel``); off,
+# every model uses wall-clock minutes and pause-dependent sizes (to compare the two).
 WORKING_AXIS = True
+# Also when the board has several calendars (each operation on its own, the routing steps
+# between two calendars through window literals). Off: measured no better than duration
+# literals on the demo shop and the generated 1k and 3k boards (docs/benchmarks-search.md,
+# approach 27); kept switchable to measure again.
+CROSS_CALENDAR_AXES = False
 
 
 @dataclass
@@ -56,14 +61,15 @@ class ScheduleModel:
         self.problem = problem
         self.base = base
         self.variable = variable
-        # When every work center works on one calendar, the model counts time in that
-        # calendar's working minutes: an operation's duration is then its fixed work content,
-        # with no pause-dependent sizes to choose (docs/engine.md, "The CP-SAT model").
-        calendars = {id(m.wt): m.wt for m in problem.machines}
-        self.axis: WorkingTime | None = (
-            next(iter(calendars.values())) if len(calendars) == 1 and WORKING_AXIS else None
-        )
+        # Each operation's times count in its work centers' calendar's working minutes: its
+        # duration is then its fixed work content, with no pause-dependent sizes to choose
+        # (docs/engine.md, "The CP-SAT model"). None: wall-clock minutes and duration literals.
+        self.axes = _task_axes(problem) if WORKING_AXIS else None
+        self._objective_axis: WorkingTime | None = None
         self._time_objective = False
+        # Routing steps between two calendars: (previous task, task, its end's wall-clock
+        # time, the next one's start's, and the working window each is in).
+        self.crossings: list[_Crossing] = []
         self.model = cp_model.CpModel()
         self.vars: dict[int, TaskVars] = {}
         self.lateness: dict[int, cp_model.IntVar] = {}
@@ -85,8 +91,8 @@ class ScheduleModel:
             task = tasks[t]
             groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
             for m, (lo, hi) in alt_ranges[t].items():
-                if self.axis is not None:
-                    groups[(m, task.minutes)] = [(self.at(lo), self.at(hi))]
+                if self.axes is not None:
+                    groups[(m, task.minutes)] = [(self.at(t, lo), self.at(t, hi))]
                     continue
                 for offset, spans in (
                     problem.machines[m].wt.offset_groups(lo, hi, task.minutes).items()
@@ -151,13 +157,16 @@ class ScheduleModel:
             previous = None
             for t in job.tasks:
                 if t in variable and previous is not None and previous in variable:
-                    model.add(self.vars[t].start >= self.vars[previous].end)
+                    if self.axes is None or self.axes[t] is self.axes[previous]:
+                        model.add(self.vars[t].start >= self.vars[previous].end)
+                    else:
+                        self._cross(previous, t)
                 previous = t
             if not job.tasks or job.tasks[-1] not in variable:
                 continue
             last_end = self.vars[job.tasks[-1]].end
             if job.index in soft:
-                due = self.at(soft[job.index])
+                due = self.at(job.tasks[-1], soft[job.index])
                 late = model.new_int_var(0, max(0, _upper(last_end) - due), f"late{job.index}")
                 model.add(last_end <= due + late)
                 flag = model.new_bool_var(f"lateflag{job.index}")
@@ -170,7 +179,9 @@ class ScheduleModel:
         for t, (m, s, e) in base.items():
             if t in variable or m not in reach:
                 continue
-            s, e = self.at(s), self.at(e)
+            if self.axes is not None:
+                wt = problem.machines[m].wt
+                s, e = wt.position(s), wt.position(e)
             if e <= s:
                 continue
             lo, hi = reach[m]
@@ -200,29 +211,65 @@ class ScheduleModel:
     def minimize_job_end(self, job: int) -> None:
         self.model.minimize(self.job_end(job))
         self._time_objective = True
+        if self.axes is not None:
+            self._objective_axis = self.axes[self.problem.jobs[job].tasks[-1]]
 
     def require_end(self, task: int, end: int) -> None:
         """Task ``task`` (a variable) ends exactly at ``end``."""
-        self.model.add(self.vars[task].end == self.at(end))
+        self.model.add(self.vars[task].end == self.at(task, end))
 
-    # -- the working-time axis ----------------------------------------------------------------
-    def at(self, instant: int) -> int:
-        """An instant in the model's time: itself, or the working minutes before it."""
-        return instant if self.axis is None else self.axis.position(instant)
+    # -- the working-time axes ----------------------------------------------------------------
+    def at(self, task: int, instant: int) -> int:
+        """An instant in ``task``'s time in the model: itself, or its calendar's working
+        minutes before it."""
+        return instant if self.axes is None else self.axes[task].position(instant)
 
-    def start_from(self, value: int) -> int:
-        """A start in the model's time back as an instant."""
-        if self.axis is None:
+    def _cross(self, previous: int, task: int) -> None:
+        """``task`` starts no earlier than ``previous`` ends, each counted on its own calendar:
+        both times on the wall clock, each through one literal per working window its domain
+        meets (within a window, wall-clock time = working minutes + that window's shift)."""
+        assert self.axes is not None
+        model = self.model
+        ends = self._on_clock(self.vars[previous].end, self.axes[previous], f"{previous}", True)
+        starts = self._on_clock(self.vars[task].start, self.axes[task], f"{task}", False)
+        model.add(ends[0] <= starts[0])
+        self.crossings.append(_Crossing(previous, task, ends, starts))
+
+    def _on_clock(
+        self, value: cp_model.IntVar, axis: WorkingTime, name: str, ends: bool
+    ) -> tuple[cp_model.IntVar, list[tuple[cp_model.IntVar, int, int, int]]]:
+        """A wall-clock variable equal to ``value`` (working minutes on ``axis``) mapped to an
+        instant (an end's or a start's), with its window literals (literal, first, last, shift)."""
+        lo, hi = _lower(value), _upper(value)
+        windows = axis.position_windows(lo, hi, ends=ends)
+        clock = self.model.new_int_var(
+            min(f + k for f, _, k in windows), max(last + k for _, last, k in windows), f"w{name}"
+        )
+        literals = []
+        if len(windows) == 1:
+            self.model.add(clock == value + windows[0][2])
+        else:
+            for first, last, shift in windows:
+                literal = self.model.new_bool_var(f"win{name}_{first}")
+                self.model.add_linear_constraint(value, first, last).only_enforce_if(literal)
+                self.model.add(clock == value + shift).only_enforce_if(literal)
+                literals.append((literal, first, last, shift))
+            self.model.add_exactly_one([literal for literal, _, _, _ in literals])
+        return clock, literals
+
+    def start_from(self, task: int, value: int) -> int:
+        """``task``'s start in the model's time back as an instant."""
+        if self.axes is None:
             return value
-        start = self.axis.start_at(value)
+        start = self.axes[task].start_at(value)
         assert start is not None
         return start
 
     def end_from(self, value: int) -> int:
-        """An end (or a bound on one) in the model's time back as an instant."""
-        if self.axis is None:
+        """An end (or a bound on one) of the objective's time back as an instant."""
+        if self._objective_axis is None:
             return value
-        end = self.axis.end_at(value)
+        end = self._objective_axis.end_at(value)
         assert end is not None
         return end
 
@@ -231,7 +278,13 @@ class ScheduleModel:
         return self.end_from(objective) if self._time_objective else objective
 
     def minimize_makespan(self) -> cp_model.IntVar:
-        ends = [self.job_end(j.index) for j in self.problem.jobs if j.tasks]
+        jobs = [j for j in self.problem.jobs if j.tasks]
+        if self.axes is not None:
+            calendars = {id(self.axes[j.tasks[-1]]) for j in jobs}
+            if len(calendars) > 1:
+                raise ValueError("a makespan across calendars has no single time to count in")
+            self._objective_axis = self.axes[jobs[0].tasks[-1]]
+        ends = [self.job_end(j.index) for j in jobs]
         makespan = self.model.new_int_var(0, max(_upper(e) for e in ends), "makespan")
         self.model.add_max_equality(makespan, ends)
         self.model.minimize(makespan)
@@ -253,7 +306,7 @@ class ScheduleModel:
             tv = self.vars.get(t)
             if tv is None:
                 continue
-            start = self.at(planned)
+            start = self.at(t, planned)
             flag = self.model.new_bool_var(f"mv{t}")
             stays = [~flag]
             self.model.add(tv.start == start).only_enforce_if(stays)
@@ -276,7 +329,7 @@ class ScheduleModel:
         self.model.clear_hints()
         for t, tv in self.vars.items():
             machine, start, end = solution[t]
-            start, end = self.at(start), self.at(end)
+            start, end = self.at(t, start), self.at(t, end)
             self.model.add_hint(tv.start, start)
             self.model.add_hint(tv.end, end)
             if not isinstance(tv.size, int):
@@ -286,6 +339,14 @@ class ScheduleModel:
                     self.model.add_hint(literal, m == machine)
             for (m, offset), literal in tv.literals.items():
                 self.model.add_hint(literal, m == machine and offset == end - start)
+        for crossing in self.crossings:
+            for (clock, literals), instant in (
+                (crossing.ends, solution[crossing.previous][2]),
+                (crossing.starts, solution[crossing.task][1]),
+            ):
+                self.model.add_hint(clock, instant)
+                for literal, first, last, shift in literals:
+                    self.model.add_hint(literal, first <= instant - shift <= last)
 
     def solve(
         self,
@@ -309,7 +370,7 @@ class ScheduleModel:
         # Probing in presolve costs seconds of wall time on these models (many enforced
         # domain constraints) for little gain; the search does its own propagation.
         params.cp_model_probing_level = 0
-        if listener is not None and self._time_objective and self.axis is not None:
+        if listener is not None and self._time_objective and self._objective_axis is not None:
             report = listener
 
             def listener(objective: int, bound: float) -> None:
@@ -346,16 +407,16 @@ class ScheduleModel:
                     m for m, lit in tv.presence.items() if lit is True or solver.boolean_value(lit)
                 )
                 start = solver.value(tv.start)
-                if self.axis is None:
+                if self.axes is None:
                     solution[t] = (machine, start, solver.value(tv.end))
                 else:
-                    wall = self.start_from(start)
-                    end = self.axis.end_after(wall, self.problem.tasks[t].minutes)
+                    wall = self.start_from(t, start)
+                    end = self.axes[t].end_after(wall, self.problem.tasks[t].minutes)
                     assert end is not None
                     solution[t] = (machine, wall, end)
             objective = self._time(round(solver.objective_value))
             bound = solver.best_objective_bound
-            if self._time_objective and self.axis is not None:
+            if self._time_objective and self._objective_axis is not None:
                 bound = self.end_from(math.ceil(bound - 1e-6))
         return SolveResult(
             status=solver.status_name(status),
@@ -440,3 +501,26 @@ def _upper(var: cp_model.IntVar) -> int:
     # The proto's repeated field does not support negative indexing (d[-1] reads 0).
     domain = var.proto.domain
     return int(domain[len(domain) - 1])
+
+
+@dataclass
+class _Crossing:
+    previous: int
+    task: int
+    ends: tuple[cp_model.IntVar, list[tuple[cp_model.IntVar, int, int, int]]]
+    starts: tuple[cp_model.IntVar, list[tuple[cp_model.IntVar, int, int, int]]]
+
+
+def _task_axes(problem: Problem) -> dict[int, WorkingTime] | None:
+    """Each task's calendar (the one all its alternative work centers share), or None when
+    some task's alternatives work on different calendars, or the board has several calendars
+    and CROSS_CALENDAR_AXES is off."""
+    if not CROSS_CALENDAR_AXES and len({id(m.wt) for m in problem.machines}) > 1:
+        return None
+    axes: dict[int, WorkingTime] = {}
+    for task in problem.tasks:
+        calendars = {id(problem.machines[m].wt) for m in task.alts}
+        if len(calendars) > 1:
+            return None
+        axes[task.index] = problem.machines[task.alts[0]].wt
+    return axes

@@ -82,12 +82,12 @@ def test_one_calendar_counts_working_minutes_and_answers_in_minutes(
     # bound come back as minutes on the wall clock, the same as the pause-size model's.
     problem = _one_order(FRIDAY, op("10", "MILL", 1200), op("20", "MILL", 60))
     model, result = _earliest_end(problem, 0)
-    assert model.axis is not None and isinstance(model.vars[0].size, int)
+    assert model.axes is not None and isinstance(model.vars[0].size, int)
     assert result.optimal and result.objective == 1740 and result.bound == 1740
     assert result.solution == {0: (MILL, 0, 1680), 1: (MILL, 1680, 1740)}
     monkeypatch.setattr(cpmodel, "WORKING_AXIS", False)
     plain, same = _earliest_end(problem, 0)
-    assert plain.axis is None and not isinstance(plain.vars[0].size, int)
+    assert plain.axes is None and not isinstance(plain.vars[0].size, int)
     assert same.solution == result.solution and same.objective == result.objective
 
 
@@ -101,21 +101,55 @@ def test_an_end_required_in_minutes_holds_on_the_working_axis() -> None:
     assert result.solution == {0: (MILL, 1440, 1560)}
 
 
-def test_two_calendars_keep_pause_dependent_sizes() -> None:
-    document = doc(
-        centers={"MILL": 1, "LATHE": 1},
-        orders=[{"id": "A", "due": FRIDAY, "operations": [op("10", "LATHE", 1200)]}],
-    )
+def _two_calendars(orders: list[dict[str, Any]], **kwargs: Any) -> Problem:
+    """MILL on the day shift, LATHE round the clock, DRILL (capacity 2) on the day shift."""
+    document = doc(centers={"MILL": 1, "LATHE": 1, "DRILL": 2}, orders=orders, **kwargs)
     days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     document["calendars"]["always"] = {
         "timezone": "UTC",
         "weekly": {day: [["00:00", "24:00"]] for day in days},
     }
     document["work_centers"][1]["calendar"] = "always"
-    problem = build_problem(load_board(document))
+    return build_problem(load_board(document))
+
+
+@pytest.fixture
+def cross_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several calendars on the working-minute axes (off by default: no faster measured)."""
+    monkeypatch.setattr(cpmodel, "CROSS_CALENDAR_AXES", True)
+
+
+def test_several_calendars_keep_pause_dependent_sizes_by_default() -> None:
+    problem = _two_calendars(
+        [{"id": "A", "due": FRIDAY, "operations": [op("10", "LATHE", 1200), op("20", "MILL", 60)]}]
+    )
     model, result = _earliest_end(problem, 0)
-    assert model.axis is None
-    assert result.solution == {0: (1, 0, 1200)}  # round the clock: no pause
+    assert model.axes is None
+    assert result.solution == {0: (1, 0, 1200), 1: (0, 1440, 1500)}
+
+
+@pytest.mark.usefixtures("cross_calendar")
+def test_two_calendars_count_each_operation_on_its_own() -> None:
+    # 1,200 minutes on the round-the-clock LATHE end Monday 02:00 (minute 1,200) with no
+    # pause; then 60 minutes on the day-shift MILL: the routing crosses calendars, so the
+    # MILL operation waits for its shift, Tuesday 06:00 (minute 1,440).
+    problem = _two_calendars(
+        [{"id": "A", "due": FRIDAY, "operations": [op("10", "LATHE", 1200), op("20", "MILL", 60)]}]
+    )
+    model, result = _earliest_end(problem, 0)
+    assert model.axes is not None and model.axes[0] is not model.axes[1]
+    assert result.optimal and result.solution == {0: (1, 0, 1200), 1: (0, 1440, 1500)}
+    assert result.objective == 1500 and result.bound == 1500
+
+
+@pytest.mark.usefixtures("cross_calendar")
+def test_alternatives_on_two_calendars_keep_pause_dependent_sizes() -> None:
+    problem = _two_calendars(
+        [{"id": "A", "due": FRIDAY, "operations": [op("10", ["MILL", "LATHE"], 1200)]}]
+    )
+    model, result = _earliest_end(problem, 0)
+    assert model.axes is None
+    assert result.solution == {0: (1, 0, 1200)}  # round the clock is sooner
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -148,9 +182,45 @@ def test_both_time_axes_find_the_same_optimum(seed: int, monkeypatch: pytest.Mon
         variable = {t.index for t in problem.tasks if t.index not in base}
         latest = {j.index: j.deadline or 10**6 for j in problem.jobs}
         model = ScheduleModel(problem, base, variable, latest)
-        assert (model.axis is not None) == axis
+        assert (model.axes is not None) == axis
         model.minimize_job_end(seed % 4)
         result = model.solve(time_limit=20.0, workers=1, seed=0)
+        assert result.optimal and result.solution is not None
+        assert violations(problem, result.solution) == []
+        assert result.bound is not None and result.bound <= (result.objective or 0) + 1e-6
+        results.append(result.objective)
+    assert results[0] == results[1]
+
+
+@pytest.mark.usefixtures("cross_calendar")
+@pytest.mark.parametrize("seed", range(6))
+def test_both_time_axes_agree_across_two_calendars(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Routings that cross from the day shift to round the clock and back, a planned order
+    # held fixed, a work center of capacity 2: the same earliest end on both axes.
+    rng = random.Random(100 + seed)
+    orders = []
+    for k in range(4):
+        operations = [
+            op(
+                f"{10 * (n + 1)}",
+                rng.choice(["MILL", "LATHE", "DRILL"]),
+                rng.choice([90, 400, 1100]),
+            )
+            for n in range(rng.randint(2, 3))
+        ]
+        orders.append({"id": f"O{k}", "due": "2026-12-25T22:00:00Z", "operations": operations})
+    orders.append({"id": "P", "due": FRIDAY, "operations": [op("10", "LATHE", 600)]})
+    problem = _two_calendars(orders, schedule=[row("P", "10", "LATHE", at(4 * H), at(4 * H + 600))])
+    planned = next(t for t in problem.tasks if t.order == "P")
+    base = {planned.index: (1, 4 * H, 4 * H + 600)}
+    results = []
+    for axis in (True, False):
+        monkeypatch.setattr(cpmodel, "WORKING_AXIS", axis)
+        model, result = _earliest_end(problem, seed % 4, base)
+        assert (model.axes is not None) == axis
+        assert not axis or model.crossings  # some routing steps change calendar
         assert result.optimal and result.solution is not None
         assert violations(problem, result.solution) == []
         assert result.bound is not None and result.bound <= (result.objective or 0) + 1e-6
