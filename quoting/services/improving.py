@@ -83,7 +83,7 @@ def gains_left(answer: engine_model.Answer) -> bool:
     """Whether a better answer may exist: the earliest completion is not proven, or the answer
     keeps the requested date (an earliest completion is carried beside it) while moving
     operations of other orders. Proof is about how early the request can finish; a kept date's
-    plan can still move fewer operations (on the demo shop, 168 at the first answer and 58-70
+    plan can still move fewer operations (on the demo shop, 168 at the first answer and 7-40
     after the improvement rounds of QUOTE_MAX_SECONDS), and those moves are what the scheduler
     must approve."""
     kept_with_moves = answer.earliest_completion is not None and bool(answer.moved)

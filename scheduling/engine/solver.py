@@ -240,8 +240,8 @@ def quote(
         best = _keeping_requested(problem, search, target, clock)
     # When improving a kept date's earlier answer (``held``), the request may finish anywhere
     # up to the target while moves are minimised, its work centers free up to the target
-    # (``minimise_disruption``): on the demo shop the anytime rounds then end at 7-64 moves
-    # where keeping the incumbent's completion ended at 51-76 (``python -m bench.kept_rounds``,
+    # (``minimise_disruption``): on the demo shop the anytime rounds then end at 7-40 moves
+    # where keeping the incumbent's completion ended at 48-63 (``python -m bench.kept_rounds``,
     # which turns KEPT_DATE_ROOM off to compare). Not for a first answer whose plan is the
     # incumbent: in about a second the larger model moves more (p1, a week out: 39 moves
     # where the earliest date moves 37, ``python -m bench.requested --workers 1``).

@@ -180,7 +180,7 @@ def test_a_kept_date_proven_earliest_still_improves_towards_fewer_moves(
 ) -> None:
     # Proof is about how early the request can finish; an answer that keeps the requested
     # date while moving operations of other orders can still move fewer, so it keeps
-    # improving (the demo shop's first answer moved 168; a few rounds later, 58-70).
+    # improving (the demo shop's first answer moved 168; a few rounds later, 7-40).
     settings.QUOTE_MAX_SECONDS = 0
     quote = _quote(shop, requested_due=board_now() + timedelta(days=40))
     first = load_answer(quote.answer)
