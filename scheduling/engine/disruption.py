@@ -26,17 +26,26 @@ def minimise_disruption(
     seed: int,
     *,
     completion_at_most: int | None = None,
+    free_request: bool = False,
 ) -> Solution:
     """With the request's completion kept (or, given ``completion_at_most``, no later than
-    that, the request's work centers then free up to it so that the request can slide later
-    to where it displaces less), move as few planned operations as possible: pull pushed work
-    back towards the plan and put back what can simply go back (milliseconds), then let CP-SAT
-    minimise the moves around what is left in the time remaining, then put back again what its
-    answer still moves needlessly."""
+    that), move as few planned operations as possible: pull pushed work back towards the plan
+    and put back what can simply go back (milliseconds), then let CP-SAT minimise the moves
+    around what is left in the time remaining, then put back again what its answer still moves
+    needlessly. With ``free_request`` (and ``completion_at_most``) the request's work centers
+    are free up to that completion, so that the request can slide later to where it displaces
+    less."""
     best = _restored(problem, best, clock, search)
     if not clock.is_cancelled():
         best = _disruption_model(
-            problem, best, search, clock, workers, seed, completion_at_most=completion_at_most
+            problem,
+            best,
+            search,
+            clock,
+            workers,
+            seed,
+            completion_at_most=completion_at_most,
+            free_request=free_request,
         )
     return _restored(problem, best, clock, search)
 
@@ -61,6 +70,7 @@ def _disruption_model(
     seed: int,
     *,
     completion_at_most: int | None = None,
+    free_request: bool = False,
 ) -> Solution:
     baseline = {
         t.index: t.baseline for t in problem.tasks if t.baseline is not None and t.fixed is None
@@ -82,7 +92,7 @@ def _disruption_model(
         variable = set(moved) | {
             t for t in movable if best[t][0] in machines and best[t][1] < hi and best[t][2] > lo
         }
-    if completion_at_most is not None and search.request is not None:
+    if free_request and completion_at_most is not None and search.request is not None:
         variable |= _room_for_request(problem, best, search.request, completion_at_most)
     if clock.remaining() < BUILD_SECONDS_PER_TASK * len(variable) + 0.05:
         return best

@@ -245,10 +245,11 @@ def quote(
     # which turns KEPT_DATE_ROOM off to compare). Not for a first answer whose plan is the
     # incumbent: in about a second the larger model moves more (p1, a week out: 39 moves
     # where the earliest date moves 37, ``python -m bench.requested --workers 1``).
-    loose = target if (KEPT_DATE_ROOM and held) or best is not search.best else None
+    room = KEPT_DATE_ROOM and held and target is not None
+    loose = target if room or best is not search.best else None
     if board.schedule is not None and not clock.is_cancelled():
         best = minimise_disruption(
-            problem, best, search, clock, workers, seed, completion_at_most=loose
+            problem, best, search, clock, workers, seed, completion_at_most=loose, free_request=room
         )
 
     completion = best[final][2]

@@ -62,9 +62,17 @@ def _minimised(
     search: CompletionSearch,
     clock: Clock,
     completion_at_most: int | None = None,
+    free_request: bool = False,
 ) -> Solution:
     result = minimise_disruption(
-        problem, best, search, clock, 1, 0, completion_at_most=completion_at_most
+        problem,
+        best,
+        search,
+        clock,
+        1,
+        0,
+        completion_at_most=completion_at_most,
+        free_request=free_request,
     )
     assert violations(problem, result) == []
     return result
@@ -130,8 +138,9 @@ def test_completion_at_most_frees_the_request_where_it_could_go(
     # operation (LATHE 06:00-07:00); its second runs on the MILL 07:00-08:00. On a board too
     # large to optimise whole, the disruption model frees the moved work and what shares its
     # work center while it runs: the request's LATHE operation, not its MILL one, which held
-    # the first in place. Allowed to end by 11:00, the request's work centers are freed up to
-    # then, so it goes after X (LATHE 08:00-09:00, MILL 09:00-10:00) and nothing moves.
+    # the first in place. Allowed to end by 11:00 and freed (an improvement round), the
+    # request's work centers are free up to then, so it goes after X (LATHE 08:00-09:00, MILL
+    # 09:00-10:00) and nothing moves.
     monkeypatch.setattr(disruption, "FULL_MODEL_TASKS", 0)
     problem = build_problem(
         board(
@@ -159,6 +168,9 @@ def test_completion_at_most_frees_the_request_where_it_could_go(
     kept = _minimised(problem, best, search, clock)
     assert moved_count(problem, kept) == 1  # the completion kept: X stays pushed
     best, search, clock = pushed()
-    result = _minimised(problem, best, search, clock, completion_at_most=5 * H)
+    held = _minimised(problem, best, search, clock, completion_at_most=5 * H)
+    assert moved_count(problem, held) == 1  # allowed to end later, but held in place
+    best, search, clock = pushed()
+    result = _minimised(problem, best, search, clock, completion_at_most=5 * H, free_request=True)
     assert moved_count(problem, result) == 0
     assert _completion(problem, result) <= 5 * H
