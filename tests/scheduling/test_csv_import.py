@@ -68,19 +68,9 @@ def orders_csv(rows: list[str]) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
-def _import_sample_shop() -> None:
-    """The sample work centers and routings, imported (no orders yet)."""
-    call_command(
-        "import_csv",
-        "--work-centers",
-        str(SAMPLES / "work_centers.csv"),
-        "--routings",
-        str(SAMPLES / "routings.csv"),
-        stdout=io.StringIO(),
-    )
-
-
-def test_sample_files_import_with_verified_promises() -> None:
+def _import_sample_shop(*more: str) -> str:
+    """The sample work centers and routings imported, with ``more`` arguments (no orders
+    unless given); the command's output."""
     out = io.StringIO()
     call_command(
         "import_csv",
@@ -88,11 +78,15 @@ def test_sample_files_import_with_verified_promises() -> None:
         str(SAMPLES / "work_centers.csv"),
         "--routings",
         str(SAMPLES / "routings.csv"),
-        "--orders",
-        str(SAMPLES / "orders.csv"),
+        *more,
         stdout=out,
     )
-    assert "3 order(s)" in out.getvalue()
+    return out.getvalue()
+
+
+def test_sample_files_import_with_verified_promises() -> None:
+    out = _import_sample_shop("--orders", str(SAMPLES / "orders.csv"))
+    assert "3 order(s)" in out
     assert WorkCenter.objects.count() == 7
     assert WorkCenter.objects.get(code="LATHE-1").capacity == 2
     nights = Calendar.objects.get(code="berlin-nights")
